@@ -1,0 +1,293 @@
+//! The mock control surface `/__mock/*` (conventions C-18): not part of Userfront.
+//!
+//! Tests use it to reset state, move the clock, read captured messages and webhook deliveries,
+//! and change what the real product keeps in its dashboard (live domains, flows, MFA, SSO,
+//! SAML, passthrough). It needs no credentials; never expose a mock to the internet.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use serde_json::{Map, Value, json};
+
+use super::{App, Body, Ctx, json_response, ok};
+use crate::error::{Error, Result};
+use crate::state::clock::{SECOND, format_iso, parse_iso};
+use crate::state::model::{Flow, Mode, TenantSettings};
+use crate::state::seed;
+use crate::state::views::list;
+
+/// Routes of this module.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/__mock/reset", post(reset))
+        .route("/__mock/state", get(state))
+        .route("/__mock/clock", get(read_clock).post(set_clock))
+        .route("/__mock/outbox", get(outbox).delete(clear_outbox))
+        .route("/__mock/webhooks", get(webhooks).delete(clear_webhooks))
+        .route("/__mock/tenants/{tenantId}/settings", put(settings))
+        .route("/__mock/rate-limit/opt-out", post(opt_out))
+}
+
+/// `POST /__mock/reset`: back to the seed data and real time.
+async fn reset(State(app): State<App>) -> Response {
+    app.store.write().reset();
+    ok()
+}
+
+/// `GET /__mock/state`: seeded workspaces, keys, users and the current mock time.
+async fn state(State(app): State<App>) -> Response {
+    let world = app.store.read();
+    let mut body = seed::summary(&world);
+    body["now"] = json!(format_iso(world.now()));
+    json_response(body)
+}
+
+/// `GET /__mock/clock`.
+async fn read_clock(State(app): State<App>) -> Response {
+    json_response(json!({ "now": format_iso(app.store.read().now()) }))
+}
+
+/// `POST /__mock/clock` with `{advanceSeconds}` or `{now}`.
+async fn set_clock(State(app): State<App>, body: Body) -> Result<Response> {
+    let mut world = app.store.write();
+    match (body.get("advanceSeconds"), body.str("now")?) {
+        (Some(v), None) => {
+            let seconds = v
+                .as_f64()
+                .filter(|s| s.is_finite() && s.abs() < 1e11)
+                .ok_or_else(|| Error::bad_request("\"advanceSeconds\" must be a number"))?;
+            world.clock.advance((seconds * SECOND as f64) as i64);
+        }
+        (None, Some(now)) => {
+            let at = parse_iso(now)
+                .ok_or_else(|| Error::bad_request("\"now\" must be an ISO 8601 date"))?;
+            world.clock.set(at);
+        }
+        _ => {
+            return Err(Error::bad_request(
+                "Give exactly one of \"advanceSeconds\" or \"now\"",
+            ));
+        }
+    }
+    Ok(json_response(json!({ "now": format_iso(world.now()) })))
+}
+
+/// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`.
+async fn outbox(State(app): State<App>, ctx: Ctx) -> Response {
+    let q = &ctx.query;
+    let matches = |key: &str, value: &str| {
+        q.get(key)
+            .is_none_or(|want| want.eq_ignore_ascii_case(value))
+    };
+    let world = app.store.read();
+    let entries = world
+        .outbox
+        .iter()
+        .filter(|e| {
+            matches("tenantId", &e.tenant_id)
+                && matches("mode", e.mode.as_str())
+                && matches("to", &e.to)
+                && matches("type", &e.message_type)
+                && matches("channel", e.channel.as_str())
+        })
+        .map(|e| json!(e))
+        .collect();
+    json_response(list(entries))
+}
+
+/// `DELETE /__mock/outbox`.
+async fn clear_outbox(State(app): State<App>) -> Response {
+    app.store.write().outbox.clear();
+    ok()
+}
+
+/// `GET /__mock/webhooks`: recorded deliveries, oldest first.
+async fn webhooks(State(app): State<App>) -> Response {
+    let world = app.store.read();
+    json_response(list(world.webhooks.iter().map(|d| json!(d)).collect()))
+}
+
+/// `DELETE /__mock/webhooks`.
+async fn clear_webhooks(State(app): State<App>) -> Response {
+    app.store.write().webhooks.clear();
+    ok()
+}
+
+/// Members of the settings body that are not tenant settings fields.
+const EXTRA_SETTINGS: [&str; 10] = [
+    "mode",
+    "name",
+    "image",
+    "liveDomains",
+    "hasActivatedLiveMode",
+    "authentication",
+    "isMfaRequired",
+    "ssoProviders",
+    "samlServiceProviders",
+    "passthrough",
+];
+
+/// `PUT /__mock/tenants/{tenantId}/settings`: what the real product sets in its dashboard. All
+/// members are checked before anything changes.
+async fn settings(
+    State(app): State<App>,
+    Path(tenant_id): Path<String>,
+    body: Body,
+) -> Result<Response> {
+    let mut world = app.store.write();
+    let home = world.home(&tenant_id)?.clone();
+    let modes: Vec<Mode> = match body.str("mode")? {
+        Some(m) => vec![
+            Mode::parse(m)
+                .ok_or_else(|| Error::bad_request("\"mode\" must be one of [test, live]"))?,
+        ],
+        None => home.mode.map_or(Mode::ALL.to_vec(), |m| vec![m]),
+    };
+    if home.mode.is_some_and(|m| modes != [m]) {
+        return Err(Error::not_found());
+    }
+    let is_workspace = home.mode.is_none();
+    let known_settings = serde_json::to_value(TenantSettings::default())
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    for key in body.0.keys() {
+        if !known_settings.contains_key(key) && !EXTRA_SETTINGS.contains(&key.as_str()) {
+            return Err(Error::bad_request(format!("\"{key}\" is not allowed")));
+        }
+    }
+    let workspace_only = ["liveDomains", "hasActivatedLiveMode"];
+    if !is_workspace && workspace_only.iter().any(|k| body.get(k).is_some()) {
+        return Err(Error::bad_request(
+            "\"liveDomains\" and \"hasActivatedLiveMode\" belong to a workspace",
+        ));
+    }
+    let live_domains: Option<Vec<String>> = body
+        .get("liveDomains")
+        .map(|v| serde_json::from_value(v.clone()))
+        .transpose()
+        .map_err(|_| Error::bad_request("\"liveDomains\" must be an array of strings"))?;
+    let activated = body.bool("hasActivatedLiveMode")?;
+    let flow: Option<Flow> = body
+        .get("authentication")
+        .map(|v| serde_json::from_value(v.clone()))
+        .transpose()
+        .map_err(|_| {
+            Error::bad_request("\"authentication\" must be {firstFactors, secondFactors}")
+        })?;
+    let mfa_all = body.bool("isMfaRequired")?;
+    let sso = body.object("ssoProviders")?.cloned();
+    let saml: Option<Vec<Value>> = match body.get("samlServiceProviders") {
+        None => None,
+        Some(Value::Array(sps))
+            if sps
+                .iter()
+                .all(|sp| sp.get("acsUrl").and_then(Value::as_str).is_some()) =>
+        {
+            Some(sps.clone())
+        }
+        Some(_) => {
+            return Err(Error::bad_request(
+                "\"samlServiceProviders\" must be an array of {entityId, acsUrl, logoutUrl}",
+            ));
+        }
+    };
+    let passthrough = body.get("passthrough").cloned();
+    let name = body.str("name")?.map(str::to_owned);
+    let image = body.str("image")?.map(str::to_owned);
+
+    // Compute every new settings record first, so a bad value changes nothing.
+    let mut new_settings = Vec::new();
+    for &mode in &modes {
+        let realm = world.realm_of(&tenant_id, mode)?;
+        let mut current = serde_json::to_value(&realm.tenant(&tenant_id)?.settings)
+            .map_err(|_| Error::internal())?;
+        for (key, value) in &body.0 {
+            if known_settings.contains_key(key) {
+                current[key] = value.clone();
+            }
+        }
+        let parsed: TenantSettings = serde_json::from_value(current)
+            .map_err(|e| Error::bad_request(format!("Invalid settings: {e}")))?;
+        new_settings.push((mode, parsed));
+    }
+    let now = world.now();
+    let mut result = Map::new();
+    for (mode, parsed) in new_settings {
+        let realm = world.realm_of_mut(&tenant_id, mode)?;
+        let is_root = *realm.workspace_id == *tenant_id;
+        let tenant = realm
+            .tenants
+            .get_mut(tenant_id.as_str())
+            .ok_or_else(Error::not_found)?;
+        tenant.settings = parsed;
+        if let Some(name) = &name {
+            tenant.name = name.clone();
+        }
+        if let Some(image) = &image {
+            tenant.image = Some(image.clone());
+        }
+        tenant.updated_at = now;
+        if is_root {
+            if let Some(flow) = &flow {
+                realm.config.flow = flow.clone();
+            }
+            if let Some(v) = mfa_all {
+                realm.config.mfa_required_all = v;
+            }
+            if let Some(sso) = &sso {
+                for (k, v) in sso {
+                    realm.config.sso_providers.insert(k.clone(), v.clone());
+                }
+            }
+            if let Some(saml) = &saml {
+                realm.config.saml_service_providers = saml.clone();
+            }
+            if let Some(p) = &passthrough {
+                realm.config.passthrough = (!p.is_null()).then(|| p.clone());
+            }
+        }
+        let config = &realm.config;
+        result.insert(
+            mode.as_str().to_owned(),
+            json!({
+                "settings": realm.tenant(&tenant_id)?.settings,
+                "authentication": config.flow,
+                "isMfaRequired": config.mfa_required_all,
+                "ssoProviders": config.sso_providers,
+                "samlServiceProviders": config.saml_service_providers,
+                "passthrough": config.passthrough,
+            }),
+        );
+    }
+    if let Some(workspace) = world.workspaces.get_mut(tenant_id.as_str()) {
+        if let Some(domains) = live_domains {
+            workspace.live_domains = domains;
+        }
+        if let Some(v) = activated {
+            workspace.has_activated_live_mode = v;
+        }
+        result.insert("liveDomains".into(), json!(workspace.live_domains));
+        result.insert(
+            "hasActivatedLiveMode".into(),
+            json!(workspace.has_activated_live_mode),
+        );
+    }
+    Ok(json_response(Value::Object(result)))
+}
+
+/// `POST /__mock/rate-limit/opt-out` with `{tenantId, mode, userId}`.
+async fn opt_out(State(app): State<App>, body: Body) -> Result<Response> {
+    let tenant_id = body.required_str("tenantId")?.to_owned();
+    let mode = Mode::parse(body.str("mode")?.unwrap_or("test"))
+        .ok_or_else(|| Error::bad_request("\"mode\" must be one of [test, live]"))?;
+    let user_id = body
+        .u64("userId")?
+        .ok_or_else(|| Error::required("userId"))?;
+    let mut world = app.store.write();
+    let realm = world.realm_of_mut(&tenant_id, mode)?;
+    realm.user(user_id)?;
+    realm.rate_limit_opt_outs.insert(user_id);
+    Ok(ok())
+}

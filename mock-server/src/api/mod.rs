@@ -1,0 +1,720 @@
+//! The HTTP face of the mock: one module per API area, and what they share.
+//!
+//! Shared here: the application handle ([`App`]), the router with its documented fallbacks
+//! (404 unknown route, 405 wrong method, 413 body over 1 MiB, 500 on a bug, all in the error
+//! format), and the extractors every handler uses:
+//!
+//! - [`Body`]: the JSON body as an object, with typed accessors that refuse wrong types with a
+//!   message naming the field;
+//! - [`Ctx`]: what a browser request says about itself (origin, bearer, query, address);
+//! - [`PathTenant`]: the `{tenantId}` of the tenant form of a path, if any;
+//! - [`Admin`] / [`Reader`]: server-to-server credentials (conventions C-5), checked in the
+//!   documented order;
+//! - [`UserAuth`]: a user's access token, verified against its realm's key, session and user.
+
+pub mod auth;
+pub mod control;
+pub mod jwt;
+pub mod misc;
+pub mod profile;
+pub mod session;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, RawPathParams, Request,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::{Error, Result, msg};
+use crate::password::Hasher;
+use crate::state::model::{KeyType, Mode};
+use crate::state::signon::Outcome;
+use crate::state::{Store, World};
+
+/// Largest accepted request body (1 MiB).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Everything a handler needs: the state, the password hasher, an HTTP client for outgoing calls.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub hasher: Hasher,
+    http: Arc<std::sync::OnceLock<reqwest::Client>>,
+}
+
+impl App {
+    /// A handle on `store`.
+    pub fn new(store: Store) -> Self {
+        App {
+            store,
+            hasher: Hasher::default(),
+            http: Arc::default(),
+        }
+    }
+
+    /// The HTTP client for outgoing calls (webhooks, passthrough), built on first use so that
+    /// start-up does not pay for TLS set-up.
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(reqwest::Client::new)
+    }
+}
+
+/// The complete router of the mock.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .merge(auth::routes())
+        .merge(session::routes())
+        .merge(profile::routes())
+        .merge(misc::routes())
+        .merge(jwt::routes())
+        .merge(control::routes())
+        .fallback(|| async { Error::not_found() })
+        .method_not_allowed_fallback(|| async { Error::new(405, msg::METHOD_NOT_ALLOWED) })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| Error::internal().into_response(),
+        ))
+        .with_state(app)
+}
+
+/// Registers `method_router` at a `/v0/...` path and at its tenant form
+/// `/v0/tenants/{tenantId}/...` (conventions C-2).
+pub fn dual(router: Router<App>, path: &str, method_router: MethodRouter<App>) -> Router<App> {
+    let rest = path.strip_prefix("/v0").unwrap_or(path);
+    router
+        .route(path, method_router.clone())
+        .route(&format!("/v0/tenants/{{tenantId}}{rest}"), method_router)
+}
+
+/// Answers a sign-on: signs the tokens (outside any lock) or passes the pending answer on.
+pub fn sign_on_response(outcome: Outcome) -> Response {
+    match outcome {
+        Outcome::Tokens(prepared) => json_response(prepared.sign()),
+        Outcome::Pending(body) => json_response(body),
+    }
+}
+
+/// A 200 JSON response.
+pub fn json_response(body: Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `{"message": "OK"}`.
+pub fn ok() -> Response {
+    json_response(serde_json::json!({ "message": "OK" }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body
+
+/// A JSON request body; an absent body reads as `{}`.
+#[derive(Clone, Debug, Default)]
+pub struct Body(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::new(413, msg::PAYLOAD_TOO_LARGE)
+            } else {
+                Error::bad_request(msg::INVALID_JSON)
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Body::default());
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Body(map)),
+            Ok(_) => Err(Error::bad_request("\"value\" must be of type object")),
+            Err(_) => Err(Error::bad_request(msg::INVALID_JSON)),
+        }
+    }
+}
+
+fn type_error(key: &str, kind: &str) -> Error {
+    Error::bad_request(format!("\"{key}\" must be {kind}"))
+}
+
+impl Body {
+    /// The raw value of a member (`null` counts as absent).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    /// An optional string member.
+    pub fn str(&self, key: &str) -> Result<Option<&str>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(type_error(key, "a string")),
+        }
+    }
+
+    /// A required, non-empty string member.
+    pub fn required_str(&self, key: &str) -> Result<&str> {
+        match self.str(key)? {
+            Some(s) if !s.trim().is_empty() => Ok(s),
+            _ => Err(Error::required(key)),
+        }
+    }
+
+    /// An optional boolean member.
+    pub fn bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(type_error(key, "a boolean")),
+        }
+    }
+
+    /// An optional positive integer member (numbers and numeric strings).
+    pub fn u64(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .filter(|&n| n > 0)
+                .map(Some)
+                .ok_or_else(|| type_error(key, "a positive integer")),
+            Some(Value::String(s)) => s
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .map(Some)
+                .ok_or_else(|| type_error(key, "a positive integer")),
+            Some(_) => Err(type_error(key, "a positive integer")),
+        }
+    }
+
+    /// An optional object member.
+    pub fn object(&self, key: &str) -> Result<Option<&Map<String, Value>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Object(o)) => Ok(Some(o)),
+            Some(_) => Err(type_error(key, "of type object")),
+        }
+    }
+
+    /// A code member that may be sent as a string or a number (verification and TOTP codes).
+    pub fn code(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+            Some(Value::Number(n)) if n.is_u64() => {
+                Ok(Some(format!("{:06}", n.as_u64().unwrap_or(0))))
+            }
+            Some(_) => Err(type_error(key, "a string")),
+        }
+    }
+
+    /// The `options` object (empty when absent).
+    pub fn options(&self) -> Result<Body> {
+        Ok(Body(self.object("options")?.cloned().unwrap_or_default()))
+    }
+
+    /// `options.<key>` as a boolean, false when absent.
+    pub fn option_flag(&self, key: &str) -> Result<bool> {
+        Ok(self.options()?.bool(key)?.unwrap_or(false))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request context
+
+/// What a client request says about itself.
+#[derive(Clone, Debug, Default)]
+pub struct Ctx {
+    /// The calling page origin: `x-origin`, else `Origin`, else `x-application-id` (C-4.2).
+    pub origin: Option<String>,
+    /// The bearer credential of the `Authorization` header.
+    pub bearer: Option<String>,
+    /// Query parameters.
+    pub query: HashMap<String, String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// The credential of `Authorization: Bearer <credential>` (scheme case-insensitive).
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = header_str(headers, "authorization")?;
+    let (scheme, credential) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credential.trim().to_owned())
+        .filter(|c| !c.is_empty())
+}
+
+/// Parses a query string into a map (later duplicates win).
+pub fn parse_query(query: Option<&str>) -> HashMap<String, String> {
+    query
+        .map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default())
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let headers = &parts.headers;
+        let query = parse_query(parts.uri.query());
+        let origin = header_str(headers, "x-origin")
+            .or_else(|| header_str(headers, "origin"))
+            .or_else(|| header_str(headers, "x-application-id"));
+        let ip = header_str(headers, "x-forwarded-for")
+            .and_then(|v| v.split(',').next().map(|s| s.trim().to_owned()))
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(addr)| addr.ip().to_string())
+            });
+        Ok(Ctx {
+            origin,
+            bearer: bearer(headers),
+            query,
+            ip,
+            user_agent: header_str(headers, "user-agent"),
+        })
+    }
+}
+
+/// Whether `host` is `localhost` or a private IPv4 address (never live, C-4.2).
+fn is_local_host(host: &str) -> bool {
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    let octets: Vec<u8> = host.split('.').filter_map(|p| p.parse().ok()).collect();
+    if octets.len() != 4 || host.split('.').count() != 4 {
+        return false;
+    }
+    matches!(octets[..], [127, ..] | [10, ..] | [192, 168, ..])
+        || (octets[0] == 172 && (16..=31).contains(&octets[1]))
+}
+
+/// The mode of a client request to `tenant_id` (conventions C-4.2 steps 2–4): live only for an
+/// `https` origin on a live domain of a workspace that activated live mode.
+pub fn detect_mode(world: &World, tenant_id: &str, origin: Option<&str>) -> Result<Mode> {
+    let workspace = world.workspace_of(tenant_id)?;
+    let Some(origin) = origin else {
+        return Ok(Mode::Test);
+    };
+    let Some(rest) = origin.strip_prefix("https://") else {
+        return Ok(Mode::Test);
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(authority, |(h, _)| h)
+        .to_lowercase();
+    let live = workspace.has_activated_live_mode
+        && !is_local_host(&host)
+        && workspace.live_domains.iter().any(|domain| {
+            let domain = domain.to_lowercase();
+            host == domain || host.ends_with(&format!(".{domain}"))
+        });
+    Ok(if live { Mode::Live } else { Mode::Test })
+}
+
+/// The mode a firstFactorToken belongs to.
+pub fn first_factor_mode(token: &str) -> Option<Mode> {
+    if token.starts_with("uf_test_first_factor_") {
+        Some(Mode::Test)
+    } else if token.starts_with("uf_live_first_factor_") {
+        Some(Mode::Live)
+    } else {
+        None
+    }
+}
+
+impl Ctx {
+    /// The firstFactorToken of the request, if the bearer is one.
+    pub fn first_factor_token(&self) -> Option<&str> {
+        self.bearer
+            .as_deref()
+            .filter(|t| first_factor_mode(t).is_some())
+    }
+
+    /// The base of links and redirects for a workspace and mode (conventions C-8.2).
+    pub fn base_url(&self, world: &World, tenant_id: &str, mode: Mode) -> Result<String> {
+        let workspace = world.workspace_of(tenant_id)?;
+        Ok(crate::state::messages::base_url(
+            self.origin.as_deref(),
+            workspace,
+            mode,
+        ))
+    }
+
+    /// `code_challenge` and its method when the sign-on asked for PKCE.
+    pub fn code_challenge(&self) -> Option<(String, String)> {
+        self.query
+            .get("code_challenge")
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                let method = self
+                    .query
+                    .get("code_challenge_method")
+                    .cloned()
+                    .unwrap_or_else(|| "S256".to_owned());
+                (c.clone(), method)
+            })
+    }
+}
+
+/// The tenant and mode a client endpoint acts on.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub tenant_id: String,
+    pub mode: Mode,
+}
+
+/// The `{tenantId}` path segment of the tenant form, if the route has one.
+#[derive(Clone, Debug, Default)]
+pub struct PathTenant(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathTenant {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::bad_request("Invalid path"))?;
+        Ok(PathTenant(
+            params
+                .iter()
+                .find(|(name, _)| *name == "tenantId")
+                .map(|(_, value)| value.to_owned()),
+        ))
+    }
+}
+
+impl PathTenant {
+    /// The tenant and mode of a client request: the path tenant wins over the body's
+    /// `tenantId` (C-2.1); the mode comes from a firstFactorToken, else from the origin (C-4.2).
+    pub fn client_scope(&self, world: &World, body: &Body, ctx: &Ctx) -> Result<Scope> {
+        let tenant_id = match &self.0 {
+            Some(t) => t.clone(),
+            None => body.required_str("tenantId")?.trim().to_owned(),
+        };
+        let mode = match ctx.first_factor_token().and_then(first_factor_mode) {
+            Some(mode) => mode,
+            None => detect_mode(world, &tenant_id, ctx.origin.as_deref())?,
+        };
+        world.realm_of(&tenant_id, mode)?;
+        Ok(Scope { tenant_id, mode })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// User tokens
+
+/// How a user token is being used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenUse {
+    /// An access token on a JWT-authenticated endpoint.
+    Access,
+    /// A refresh token on `GET /v0/auth/refresh`.
+    Refresh,
+    /// Logout: access or refresh token, expired allowed, ended session allowed.
+    Logout,
+}
+
+/// A verified user token.
+#[derive(Clone, Debug)]
+pub struct VerifiedToken {
+    pub mode: Mode,
+    /// The tenant of the token's `tenantId` claim.
+    pub tenant_id: String,
+    pub user_id: Option<u64>,
+    pub session_id: Option<Uuid>,
+    pub claims: Arc<Value>,
+}
+
+/// Verifies a user token: signature with the key of its realm, type, expiry on the mock clock,
+/// live session and existing, unlocked user. Every refusal is a 401 (`Invalid token` for refresh
+/// tokens, `Unauthorized` otherwise).
+pub fn verify_user_token(world: &World, token: &str, usage: TokenUse) -> Result<VerifiedToken> {
+    let refuse = || match usage {
+        TokenUse::Refresh => Error::new(401, msg::INVALID_TOKEN),
+        _ => Error::unauthorized(),
+    };
+    let peeked = crate::tokens::peek_claims(token).ok_or_else(refuse)?;
+    let tenant_id = peeked["tenantId"].as_str().ok_or_else(refuse)?.to_owned();
+    let mode = peeked["mode"]
+        .as_str()
+        .and_then(Mode::parse)
+        .ok_or_else(refuse)?;
+    let realm = world.realm_of(&tenant_id, mode).map_err(|_| refuse())?;
+    let claims = realm.signing.verify(token).map_err(|_| refuse())?;
+    let is_refresh = claims.get("type").and_then(Value::as_str) == Some("refresh");
+    let has_type = claims.get("type").is_some();
+    match usage {
+        TokenUse::Refresh if !is_refresh => return Err(refuse()),
+        TokenUse::Access if has_type => return Err(refuse()),
+        TokenUse::Logout if has_type && !is_refresh => return Err(refuse()),
+        _ => {}
+    }
+    let now = world.now();
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(refuse)?;
+    if usage != TokenUse::Logout && crate::state::jwt::unix(now) >= exp {
+        return Err(refuse());
+    }
+    let session_id = claims
+        .get("sessionId")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok());
+    let user_id = claims.get("userId").and_then(Value::as_u64);
+    if usage == TokenUse::Logout {
+        return Ok(VerifiedToken {
+            mode,
+            tenant_id,
+            user_id,
+            session_id,
+            claims,
+        });
+    }
+    let session = session_id
+        .and_then(|id| realm.sessions.get(&id))
+        .ok_or_else(refuse)?;
+    if !session.is_active(now) {
+        return Err(refuse());
+    }
+    if session.custom.is_none() {
+        // Tokens of a normal sign-on name the session's user and carry `authorization`
+        // (ID tokens do not, and are not credentials).
+        if session.user_id.is_none() || session.user_id != user_id {
+            return Err(refuse());
+        }
+        if usage == TokenUse::Access && claims.get("authorization").is_none() {
+            return Err(refuse());
+        }
+    }
+    if let Some(id) = session.user_id {
+        let user = realm.users.get(&id).ok_or_else(refuse)?;
+        if user.locked && usage == TokenUse::Access {
+            return Err(refuse());
+        }
+    }
+    Ok(VerifiedToken {
+        mode,
+        tenant_id,
+        user_id: session.user_id,
+        session_id,
+        claims,
+    })
+}
+
+/// A request authenticated by a user's access token.
+#[derive(Clone, Debug)]
+pub struct UserAuth {
+    pub mode: Mode,
+    pub tenant_id: String,
+    pub user_id: u64,
+    pub session_id: Uuid,
+    pub claims: Arc<Value>,
+}
+
+impl FromRequestParts<App> for UserAuth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self> {
+        let token = bearer(&parts.headers).ok_or_else(Error::missing_auth)?;
+        let world = app.store.read();
+        let verified = verify_user_token(&world, &token, TokenUse::Access)?;
+        match (verified.user_id, verified.session_id) {
+            (Some(user_id), Some(session_id)) => Ok(UserAuth {
+                mode: verified.mode,
+                tenant_id: verified.tenant_id,
+                user_id,
+                session_id,
+                claims: verified.claims,
+            }),
+            _ => Err(Error::unauthorized()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys
+
+/// A server-to-server caller that passed the checks of conventions C-5.
+#[derive(Clone, Debug)]
+pub struct KeyAuth {
+    pub mode: Mode,
+    /// The tenant that owns the credential.
+    pub key_tenant: String,
+    /// The tenant acted on: the path `{tenantId}`, else the key's tenant.
+    pub tenant_id: String,
+    /// Admin rights (else read-only).
+    pub admin: bool,
+    /// The API key itself (`None` for a user access token standing in for a key).
+    pub key: Option<String>,
+}
+
+/// Checks a server credential (C-5 order: missing 401, unknown 401, type 403, tenant 403).
+pub fn authenticate_key(
+    world: &World,
+    credential: Option<&str>,
+    path_tenant: Option<&str>,
+    query: &HashMap<String, String>,
+    need_admin: bool,
+) -> Result<KeyAuth> {
+    let credential = credential.ok_or_else(Error::missing_auth)?;
+    let (mode, key_tenant, admin, key) = if credential.starts_with("uf_") {
+        let key = world
+            .api_keys
+            .get(credential)
+            .filter(|k| k.is_active)
+            .filter(|k| {
+                credential.starts_with(&format!("uf_{}_{}_", k.mode.as_str(), k.key_type.as_str()))
+            })
+            .ok_or_else(Error::unauthorized)?;
+        let admin = match key.key_type {
+            KeyType::Admin => true,
+            KeyType::Readonly => false,
+            KeyType::Webhook => return Err(Error::forbidden()),
+        };
+        (
+            key.mode,
+            key.tenant_id.to_string(),
+            admin,
+            Some(credential.to_owned()),
+        )
+    } else {
+        // A user access token standing in for a key (C-5, last paragraph).
+        let token = verify_user_token(world, credential, TokenUse::Access)?;
+        let target = path_tenant.unwrap_or(&token.tenant_id).to_owned();
+        let roles: Vec<&str> = token.claims["authorization"][target.as_str()]["roles"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if roles.is_empty() {
+            return Err(Error::forbidden());
+        }
+        let mode = if query.get("test").map(String::as_str) == Some("true") {
+            Mode::Test
+        } else {
+            token.mode
+        };
+        (mode, target, roles.contains(&"admin"), None)
+    };
+    if need_admin && !admin {
+        return Err(Error::forbidden());
+    }
+    let tenant_id = path_tenant.unwrap_or(&key_tenant).to_owned();
+    let realm = world.realm_of(&tenant_id, mode).map_err(|e| {
+        // A tenant of another workspace exists but is not the caller's business.
+        if world.home(&tenant_id).is_ok()
+            && world.workspace_of(&tenant_id).ok().map(|w| &*w.tenant_id)
+                != world.workspace_of(&key_tenant).ok().map(|w| &*w.tenant_id)
+        {
+            Error::forbidden()
+        } else {
+            e
+        }
+    })?;
+    if tenant_id != key_tenant {
+        let ancestors = realm.ancestors(&tenant_id);
+        let allowed = ancestors.iter().take(2).any(|a| **a == *key_tenant);
+        if !allowed {
+            return Err(Error::forbidden());
+        }
+    }
+    Ok(KeyAuth {
+        mode,
+        key_tenant,
+        tenant_id,
+        admin,
+        key,
+    })
+}
+
+async fn key_auth(parts: &mut Parts, app: &App, need_admin: bool) -> Result<KeyAuth> {
+    let PathTenant(path_tenant) = PathTenant::from_request_parts(parts, app).await?;
+    let credential = bearer(&parts.headers);
+    let query = parse_query(parts.uri.query());
+    let world = app.store.read();
+    authenticate_key(
+        &world,
+        credential.as_deref(),
+        path_tenant.as_deref(),
+        &query,
+        need_admin,
+    )
+}
+
+/// An admin credential (admin API key, or an access token with the `admin` role).
+#[derive(Clone, Debug)]
+pub struct Admin(pub KeyAuth);
+
+impl FromRequestParts<App> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self> {
+        key_auth(parts, app, true).await.map(Admin)
+    }
+}
+
+/// An admin or read-only credential.
+#[derive(Clone, Debug)]
+pub struct Reader(pub KeyAuth);
+
+impl FromRequestParts<App> for Reader {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self> {
+        key_auth(parts, app, false).await.map(Reader)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_hosts_are_never_live() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.9.9",
+            "192.168.1.1",
+        ] {
+            assert!(is_local_host(host), "{host}");
+        }
+        for host in ["example.com", "172.32.0.1", "8.8.8.8", "10.example.com"] {
+            assert!(!is_local_host(host), "{host}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The signed-in user's own record (client-to-server CS-25, CS-26).
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::auth::emit_user;
+use super::{App, Body, Scope, UserAuth, json_response};
+use crate::error::Result;
+use crate::state::users::UserFields;
+use crate::state::webhooks::Action;
+
+/// Routes of this module.
+pub fn routes() -> Router<App> {
+    Router::new().route("/v0/self", get(read).put(update))
+}
+
+/// CS-25 `GET /v0/self`.
+async fn read(State(app): State<App>, auth: UserAuth) -> Result<Response> {
+    let world = app.store.read();
+    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let user = realm.user(auth.user_id)?;
+    Ok(json_response(realm.user_json(user)))
+}
+
+/// CS-26 `PUT /v0/self`: `name`, `username`, `image` and `data` (shallow merge) are editable;
+/// anything else is ignored.
+async fn update(State(app): State<App>, auth: UserAuth, body: Body) -> Result<Response> {
+    let fields = UserFields {
+        name: body.str("name")?.map(str::to_owned),
+        username: body.str("username")?.map(str::to_owned),
+        image: body.str("image")?.map(str::to_owned),
+        data: body.object("data")?.cloned(),
+        ..UserFields::default()
+    };
+    let mut world = app.store.write();
+    let now = world.now();
+    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let user_id = realm.update_user(auth.user_id, fields, now)?;
+    let body = realm.user_json_by_id(user_id);
+    let scope = Scope {
+        tenant_id: auth.tenant_id.clone(),
+        mode: auth.mode,
+    };
+    emit_user(&mut world, &scope, Action::Update, user_id);
+    Ok(json_response(body))
+}

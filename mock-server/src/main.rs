@@ -1,0 +1,96 @@
+//! `userfront-mock`: run the mock until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use userfront_mock::api::App;
+use userfront_mock::config::Config;
+use userfront_mock::server::{load_seed, serve};
+use userfront_mock::state::{Store, seed};
+
+fn main() -> ExitCode {
+    let config = Config::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("userfront-mock: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("userfront-mock: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let seed = load_seed(config.fixtures.as_deref(), config.empty)?;
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let store = Store::new(seed);
+    print_banner(&store, addr);
+    let app = App::new(store);
+    serve(listener, app, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("userfront-mock stopped");
+    Ok(())
+}
+
+fn print_banner(store: &Store, addr: SocketAddr) {
+    let world = store.read();
+    let summary = seed::summary(&world);
+    println!("userfront-mock listening on http://{addr}");
+    for ws in summary["workspaces"].as_array().into_iter().flatten() {
+        println!(
+            "workspace {} ({})",
+            ws["tenantId"].as_str().unwrap_or_default(),
+            ws["name"].as_str().unwrap_or_default()
+        );
+        for mode in ["test", "live"] {
+            let keys = &ws["modes"][mode]["apiKeys"];
+            for kind in ["admin", "readonly", "webhook"] {
+                if let Some(key) = keys[kind].as_str() {
+                    println!("  {mode:<4} {kind:<8} {key}");
+                }
+            }
+            let users = ws["modes"][mode]["users"].as_array().map_or(0, Vec::len);
+            if users > 0 {
+                println!(
+                    "  {mode:<4} users    {users} (password: {})",
+                    userfront_mock::TEST_PASSWORD
+                );
+            }
+        }
+    }
+    println!("control surface: http://{addr}/__mock/state");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,191 @@
+//! Binding, serving and shutting down; the in-process handle for tests ([`MockUserfront`]).
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::{self, App};
+use crate::state::Store;
+use crate::state::model::{KeyType, Mode};
+use crate::state::seed::Seed;
+
+/// The embedded fixtures, parsed once per process and shared by every mock started in it.
+fn embedded_seed() -> Result<Arc<Seed>, String> {
+    static SEED: OnceLock<Result<Arc<Seed>, String>> = OnceLock::new();
+    SEED.get_or_init(|| Seed::embedded().map(Arc::new)).clone()
+}
+
+/// Loads the seed: the embedded fixtures or a fixtures directory, optionally without users.
+pub fn load_seed(fixtures: Option<&std::path::Path>, empty: bool) -> Result<Arc<Seed>, String> {
+    match (fixtures, empty) {
+        (None, false) => embedded_seed(),
+        (None, true) => Seed::embedded().map(|s| Arc::new(s.without_users())),
+        (Some(dir), false) => Seed::from_dir(dir).map(Arc::new),
+        (Some(dir), true) => Seed::from_dir(dir).map(|s| Arc::new(s.without_users())),
+    }
+}
+
+/// Serves the mock on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    crate::webhooks::start(&app);
+    let router = api::router(app);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Options for starting an in-process mock.
+#[derive(Clone, Debug, Default)]
+pub struct Builder {
+    host: Option<IpAddr>,
+    port: u16,
+    fixtures: Option<PathBuf>,
+    empty: bool,
+}
+
+impl Builder {
+    /// Bind to this address (default 127.0.0.1).
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = Some(host);
+        self
+    }
+
+    /// Bind to this port (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Load fixtures from this directory instead of the embedded ones.
+    pub fn fixtures(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.fixtures = Some(dir.into());
+        self
+    }
+
+    /// Start with the seeded workspaces and keys but no users.
+    pub fn empty(mut self, empty: bool) -> Self {
+        self.empty = empty;
+        self
+    }
+
+    /// Binds and starts serving in the background.
+    pub async fn start(self) -> std::io::Result<MockUserfront> {
+        let seed =
+            load_seed(self.fixtures.as_deref(), self.empty).map_err(std::io::Error::other)?;
+        let addr = SocketAddr::new(
+            self.host.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            self.port,
+        );
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let store = Store::new(seed);
+        let app = App::new(store.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = serve(listener, app, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Ok(MockUserfront {
+            addr,
+            base_url: format!("http://{addr}"),
+            store,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running in-process mock. Dropping it stops the server.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use userfront_mock::{MockUserfront, DEMO_TENANT};
+/// let mock = MockUserfront::start().await?;
+/// let url = format!("{}/v0/tenants/{DEMO_TENANT}/mode", mock.base_url());
+/// // point reqwest, or your app, at `url` ...
+/// mock.stop().await;
+/// # Ok(()) }
+/// ```
+pub struct MockUserfront {
+    addr: SocketAddr,
+    base_url: String,
+    store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockUserfront {
+    /// Starts a mock with the embedded fixtures on a free port of 127.0.0.1.
+    pub async fn start() -> std::io::Result<Self> {
+        Builder::default().start().await
+    }
+
+    /// Options for a mock that needs something else.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The active API key of a type for a tenant and mode, as seeded or created since.
+    pub fn api_key(&self, tenant_id: &str, mode: Mode, key_type: KeyType) -> Option<String> {
+        let world = self.store.read();
+        world
+            .api_keys
+            .values()
+            .filter(|k| {
+                &*k.tenant_id == tenant_id
+                    && k.mode == mode
+                    && k.key_type == key_type
+                    && k.is_active
+            })
+            .min_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key)))
+            .map(|k| k.key.to_string())
+    }
+
+    /// The test-mode admin key of the demo workspace.
+    pub fn admin_key(&self) -> String {
+        self.api_key(crate::DEMO_TENANT, Mode::Test, KeyType::Admin)
+            .unwrap_or_default()
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockUserfront {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Webhook events (conventions C-15): what is recorded, and what is queued for delivery.
+//!
+//! Every user and tenant create/update/delete is recorded in the world's webhook log (readable at
+//! `/__mock/webhooks`), with or without a configured URL, so tests can assert on events without
+//! running a receiver. When the tenant has a URL for the event, a [`DeliveryJob`] goes to the
+//! delivery task (see `crate::webhooks`), which POSTs it and writes the receiver's status back.
+//! Delivery is fire-and-forget: a failing receiver never affects the API call.
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
+use uuid::Uuid;
+
+use super::clock::format_iso;
+use super::model::*;
+use super::{WEBHOOK_LOG_LIMIT, World, ids};
+
+/// A POST the delivery task must make.
+#[derive(Clone, Debug)]
+pub struct DeliveryJob {
+    pub id: Uuid,
+    pub url: String,
+    pub authorization: Option<String>,
+    pub body: Value,
+}
+
+/// Where delivery jobs go.
+pub type DeliverySender = UnboundedSender<DeliveryJob>;
+
+/// Model of a webhook event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Model {
+    User,
+    Tenant,
+}
+
+/// Action of a webhook event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+fn strip_record(model: Model, mut record: Value) -> Value {
+    if let Some(obj) = record.as_object_mut() {
+        let excluded: &[&str] = match model {
+            Model::User => &["lastActiveAt", "lastMessagedAt", "tenant", "updatedAt"],
+            Model::Tenant => &["testTenantId"],
+        };
+        for key in excluded {
+            obj.remove(*key);
+        }
+    }
+    record
+}
+
+impl World {
+    /// Records a user or tenant event of `tenant_id`'s realm and queues its delivery when the
+    /// settings of `settings_tenant` name a URL for it.
+    pub fn emit(
+        &mut self,
+        settings_tenant: &str,
+        mode: Mode,
+        model: Model,
+        action: Action,
+        record: Value,
+    ) {
+        let url = self.realm_of(settings_tenant, mode).ok().and_then(|realm| {
+            let tenant = realm.tenants.get(settings_tenant)?;
+            let s = &tenant.settings;
+            match (model, action) {
+                (Model::User, Action::Create) => s.user_created_webhook_url.clone(),
+                (Model::User, Action::Update) => s.user_updated_webhook_url.clone(),
+                (Model::User, Action::Delete) => s.user_deleted_webhook_url.clone(),
+                (Model::Tenant, Action::Create) => s.tenant_created_webhook_url.clone(),
+                (Model::Tenant, Action::Update) => s.tenant_updated_webhook_url.clone(),
+                (Model::Tenant, Action::Delete) => s.tenant_deleted_webhook_url.clone(),
+            }
+        });
+        let body = json!({
+            "action": action.as_str(),
+            "model": match model { Model::User => "user", Model::Tenant => "tenant" },
+            "mode": mode.as_str(),
+            "record": strip_record(model, record),
+        });
+        self.record_delivery(settings_tenant, mode, url, body);
+    }
+
+    /// Posts a captured message to the tenant's message webhook, when one is set (conventions
+    /// C-15, last point).
+    pub fn message_webhook(&mut self, tenant_id: &str, mode: Mode, entry: &OutboxEntry) {
+        let url = self.realm_of(tenant_id, mode).ok().and_then(|realm| {
+            let s = &realm.tenants.get(tenant_id)?.settings;
+            match (entry.channel, entry.verification_code.is_some()) {
+                (Channel::Sms, _) => s.verification_code_sms_webhook_url.clone(),
+                (Channel::Email, true) => s.verification_code_email_webhook_url.clone(),
+                (Channel::Email, false) => s.link_email_webhook_url.clone(),
+            }
+        });
+        if url.is_some() {
+            let body = json!({
+                "action": "send",
+                "model": if entry.verification_code.is_some() { "verificationCode" } else { "link" },
+                "mode": mode.as_str(),
+                "record": entry,
+            });
+            self.record_delivery(tenant_id, mode, url, body);
+        }
+    }
+
+    /// The first active webhook key of a tenant's workspace in a mode.
+    fn webhook_key(&self, tenant_id: &str, mode: Mode) -> Option<String> {
+        let workspace = self.home(tenant_id).ok()?.workspace.clone();
+        self.api_keys
+            .values()
+            .filter(|k| {
+                k.key_type == KeyType::Webhook
+                    && k.mode == mode
+                    && k.is_active
+                    && (*k.tenant_id == *tenant_id || k.tenant_id == workspace)
+            })
+            .min_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key)))
+            .map(|k| k.key.to_string())
+    }
+
+    fn record_delivery(&mut self, tenant_id: &str, mode: Mode, url: Option<String>, body: Value) {
+        let authorization = self
+            .webhook_key(tenant_id, mode)
+            .map(|k| format!("Bearer {k}"));
+        let id = ids::uuid();
+        let mut headers = serde_json::Map::new();
+        headers.insert("content-type".into(), json!("application/json"));
+        if let Some(auth) = &authorization {
+            headers.insert("authorization".into(), json!(auth));
+        }
+        if self.webhooks.len() >= WEBHOOK_LOG_LIMIT {
+            self.webhooks.pop_front();
+        }
+        self.webhooks.push_back(WebhookDelivery {
+            id,
+            url: url.clone().unwrap_or_default(),
+            headers,
+            body: body.clone(),
+            status: None,
+            error: None,
+            created_at: format_iso(self.now()),
+        });
+        if let (Some(url), Some(tx)) = (url, &self.webhook_tx) {
+            let _ = tx.send(DeliveryJob {
+                id,
+                url,
+                authorization,
+                body,
+            });
+        }
+    }
+
+    /// Writes the outcome of a delivery back into the log.
+    pub fn delivery_done(&mut self, id: Uuid, status: Option<u16>, error: Option<String>) {
+        if let Some(d) = self.webhooks.iter_mut().rev().find(|d| d.id == id) {
+            d.status = status;
+            d.error = error;
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Shared test harness: an in-process mock per test, and a small typed client over real HTTP.
+//!
+//! Every test starts its own mock (start-up takes milliseconds), so tests never share state.
+//! All requests go through [`Harness::send`], the one place where every response can be checked
+//! against the contract.
+
+#![allow(dead_code)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode, TEST_PASSWORD};
+
+/// A response: status, JSON body (or `Value::String` of a non-JSON body), headers.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Resp {
+    /// Asserts a 200 and returns the body.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert_eq!(
+            self.status, 200,
+            "expected 200, got {}: {}",
+            self.status, self.body
+        );
+        self.body
+    }
+
+    /// Asserts a documented error: status, message, and the three-member shape.
+    #[track_caller]
+    pub fn err(&self, status: u16, message: &str) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.body["statusCode"], status, "body: {}", self.body);
+        assert_eq!(self.body["message"], message, "body: {}", self.body);
+        assert!(
+            self.body["error"]["type"].is_string(),
+            "body: {}",
+            self.body
+        );
+    }
+
+    /// Asserts an error with a specific `error.type`.
+    #[track_caller]
+    pub fn err_type(&self, status: u16, message: &str, kind: &str) {
+        self.err(status, message);
+        assert_eq!(self.body["error"]["type"], kind, "body: {}", self.body);
+    }
+}
+
+/// A request being built.
+pub struct Req<'a> {
+    h: &'a Harness,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    raw: Option<Vec<u8>>,
+    headers: Vec<(String, String)>,
+}
+
+impl<'a> Req<'a> {
+    /// JSON body.
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Raw body bytes (sent with `content-type: application/json`).
+    pub fn raw(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.raw = Some(bytes.into());
+        self
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// Any header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// `x-origin`, as the JS client sends it.
+    pub fn origin(self, origin: &str) -> Self {
+        self.header("x-origin", origin)
+    }
+
+    /// Sends and reads the answer.
+    pub async fn send(self) -> Resp {
+        self.h.send(self).await
+    }
+}
+
+/// One mock and a client for it.
+pub struct Harness {
+    pub mock: MockUserfront,
+    pub http: reqwest::Client,
+}
+
+impl Harness {
+    /// A fresh mock with the embedded fixtures.
+    pub async fn start() -> Self {
+        let mock = MockUserfront::start().await.expect("mock starts");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Harness { mock, http }
+    }
+
+    /// Absolute URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.mock.base_url(), path)
+    }
+
+    /// Starts a request.
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req {
+            h: self,
+            method,
+            path: path.to_owned(),
+            body: None,
+            raw: None,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.req(Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> Req<'_> {
+        self.req(Method::PUT, path)
+    }
+
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        self.req(Method::DELETE, path)
+    }
+
+    async fn send(&self, req: Req<'_>) -> Resp {
+        let mut builder = self.http.request(req.method.clone(), self.url(&req.path));
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        } else if let Some(raw) = req.raw {
+            builder = builder.header("content-type", "application/json").body(raw);
+        }
+        let response = builder.send().await.expect("request reaches the mock");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// An API key of the demo workspace.
+    pub fn key(&self, mode: Mode, key_type: KeyType) -> String {
+        self.mock
+            .api_key(DEMO_TENANT, mode, key_type)
+            .expect("seeded key")
+    }
+
+    /// The test-mode admin key of the demo workspace.
+    pub fn admin(&self) -> String {
+        self.key(Mode::Test, KeyType::Admin)
+    }
+
+    /// Logs in a demo user (test mode) and returns the whole sign-on body.
+    pub async fn login(&self, email_or_username: &str, password: &str) -> Value {
+        self.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/basic"))
+            .json(json!({ "emailOrUsername": email_or_username, "password": password }))
+            .send()
+            .await
+            .ok()
+    }
+
+    /// Logs in a seeded user with the test password; returns the access token.
+    pub async fn access_token(&self, email: &str) -> String {
+        let body = self.login(email, TEST_PASSWORD).await;
+        body["tokens"]["access"]["value"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Signs up a new test-mode user with a password; returns the sign-on body.
+    pub async fn signup(&self, email: &str, password: &str) -> Value {
+        self.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/create"))
+            .json(json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .ok()
+    }
+
+    /// Outbox entries matching a query string such as `to=a@b.co&type=login`.
+    pub async fn outbox(&self, query: &str) -> Vec<Value> {
+        let body = self
+            .get(&format!("/__mock/outbox?{query}"))
+            .send()
+            .await
+            .ok();
+        body["results"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Moves the mock clock forward.
+    pub async fn advance(&self, seconds: i64) {
+        self.post("/__mock/clock")
+            .json(json!({ "advanceSeconds": seconds }))
+            .send()
+            .await
+            .ok();
+    }
+
+    /// Recorded webhook deliveries.
+    pub async fn webhooks(&self) -> Vec<Value> {
+        let body = self.get("/__mock/webhooks").send().await.ok();
+        body["results"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// The query value `name` of a URL.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
+}
