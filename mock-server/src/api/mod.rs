@@ -14,10 +14,22 @@
 
 pub mod auth;
 pub mod control;
+pub mod imports;
+pub mod journal;
 pub mod jwt;
+pub mod keys;
+pub mod mfa;
 pub mod misc;
+pub mod passthrough;
+pub mod persist;
+pub mod pkce;
 pub mod profile;
+pub mod roles;
+pub mod saml;
 pub mod session;
+pub mod sso;
+pub mod tenants;
+pub mod users;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -77,7 +89,19 @@ pub fn router(app: App) -> Router {
         .merge(profile::routes())
         .merge(misc::routes())
         .merge(jwt::routes())
+        .merge(users::routes())
+        .merge(tenants::routes())
+        .merge(roles::routes())
+        .merge(imports::routes())
+        .merge(keys::routes())
+        .merge(mfa::routes())
+        .merge(sso::routes())
+        .merge(saml::routes())
+        .merge(pkce::routes())
+        .merge(passthrough::routes())
         .merge(control::routes())
+        .merge(journal::routes())
+        .merge(persist::routes())
         .fallback(|| async { Error::not_found() })
         .method_not_allowed_fallback(|| async { Error::new(405, msg::METHOD_NOT_ALLOWED) })
         .layer(DefaultBodyLimit::max(MAX_BODY))
