@@ -1,5 +1,6 @@
 //! `userfront-mock`: run the mock until Ctrl-C or SIGTERM.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -43,16 +44,20 @@ async fn run(config: Config) -> Result<(), String> {
     serve(listener, app, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
-    println!("userfront-mock stopped");
+    let _ = writeln!(std::io::stdout(), "userfront-mock stopped");
     Ok(())
 }
 
+/// Prints the base URL, workspaces and keys. Write errors (a closed stdout) are ignored: the
+/// banner is informational and must never stop the server.
 fn print_banner(store: &Store, addr: SocketAddr) {
     let world = store.read();
     let summary = seed::summary(&world);
-    println!("userfront-mock listening on http://{addr}");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "userfront-mock listening on http://{addr}");
     for ws in summary["workspaces"].as_array().into_iter().flatten() {
-        println!(
+        let _ = writeln!(
+            out,
             "workspace {} ({})",
             ws["tenantId"].as_str().unwrap_or_default(),
             ws["name"].as_str().unwrap_or_default()
@@ -61,19 +66,21 @@ fn print_banner(store: &Store, addr: SocketAddr) {
             let keys = &ws["modes"][mode]["apiKeys"];
             for kind in ["admin", "readonly", "webhook"] {
                 if let Some(key) = keys[kind].as_str() {
-                    println!("  {mode:<4} {kind:<8} {key}");
+                    let _ = writeln!(out, "  {mode:<4} {kind:<8} {key}");
                 }
             }
             let users = ws["modes"][mode]["users"].as_array().map_or(0, Vec::len);
             if users > 0 {
-                println!(
+                let _ = writeln!(
+                    out,
                     "  {mode:<4} users    {users} (password: {})",
                     userfront_mock::TEST_PASSWORD
                 );
             }
         }
     }
-    println!("control surface: http://{addr}/__mock/state");
+    let _ = writeln!(out, "control surface: http://{addr}/__mock/state");
+    let _ = out.flush();
 }
 
 async fn shutdown_signal() {

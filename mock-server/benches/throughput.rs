@@ -1,0 +1,362 @@
+//! Speed figures of the mock, measured against the release binary as a separate process, with
+//! the load generator (a minimal keep-alive HTTP/1.1 client) in this process on the same machine.
+//!
+//! ```sh
+//! cargo bench -p userfront-mock --bench throughput            # everything
+//! cargo bench -p userfront-mock --bench throughput -- search  # one figure (startup, memory, self, login, search)
+//! ```
+//!
+//! Figures and targets: start to first answered request < 50 ms; idle memory < 10 MiB;
+//! `GET /v0/self` ≥ 40,000 req/s; password login ≥ 1,000 req/s; a two-filter user search over
+//! 100,000 users: median < 20 ms; memory per stored user < 2 KiB.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const ADMIN_KEY: &str = "uf_test_admin_demo1234_425a0ecf676fa3b8e9e5ff220a3041a3";
+
+/// The mock binary running as a child process.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on a free port; returns it with the time from spawn to its first answer.
+fn start_server() -> (Server, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_userfront-mock"))
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the mock binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("a banner line");
+    // Keep draining the banner so the child never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr: SocketAddr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.parse().ok())
+        .expect("the banner names the address");
+    let request = format!("GET /v0/tenants/demo1234/mode HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(addr) {
+            use std::io::{Read, Write};
+            stream.write_all(request.as_bytes()).expect("write");
+            let mut buf = [0u8; 12];
+            if stream.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 200") {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    (Server { child, addr }, started.elapsed())
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// One keep-alive connection that sends a request and reads the whole answer.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Conn {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+        }
+    }
+
+    /// Sends raw request bytes; returns the status and body.
+    async fn call(&mut self, request: &[u8]) -> (u16, Vec<u8>) {
+        self.stream.write_all(request).await.expect("write");
+        self.buf.clear();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let n = self.stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "connection closed");
+            self.buf.extend_from_slice(&chunk[..n]);
+            let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = std::str::from_utf8(&self.buf[..end]).expect("ascii head");
+            let status: u16 = head[9..12].parse().expect("status");
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            while self.buf.len() < end + 4 + length {
+                let n = self.stream.read(&mut chunk).await.expect("read");
+                assert!(n > 0, "connection closed");
+                self.buf.extend_from_slice(&chunk[..n]);
+            }
+            return (status, self.buf[end + 4..end + 4 + length].to_vec());
+        }
+    }
+}
+
+fn request(method: &str, path: &str, auth: Option<&str>, body: Option<&Value>) -> Vec<u8> {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n");
+    if let Some(token) = auth {
+        req.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    req.into_bytes()
+}
+
+/// Sends `request` over `connections` connections for `duration`; returns requests per second.
+async fn throughput(
+    addr: SocketAddr,
+    request: Vec<u8>,
+    connections: usize,
+    duration: Duration,
+) -> f64 {
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::open(addr).await;
+                let mut done = 0u64;
+                while Instant::now() < deadline {
+                    let (status, body) = conn.call(&request).await;
+                    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.expect("task");
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+fn report(name: &str, value: String, ok: bool, target: &str) {
+    let verdict = if ok { "ok" } else { "MISSED" };
+    println!("{name:<46} {value:>16}   target {target:<14} {verdict}");
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+async fn login_body(addr: SocketAddr) -> Value {
+    let mut conn = Conn::open(addr).await;
+    let body = json!({"emailOrUsername": "admin@example.com", "password": "testmodepassword"});
+    let (status, body) = conn
+        .call(&request(
+            "POST",
+            "/v0/tenants/demo1234/auth/basic",
+            None,
+            Some(&body),
+        ))
+        .await;
+    assert_eq!(status, 200);
+    serde_json::from_slice(&body).expect("JSON")
+}
+
+async fn bench_startup_and_memory() {
+    let mut times = Vec::new();
+    let mut rss = Vec::new();
+    for _ in 0..15 {
+        let (server, elapsed) = start_server();
+        times.push(elapsed.as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_millis(200));
+        rss.push(rss_kib(server.child.id()) as f64 / 1024.0);
+    }
+    let t = median(times);
+    report(
+        "start to first answered request (median of 15)",
+        format!("{t:.1} ms"),
+        t < 50.0,
+        "< 50 ms",
+    );
+    let m = median(rss);
+    report(
+        "idle memory (RSS after start, median)",
+        format!("{m:.1} MiB"),
+        m < 10.0,
+        "< 10 MiB",
+    );
+}
+
+async fn bench_self() {
+    let (server, _) = start_server();
+    let token = login_body(server.addr).await["tokens"]["access"]["value"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let req = request("GET", "/v0/self", Some(&token), None);
+    throughput(server.addr, req.clone(), 32, Duration::from_secs(1)).await;
+    let rps = throughput(server.addr, req, 32, Duration::from_secs(5)).await;
+    report(
+        "GET /v0/self with a valid token (32 conns, 5 s)",
+        format!("{rps:.0} req/s"),
+        rps >= 40_000.0,
+        ">= 40000/s",
+    );
+}
+
+async fn bench_login() {
+    let (server, _) = start_server();
+    let body = json!({"emailOrUsername": "admin@example.com", "password": "testmodepassword"});
+    let req = request("POST", "/v0/tenants/demo1234/auth/basic", None, Some(&body));
+    throughput(server.addr, req.clone(), 16, Duration::from_secs(1)).await;
+    let rps = throughput(server.addr, req, 16, Duration::from_secs(5)).await;
+    report(
+        "password login, 3 RS256 tokens (16 conns, 5 s)",
+        format!("{rps:.0} req/s"),
+        rps >= 1_000.0,
+        ">= 1000/s",
+    );
+}
+
+async fn bench_search() {
+    const USERS: usize = 100_000;
+    const CONNS: usize = 8;
+    let (server, _) = start_server();
+    let addr = server.addr;
+    let before = rss_kib(server.child.id());
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONNS)
+        .map(|c| {
+            tokio::spawn(async move {
+                let mut conn = Conn::open(addr).await;
+                for i in (c..USERS).step_by(CONNS) {
+                    let body = json!({
+                        "email": format!("user{i}@bench{}.example", i % 10),
+                        "name": format!("Bench User {i}"),
+                        "data": {"plan": if i % 3 == 0 { "pro" } else { "free" }, "seats": i % 50},
+                    });
+                    let (status, body) = conn
+                        .call(&request("POST", "/v0/users", Some(ADMIN_KEY), Some(&body)))
+                        .await;
+                    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let created = started.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    let after = rss_kib(server.child.id());
+    let per_user = (after.saturating_sub(before) as f64 * 1024.0) / USERS as f64;
+    println!(
+        "(created {USERS} users through POST /v0/users in {:.1} s: {:.0} req/s)",
+        created.as_secs_f64(),
+        USERS as f64 / created.as_secs_f64()
+    );
+    report(
+        "memory per stored user (RSS growth / users)",
+        format!("{per_user:.0} B"),
+        per_user < 2048.0,
+        "< 2048 B",
+    );
+
+    let query = json!({
+        "filters": {"conjunction": "and", "filterGroups": [{"conjunction": "and", "filters": [
+            {"attr": "email", "type": "string", "comparison": "ends with", "value": "@bench7.example"},
+            {"attr": "data.plan", "type": "string", "comparison": "is", "value": "pro"},
+        ]}]},
+        "order": "createdAt_DESC",
+    });
+    let req = request("POST", "/v0/users/find", Some(ADMIN_KEY), Some(&query));
+    let mut conn = Conn::open(addr).await;
+    let (status, body) = conn.call(&req).await;
+    assert_eq!(status, 200);
+    let first: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(first["results"].as_array().map(Vec::len), Some(24));
+    let mut times = Vec::new();
+    for _ in 0..60 {
+        let t = Instant::now();
+        let (status, _) = conn.call(&req).await;
+        assert_eq!(status, 200);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let m = median(times);
+    report(
+        &format!(
+            "search, 2 filters, {USERS} users ({} hits)",
+            first["totalCount"]
+        ),
+        format!("{m:.2} ms"),
+        m < 20.0,
+        "median < 20 ms",
+    );
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!(
+        "userfront-mock speed figures ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    runtime.block_on(async {
+        if wanted("startup") || wanted("memory") {
+            bench_startup_and_memory().await;
+        }
+        if wanted("self") {
+            bench_self().await;
+        }
+        if wanted("login") {
+            bench_login().await;
+        }
+        if wanted("search") {
+            bench_search().await;
+        }
+    });
+}
