@@ -1,10 +1,107 @@
 //! User imports: create, process, list, read, delete (server-to-server SS-28 … SS-32).
+//!
+//! Passwords (test mode only) are hashed when the import is created, before the write lock is
+//! taken; processing then runs synchronously under one lock and announces every created or
+//! updated user by webhook.
+
+use std::collections::HashMap;
 
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
 
-use super::App;
+use super::auth::emit_user;
+use super::{Admin, App, Body, Reader, dual, json_response, path_param};
+use crate::error::Result;
+use crate::state::imports::check_import;
+use crate::state::views::list;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {
-    Router::new()
+    let r = Router::new();
+    let r = dual(r, "/v0/user-import", post(create).get(list_imports));
+    let r = dual(r, "/v0/user-import/{importUuid}", get(read).delete(remove));
+    dual(r, "/v0/user-import/{importUuid}/process", post(process))
+}
+
+fn import_uuid(params: &HashMap<String, String>) -> Result<&str> {
+    path_param(params, "importUuid")
+}
+
+/// SS-28 `POST /v0/user-import`: store an idle import.
+async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+    let request = check_import(body.get("users"), auth.mode)?;
+    let mut hashes = Vec::with_capacity(request.passwords.len());
+    for password in &request.passwords {
+        hashes.push(match password {
+            Some(p) => Some(app.hasher.hash(p).await?),
+            None => None,
+        });
+    }
+    let mut world = app.store.write();
+    let now = world.now();
+    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let import = realm
+        .create_import(&auth.tenant_id, request.rows, hashes, now)
+        .clone();
+    Ok(json_response(realm.import_json(&import)))
+}
+
+/// SS-29 `POST /v0/user-import/{importUuid}/process`: create or update every row's user.
+async fn process(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    Path(params): Path<HashMap<String, String>>,
+) -> Result<Response> {
+    let mut world = app.store.write();
+    let now = world.now();
+    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let events = realm.process_import(import_uuid(&params)?, &auth.tenant_id, now)?;
+    let scope = auth.scope();
+    for (action, user_id) in events {
+        emit_user(&mut world, &scope, action, user_id);
+    }
+    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    Ok(json_response(realm.import_json(
+        realm.import(import_uuid(&params)?, &auth.tenant_id)?,
+    )))
+}
+
+/// SS-30 `GET /v0/user-import`: the tenant's imports, oldest first.
+async fn list_imports(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
+    let world = app.store.read();
+    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    Ok(json_response(list(
+        realm
+            .imports_of(&auth.tenant_id)
+            .into_iter()
+            .map(|i| realm.import_json(i))
+            .collect(),
+    )))
+}
+
+/// SS-31 `GET /v0/user-import/{importUuid}`.
+async fn read(
+    State(app): State<App>,
+    Reader(auth): Reader,
+    Path(params): Path<HashMap<String, String>>,
+) -> Result<Response> {
+    let world = app.store.read();
+    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    Ok(json_response(realm.import_json(
+        realm.import(import_uuid(&params)?, &auth.tenant_id)?,
+    )))
+}
+
+/// SS-32 `DELETE /v0/user-import/{importUuid}`: users it created stay.
+async fn remove(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    Path(params): Path<HashMap<String, String>>,
+) -> Result<Response> {
+    let mut world = app.store.write();
+    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let import = realm.delete_import(import_uuid(&params)?, &auth.tenant_id)?;
+    Ok(json_response(realm.import_json(&import)))
 }

@@ -120,6 +120,15 @@ pub fn dual(router: Router<App>, path: &str, method_router: MethodRouter<App>) -
         .route(&format!("/v0/tenants/{{tenantId}}{rest}"), method_router)
 }
 
+/// A named path parameter. Handlers registered with [`dual`] read their parameters by name
+/// (`Path<HashMap<String, String>>`), because the two path forms have different counts.
+pub fn path_param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(Error::not_found)
+}
+
 /// Answers a sign-on: signs the tokens (outside any lock) or passes the pending answer on.
 pub fn sign_on_response(outcome: Outcome) -> Response {
     match outcome {
@@ -605,6 +614,16 @@ pub struct KeyAuth {
     pub key: Option<String>,
 }
 
+impl KeyAuth {
+    /// The tenant and mode the call acts on.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            tenant_id: self.tenant_id.clone(),
+            mode: self.mode,
+        }
+    }
+}
+
 /// Checks a server credential (C-5 order: missing 401, unknown 401, type 403, tenant 403).
 pub fn authenticate_key(
     world: &World,
@@ -638,6 +657,13 @@ pub fn authenticate_key(
         // A user access token standing in for a key (C-5, last paragraph).
         let token = verify_user_token(world, credential, TokenUse::Access)?;
         let target = path_tenant.unwrap_or(&token.tenant_id).to_owned();
+        // A token speaks only for tenants of its own workspace, whatever its `authorization`
+        // claims (a custom JWT's payload is chosen by the caller).
+        if let (Ok(home), Ok(own)) = (world.home(&target), world.home(&token.tenant_id))
+            && home.workspace != own.workspace
+        {
+            return Err(Error::forbidden());
+        }
         let roles: Vec<&str> = token.claims["authorization"][target.as_str()]["roles"]
             .as_array()
             .map(|r| r.iter().filter_map(Value::as_str).collect())

@@ -104,6 +104,15 @@ pub fn base_url(origin: Option<&str>, workspace: &Workspace, mode: Mode) -> Stri
     }
 }
 
+/// The page a link opens (conventions C-8.2): the Password reset path for reset and
+/// invite-reset links, otherwise the After-logout path, which hosts the login form.
+pub fn link_path(settings: &TenantSettings, link_type: LinkType) -> &str {
+    match link_type {
+        LinkType::Reset | LinkType::Invite => &settings.password_reset_path,
+        _ => &settings.logout_redirect_path,
+    }
+}
+
 /// Percent-encodes a query value.
 pub fn url_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

@@ -12,9 +12,12 @@
 
 pub mod clock;
 pub mod ids;
+pub mod imports;
 pub mod jwt;
+pub mod keys;
 pub mod messages;
 pub mod model;
+pub mod roles;
 pub mod seed;
 pub mod signon;
 pub mod users;
@@ -212,6 +215,8 @@ pub struct World {
     pub workspaces: BTreeMap<Box<str>, Workspace>,
     pub tenant_index: HashMap<Box<str>, TenantHome>,
     pub api_keys: HashMap<Box<str>, ApiKey>,
+    /// Deleted API keys: they no longer authenticate, but verification still recognises them.
+    pub deleted_api_keys: HashMap<Box<str>, ApiKey>,
     pub outbox: VecDeque<OutboxEntry>,
     pub webhooks: VecDeque<WebhookDelivery>,
     /// Where webhook deliveries are queued (set by the server; kept across resets).
@@ -228,6 +233,7 @@ impl World {
             workspaces: BTreeMap::new(),
             tenant_index: HashMap::new(),
             api_keys: HashMap::new(),
+            deleted_api_keys: HashMap::new(),
             outbox: VecDeque::new(),
             webhooks: VecDeque::new(),
             webhook_tx: None,
