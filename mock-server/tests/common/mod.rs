@@ -241,3 +241,44 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         (k == name).then(|| v.to_owned())
     })
 }
+
+impl Harness {
+    /// The JWKS of the demo workspace for a mode.
+    pub async fn jwks(&self, mode: Mode) -> jsonwebtoken::jwk::JwkSet {
+        let q = if mode == Mode::Test { "?test=true" } else { "" };
+        let body = self
+            .get(&format!("/v0/tenants/{DEMO_TENANT}/jwks{q}"))
+            .send()
+            .await
+            .ok();
+        serde_json::from_value(body).expect("a JWKS")
+    }
+
+    /// Verifies a demo-workspace token with a standard JWT library (RS256, key chosen by `kid`
+    /// from the JWKS of `mode`) and returns its claims; panics when it does not verify.
+    pub async fn verified_claims(&self, token: &str, mode: Mode) -> Value {
+        use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+        let set = self.jwks(mode).await;
+        let kid = decode_header(token)
+            .expect("a JWT header")
+            .kid
+            .expect("kid");
+        let key = DecodingKey::from_jwk(set.find(&kid).expect("kid in the JWKS")).expect("key");
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        decode::<Value>(token, &key, &validation)
+            .expect("token verifies")
+            .claims
+    }
+
+    /// Sets the mock clock to an ISO time.
+    pub async fn set_clock(&self, iso: &str) {
+        self.post("/__mock/clock")
+            .json(json!({ "now": iso }))
+            .send()
+            .await
+            .ok();
+    }
+}

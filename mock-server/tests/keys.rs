@@ -1,0 +1,487 @@
+//! API keys: create, list, verify, invalidate, delete (server-to-server SS-33 … SS-38).
+
+mod common;
+
+use common::Harness;
+use serde_json::{Value, json};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT};
+
+/// Whether `key` has the documented shape for a type, mode and tenant.
+fn well_formed(key: &str, mode: &str, kind: &str, tenant: &str) -> bool {
+    key.strip_prefix(&format!("uf_{mode}_{kind}_{tenant}_"))
+        .is_some_and(|hex| {
+            hex.len() == 32
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+async fn create(h: &Harness, caller: &str, kind: &str) -> Value {
+    h.post("/v0/keys")
+        .bearer(caller)
+        .json(json!({ "type": kind }))
+        .send()
+        .await
+        .ok()
+}
+
+fn keys_of(list: &Value) -> Vec<(String, bool)> {
+    list["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|k| (k["key"].as_str().unwrap().to_owned(), k["isActive"] == true))
+        .collect()
+}
+
+#[tokio::test]
+async fn created_keys_have_the_documented_shape_and_work() {
+    let h = Harness::start().await;
+    for kind in ["admin", "readonly", "webhook"] {
+        let key = create(&h, &h.admin(), kind).await;
+        assert!(
+            well_formed(key["key"].as_str().unwrap(), "test", kind, DEMO_TENANT),
+            "{key}"
+        );
+        assert_eq!(key["type"], kind);
+        assert_eq!(key["mode"], "test");
+        assert_eq!(key["tenantId"], DEMO_TENANT);
+        assert_eq!(key["isActive"], true);
+        assert_eq!(key["createdAt"], key["updatedAt"]);
+    }
+    // The caller's mode decides the key's mode; the tenant form names the tenant.
+    let live = h
+        .post(&format!("/v0/tenants/{DEMO_TENANT}/keys"))
+        .bearer(&h.key(Mode::Live, KeyType::Admin))
+        .json(json!({ "type": "readonly" }))
+        .send()
+        .await
+        .ok();
+    let live_key = live["key"].as_str().unwrap();
+    assert!(well_formed(live_key, "live", "readonly", DEMO_TENANT));
+    // A new readonly key reads, but does not write, in its own mode only.
+    assert_eq!(
+        h.get("/v0/roles").bearer(live_key).send().await.ok()["totalCount"],
+        9
+    );
+    h.post("/v0/roles")
+        .bearer(live_key)
+        .json(json!({ "name": "x" }))
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.post("/v0/users/2/roles")
+        .bearer(live_key)
+        .json(json!({ "roles": [] }))
+        .send()
+        .await
+        .err(403, "Forbidden");
+}
+
+#[tokio::test]
+async fn create_refuses_bad_types_and_non_admin_callers() {
+    let h = Harness::start().await;
+    let h = &h;
+    let send = |caller: String, body: Value| async move {
+        h.post("/v0/keys").bearer(&caller).json(body).send().await
+    };
+    send(h.admin(), json!({}))
+        .await
+        .err(400, "\"type\" is required");
+    for bad in [json!("root"), json!("ADMIN"), json!(1)] {
+        send(h.admin(), json!({ "type": bad }))
+            .await
+            .err(400, "Invalid key type");
+    }
+    send(
+        h.key(Mode::Test, KeyType::Readonly),
+        json!({ "type": "admin" }),
+    )
+    .await
+    .err(403, "Forbidden");
+    send(
+        h.key(Mode::Test, KeyType::Webhook),
+        json!({ "type": "admin" }),
+    )
+    .await
+    .err(403, "Forbidden");
+    let other = h
+        .mock
+        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
+        .unwrap();
+    h.post(&format!("/v0/tenants/{DEMO_TENANT}/keys"))
+        .bearer(&other)
+        .json(json!({ "type": "admin" }))
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.post("/v0/keys")
+        .json(json!({ "type": "admin" }))
+        .send()
+        .await
+        .err(401, "Missing authentication");
+}
+
+#[tokio::test]
+async fn keys_are_listed_by_type_and_mode() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let extra = create(&h, &admin, "readonly").await;
+    let listed = h.get("/v0/keys/readonly").bearer(&admin).send().await.ok();
+    assert_eq!(listed["totalCount"], 2);
+    assert_eq!(listed["totalPages"], 1);
+    assert_eq!(
+        keys_of(&listed),
+        [
+            (h.key(Mode::Test, KeyType::Readonly), true),
+            (extra["key"].as_str().unwrap().to_owned(), true)
+        ]
+    );
+    assert_eq!(listed["results"][1], extra);
+    let tenant_form = h
+        .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/readonly"))
+        .bearer(&admin)
+        .send()
+        .await
+        .ok();
+    assert_eq!(tenant_form, listed);
+    let admins = h.get("/v0/keys/admin").bearer(&admin).send().await.ok();
+    assert_eq!(keys_of(&admins), [(admin.clone(), true)]);
+    let live = h
+        .get("/v0/keys/readonly")
+        .bearer(&h.key(Mode::Live, KeyType::Admin))
+        .send()
+        .await
+        .ok();
+    assert_eq!(
+        keys_of(&live),
+        [(h.key(Mode::Live, KeyType::Readonly), true)]
+    );
+
+    h.get("/v0/keys/root")
+        .bearer(&admin)
+        .send()
+        .await
+        .err(400, "Invalid key type");
+    h.get("/v0/keys/admin")
+        .bearer(&h.key(Mode::Test, KeyType::Readonly))
+        .send()
+        .await
+        .err(403, "Forbidden");
+    let other = h
+        .mock
+        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
+        .unwrap();
+    h.get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin"))
+        .bearer(&other)
+        .send()
+        .await
+        .err(403, "Forbidden");
+}
+
+#[tokio::test]
+async fn the_jwt_key_list_wins_over_the_type_parameter() {
+    let h = Harness::start().await;
+    let with_key = h.get("/v0/keys/jwt").bearer(&h.admin()).send().await.ok();
+    assert!(
+        with_key["results"][0]["publicKey"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN RSA PUBLIC KEY-----")
+    );
+    assert_eq!(with_key["results"][0]["mode"], "test");
+    let public = h
+        .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/jwt"))
+        .send()
+        .await
+        .ok();
+    assert_eq!(public["results"][0]["mode"], "live");
+}
+
+#[tokio::test]
+async fn verify_reports_active_keys_of_the_callers_subtree() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let readonly = h.key(Mode::Test, KeyType::Readonly);
+    let ok = h
+        .post("/v0/keys/verify")
+        .bearer(&admin)
+        .json(json!({ "key": readonly }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(
+        ok,
+        json!({ "message": "OK", "result": {
+            "mode": "test", "type": "readonly", "tenantId": DEMO_TENANT, "isActive": true } })
+    );
+    let tenant_form = h
+        .post(&format!("/v0/tenants/{DEMO_TENANT}/keys/verify"))
+        .bearer(&admin)
+        .json(json!({ "key": h.key(Mode::Test, KeyType::Webhook) }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(tenant_form["result"]["type"], "webhook");
+
+    h.post("/v0/keys/verify")
+        .bearer(&admin)
+        .json(json!({ "key": admin }))
+        .send()
+        .await
+        .err(400, "An API key cannot be used to verify itself");
+    h.post("/v0/keys/verify")
+        .bearer(&admin)
+        .json(json!({}))
+        .send()
+        .await
+        .err(400, "\"key\" is required");
+    h.post("/v0/keys/verify")
+        .bearer(&readonly)
+        .json(json!({ "key": admin }))
+        .send()
+        .await
+        .err(403, "Forbidden");
+    // Unknown keys, keys of another workspace and keys of the other mode: no `result`.
+    let other = h
+        .mock
+        .api_key(OTHER_TENANT, Mode::Test, KeyType::Readonly)
+        .unwrap();
+    for key in [
+        "uf_test_admin_demo1234_00000000000000000000000000000000".to_owned(),
+        "not a key".to_owned(),
+        other,
+        h.key(Mode::Live, KeyType::Readonly),
+    ] {
+        let resp = h
+            .post("/v0/keys/verify")
+            .bearer(&admin)
+            .json(json!({ "key": key }))
+            .send()
+            .await;
+        resp.err(400, "Invalid API key");
+        assert!(resp.body.get("result").is_none(), "{}", resp.body);
+    }
+}
+
+#[tokio::test]
+async fn invalidated_keys_stop_working_and_stay_listed() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let seeded = h.key(Mode::Test, KeyType::Readonly);
+    h.put("/v0/keys/invalidate")
+        .bearer(&admin)
+        .json(json!({ "key": seeded }))
+        .send()
+        .await
+        .err(
+            400,
+            "Cannot invalidate the only active readonly API key. Please create another readonly API key, then try again.",
+        );
+    h.put("/v0/keys/invalidate")
+        .bearer(&admin)
+        .json(json!({ "key": admin }))
+        .send()
+        .await
+        .err(
+            400,
+            "Cannot invalidate the only active admin API key. Please create another admin API key, then try again.",
+        );
+    let fresh = create(&h, &admin, "readonly").await;
+    h.advance(60).await;
+    let invalidated = h
+        .put(&format!("/v0/tenants/{DEMO_TENANT}/keys/invalidate"))
+        .bearer(&admin)
+        .json(json!({ "key": seeded }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(invalidated["key"], seeded);
+    assert_eq!(invalidated["isActive"], false);
+    assert_ne!(invalidated["updatedAt"], invalidated["createdAt"]);
+    // It no longer authenticates, and is listed as inactive.
+    h.get("/v0/roles")
+        .bearer(&seeded)
+        .send()
+        .await
+        .err(401, "Unauthorized");
+    let listed = h.get("/v0/keys/readonly").bearer(&admin).send().await.ok();
+    assert_eq!(
+        keys_of(&listed),
+        [
+            (seeded.clone(), false),
+            (fresh["key"].as_str().unwrap().to_owned(), true)
+        ]
+    );
+    // Verification knows it and says so.
+    let resp = h
+        .post("/v0/keys/verify")
+        .bearer(&admin)
+        .json(json!({ "key": seeded }))
+        .send()
+        .await;
+    resp.err(400, "Invalid API key");
+    assert_eq!(
+        resp.body["result"],
+        json!({ "mode": "test", "type": "readonly", "tenantId": DEMO_TENANT, "isActive": false })
+    );
+    // Invalidating again changes nothing; the fresh key is now the only active one.
+    let again = h
+        .put("/v0/keys/invalidate")
+        .bearer(&admin)
+        .json(json!({ "key": seeded }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(again, invalidated);
+    h.put("/v0/keys/invalidate")
+        .bearer(&admin)
+        .json(json!({ "key": fresh["key"] }))
+        .send()
+        .await
+        .err(
+            400,
+            "Cannot invalidate the only active readonly API key. Please create another readonly API key, then try again.",
+        );
+    h.put("/v0/keys/invalidate")
+        .bearer(&admin)
+        .json(json!({ "key": "uf_test_readonly_demo1234_00000000000000000000000000000000" }))
+        .send()
+        .await
+        .err(400, "Invalid API key");
+    h.put("/v0/keys/invalidate")
+        .bearer(&h.key(Mode::Live, KeyType::Admin))
+        .json(json!({ "key": fresh["key"] }))
+        .send()
+        .await
+        .err(400, "Invalid API key");
+    h.put("/v0/keys/invalidate")
+        .bearer(&fresh["key"].as_str().unwrap().to_owned())
+        .json(json!({ "key": seeded }))
+        .send()
+        .await
+        .err(403, "Forbidden");
+}
+
+#[tokio::test]
+async fn deleted_keys_are_gone_but_still_recognised() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    h.delete("/v0/keys")
+        .bearer(&admin)
+        .json(json!({ "key": admin }))
+        .send()
+        .await
+        .err(
+            400,
+            "Cannot delete the only active admin API key. Please create another admin API key, then try again.",
+        );
+    let second = create(&h, &admin, "admin").await;
+    let second = second["key"].as_str().unwrap().to_owned();
+    // A caller may delete its own key once another one is active.
+    let deleted = h
+        .delete(&format!("/v0/tenants/{DEMO_TENANT}/keys"))
+        .bearer(&admin)
+        .json(json!({ "key": admin }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(deleted["key"], admin);
+    assert_eq!(deleted["isActive"], true, "answered as it was");
+    h.get("/v0/roles")
+        .bearer(&admin)
+        .send()
+        .await
+        .err(401, "Unauthorized");
+    let listed = h.get("/v0/keys/admin").bearer(&second).send().await.ok();
+    assert_eq!(keys_of(&listed), [(second.clone(), true)]);
+    let resp = h
+        .post("/v0/keys/verify")
+        .bearer(&second)
+        .json(json!({ "key": admin }))
+        .send()
+        .await;
+    resp.err(400, "Invalid API key");
+    assert_eq!(resp.body["result"]["isActive"], false);
+    assert_eq!(resp.body["result"]["type"], "admin");
+    h.delete("/v0/keys")
+        .bearer(&second)
+        .json(json!({ "key": admin }))
+        .send()
+        .await
+        .err(400, "Invalid API key");
+
+    // An invalidated key may be deleted even when only one key of its type is active.
+    let readonly = h.key(Mode::Test, KeyType::Readonly);
+    create(&h, &second, "readonly").await;
+    h.put("/v0/keys/invalidate")
+        .bearer(&second)
+        .json(json!({ "key": readonly }))
+        .send()
+        .await
+        .ok();
+    let gone = h
+        .delete("/v0/keys")
+        .bearer(&second)
+        .json(json!({ "key": readonly }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(gone["isActive"], false);
+    let listed = h.get("/v0/keys/readonly").bearer(&second).send().await.ok();
+    assert_eq!(listed["totalCount"], 1);
+
+    h.delete("/v0/keys")
+        .bearer(&h.key(Mode::Test, KeyType::Webhook))
+        .json(json!({ "key": second }))
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.delete("/v0/keys")
+        .bearer(&second)
+        .json(json!({}))
+        .send()
+        .await
+        .err(400, "\"key\" is required");
+}
+
+#[tokio::test]
+async fn a_users_access_token_lists_the_keys_of_a_tenant_it_administers() {
+    let h = Harness::start().await;
+    let token = h.access_token("admin@example.com").await;
+    let listed = h
+        .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin?test=true"))
+        .bearer(&token)
+        .send()
+        .await
+        .ok();
+    assert_eq!(listed["results"][0]["key"], h.admin());
+    assert_eq!(
+        h.get("/v0/keys/readonly").bearer(&token).send().await.ok()["results"][0]["key"],
+        h.key(Mode::Test, KeyType::Readonly)
+    );
+    // Other roles give read-only rights, which do not reach the key list.
+    let viewer = h.access_token("viewer@example.com").await;
+    h.get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin?test=true"))
+        .bearer(&viewer)
+        .send()
+        .await
+        .err(403, "Forbidden");
+    assert_eq!(
+        h.get("/v0/roles").bearer(&viewer).send().await.ok()["totalCount"],
+        9
+    );
+    // No role at all, or another workspace: refused.
+    let unconfirmed = h.access_token("unconfirmed@example.com").await;
+    h.get("/v0/roles")
+        .bearer(&unconfirmed)
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.get(&format!("/v0/tenants/{OTHER_TENANT}/keys/admin?test=true"))
+        .bearer(&token)
+        .send()
+        .await
+        .err(403, "Forbidden");
+}

@@ -1,0 +1,432 @@
+//! Roles at application and tenant level (server-to-server SS-18 … SS-20, SS-22 … SS-25, SS-27).
+
+mod common;
+
+use common::Harness;
+use serde_json::{Value, json};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT, TEST_PASSWORD};
+
+fn names(list: &Value) -> Vec<String> {
+    list["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+fn user_events(hooks: &[Value], action: &str, user_id: u64) -> usize {
+    hooks
+        .iter()
+        .filter(|d| {
+            d["body"]["model"] == "user"
+                && d["body"]["action"] == action
+                && d["body"]["record"]["userId"] == user_id
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn roles_are_created_listed_and_deleted_in_both_path_forms() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let role = h
+        .post("/v0/roles")
+        .bearer(&admin)
+        .json(json!({ "name": "tier-3" }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(role["name"], "tier-3");
+    assert_eq!(role["tenantId"], DEMO_TENANT);
+    assert!(role["createdAt"].as_str().unwrap().ends_with('Z'));
+    let tenant_level = h
+        .post(&format!("/v0/tenants/{DEMO_TENANT}/roles"))
+        .bearer(&admin)
+        .json(json!({ "name": "dev_access-write 1" }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(tenant_level["tenantId"], DEMO_TENANT);
+
+    // The list envelope holds the seeded defaults and both new roles, oldest first.
+    let listed = h
+        .get("/v0/roles")
+        .bearer(&h.key(Mode::Test, KeyType::Readonly))
+        .send()
+        .await
+        .ok();
+    assert_eq!(listed["totalCount"], 11);
+    assert_eq!(listed["totalPages"], 1);
+    let all = names(&listed);
+    assert_eq!(all[0], "subscriber");
+    assert_eq!(&all[9..], ["tier-3", "dev_access-write 1"]);
+    assert_eq!(listed["results"][9], role);
+    let same = h
+        .get(&format!("/v0/tenants/{DEMO_TENANT}/roles"))
+        .bearer(&admin)
+        .send()
+        .await
+        .ok();
+    assert_eq!(same, listed);
+
+    // Delete answers with the deleted role; names are URL-encoded in the path.
+    let deleted = h
+        .delete("/v0/roles/tier-3")
+        .bearer(&admin)
+        .send()
+        .await
+        .ok();
+    assert_eq!(deleted, role);
+    h.delete(&format!(
+        "/v0/tenants/{DEMO_TENANT}/roles/dev_access-write%201"
+    ))
+    .bearer(&admin)
+    .send()
+    .await
+    .ok();
+    let listed = h.get("/v0/roles").bearer(&admin).send().await.ok();
+    assert_eq!(listed["totalCount"], 9);
+    assert!(!names(&listed).contains(&"tier-3".to_owned()));
+    h.delete("/v0/roles/tier-3")
+        .bearer(&admin)
+        .send()
+        .await
+        .err(404, "Role \"tier-3\" not found");
+}
+
+#[tokio::test]
+async fn role_names_follow_the_rules() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let create = |body: Value| h.post("/v0/roles").bearer(&admin).json(body).send();
+    create(json!({})).await.err(400, "\"name\" is required");
+    create(json!({ "name": 3 }))
+        .await
+        .err(400, "\"name\" must be a string");
+    for bad in ["", " padded", "padded ", "\ttab"] {
+        create(json!({ "name": bad }))
+            .await
+            .err(400, "Invalid role name");
+    }
+    create(json!({ "name": "admin" }))
+        .await
+        .err(400, "Role exists");
+    // Any case, digits and punctuation are fine, and names are case-sensitive.
+    for ok in ["ResourceOwner", "Admin", "tier-3"] {
+        assert_eq!(create(json!({ "name": ok })).await.ok()["name"], ok);
+    }
+}
+
+#[tokio::test]
+async fn role_endpoints_check_the_credential() {
+    let h = Harness::start().await;
+    let readonly = h.key(Mode::Test, KeyType::Readonly);
+    let webhook = h.key(Mode::Test, KeyType::Webhook);
+    let other = h
+        .mock
+        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
+        .unwrap();
+    let body = json!({ "name": "tier-3" });
+    h.post("/v0/roles")
+        .json(body.clone())
+        .send()
+        .await
+        .err(401, "Missing authentication");
+    h.post("/v0/roles")
+        .bearer("uf_test_admin_demo1234_00000000000000000000000000000000")
+        .json(body.clone())
+        .send()
+        .await
+        .err(401, "Unauthorized");
+    h.post("/v0/roles")
+        .bearer(&readonly)
+        .json(body.clone())
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.delete("/v0/roles/member")
+        .bearer(&readonly)
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.put("/v0/users/2/roles")
+        .bearer(&readonly)
+        .json(json!({ "roles": [] }))
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.get("/v0/roles")
+        .bearer(&webhook)
+        .send()
+        .await
+        .err(403, "Forbidden");
+    for (method, path) in [
+        ("GET", format!("/v0/tenants/{DEMO_TENANT}/roles")),
+        ("POST", format!("/v0/tenants/{DEMO_TENANT}/roles")),
+        ("DELETE", format!("/v0/tenants/{DEMO_TENANT}/roles/member")),
+        ("PUT", format!("/v0/tenants/{DEMO_TENANT}/users/2/roles")),
+    ] {
+        let req = match method {
+            "GET" => h.get(&path),
+            "POST" => h.post(&path),
+            "DELETE" => h.delete(&path),
+            _ => h.put(&path),
+        };
+        req.bearer(&other)
+            .json(json!({ "name": "x", "roles": [] }))
+            .send()
+            .await
+            .err(403, "Forbidden");
+    }
+    // Nothing changed for the demo workspace.
+    let listed = h.get("/v0/roles").bearer(&h.admin()).send().await.ok();
+    assert_eq!(listed["totalCount"], 9);
+}
+
+#[tokio::test]
+async fn roles_are_kept_apart_per_mode() {
+    let h = Harness::start().await;
+    let live = h.key(Mode::Live, KeyType::Admin);
+    h.post("/v0/roles")
+        .bearer(&h.admin())
+        .json(json!({ "name": "test-only" }))
+        .send()
+        .await
+        .ok();
+    let listed = h.get("/v0/roles").bearer(&live).send().await.ok();
+    assert!(!names(&listed).contains(&"test-only".to_owned()));
+    h.delete("/v0/roles/test-only")
+        .bearer(&live)
+        .send()
+        .await
+        .err(404, "Role \"test-only\" not found");
+    // The seeded test users do not exist in live mode.
+    h.put("/v0/users/2/roles")
+        .bearer(&live)
+        .json(json!({ "roles": ["member"] }))
+        .send()
+        .await
+        .err(404, "User not found");
+    // A live-only role is not assignable with a test key.
+    h.post("/v0/roles")
+        .bearer(&live)
+        .json(json!({ "name": "live-only" }))
+        .send()
+        .await
+        .ok();
+    h.put("/v0/users/2/roles")
+        .bearer(&h.admin())
+        .json(json!({ "roles": ["live-only"] }))
+        .send()
+        .await
+        .err(400, "Role \"live-only\" not found");
+}
+
+#[tokio::test]
+async fn set_user_roles_replaces_the_tenant_roles() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let user = h
+        .put("/v0/users/2/roles")
+        .bearer(&admin)
+        .json(json!({ "roles": ["editor", "member", "editor"] }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(user["userId"], 2);
+    assert_eq!(
+        user["authorization"],
+        json!({ DEMO_TENANT: { "roles": ["editor", "member"] } })
+    );
+    // POST works like PUT, on both path forms, and the user may be named by UUID.
+    let uuid = user["userUuid"].as_str().unwrap().to_owned();
+    let user = h
+        .post(&format!("/v0/tenants/{DEMO_TENANT}/users/{uuid}/roles"))
+        .bearer(&admin)
+        .json(json!({ "roles": ["author"] }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(
+        user["authorization"][DEMO_TENANT]["roles"],
+        json!(["author"])
+    );
+    let user = h
+        .put(&format!("/v0/tenants/{DEMO_TENANT}/users/2/roles"))
+        .bearer(&admin)
+        .json(json!({ "roles": ["owner"] }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(
+        user["authorization"][DEMO_TENANT]["roles"],
+        json!(["owner"])
+    );
+    let user = h
+        .post("/v0/users/2/roles")
+        .bearer(&admin)
+        .json(json!({ "roles": [] }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(user["authorization"], json!({}));
+}
+
+#[tokio::test]
+async fn set_user_roles_refuses_bad_input_without_changing_anything() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let set = |path: &str, body: Value| h.put(path).bearer(&admin).json(body).send();
+    set("/v0/users/2/roles", json!({ "roles": ["editor", "ghost"] }))
+        .await
+        .err(400, "Role \"ghost\" not found");
+    set("/v0/users/2/roles", json!({}))
+        .await
+        .err(400, "\"roles\" is required");
+    set("/v0/users/2/roles", json!({ "roles": "editor" }))
+        .await
+        .err(400, "\"roles\" must be an array");
+    set("/v0/users/2/roles", json!({ "roles": [1] }))
+        .await
+        .err(400, "\"roles\" must be an array of strings");
+    set("/v0/users/999/roles", json!({ "roles": [] }))
+        .await
+        .err(404, "User not found");
+    set(
+        "/v0/users/6d2b9c41-8f0e-4a57-b3c2-19e7a4d05f68/roles",
+        json!({ "roles": [] }),
+    )
+    .await
+    .err(404, "User not found");
+    // The member kept its role.
+    let token = h.access_token("member@example.com").await;
+    let claims = h.verified_claims(&token, Mode::Test).await;
+    assert_eq!(
+        claims["authorization"][DEMO_TENANT]["roles"],
+        json!(["member"])
+    );
+    assert!(
+        user_events(&h.webhooks().await, "update", 2) == 0,
+        "no webhook for refused changes"
+    );
+}
+
+#[tokio::test]
+async fn role_changes_send_one_user_update_webhook_each() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    for _ in 0..2 {
+        h.put("/v0/users/3/roles")
+            .bearer(&admin)
+            .json(json!({ "roles": ["editor"] }))
+            .send()
+            .await
+            .ok();
+    }
+    let hooks = h.webhooks().await;
+    assert_eq!(
+        user_events(&hooks, "update", 3),
+        1,
+        "unchanged roles: no event"
+    );
+    let event = hooks
+        .iter()
+        .find(|d| d["body"]["record"]["userId"] == 3)
+        .unwrap();
+    assert_eq!(event["body"]["mode"], "test");
+    assert_eq!(
+        event["body"]["record"]["authorization"][DEMO_TENANT]["roles"],
+        json!(["editor"])
+    );
+    assert_eq!(
+        event["headers"]["authorization"],
+        format!("Bearer {}", h.key(Mode::Test, KeyType::Webhook))
+    );
+}
+
+#[tokio::test]
+async fn an_assigned_role_cannot_be_deleted() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    h.delete("/v0/roles/member")
+        .bearer(&admin)
+        .send()
+        .await
+        .err(400, "Role is assigned to one or more users");
+    h.put("/v0/users/2/roles")
+        .bearer(&admin)
+        .json(json!({ "roles": [] }))
+        .send()
+        .await
+        .ok();
+    let deleted = h
+        .delete(&format!("/v0/tenants/{DEMO_TENANT}/roles/member"))
+        .bearer(&admin)
+        .send()
+        .await
+        .ok();
+    assert_eq!(deleted["name"], "member");
+    h.put("/v0/users/2/roles")
+        .bearer(&admin)
+        .json(json!({ "roles": ["member"] }))
+        .send()
+        .await
+        .err(400, "Role \"member\" not found");
+}
+
+#[tokio::test]
+async fn roles_show_in_tokens_issued_or_refreshed_afterwards() {
+    let h = Harness::start().await;
+    let before = h.login("member@example.com", TEST_PASSWORD).await;
+    let old_access = before["tokens"]["access"]["value"].as_str().unwrap();
+    let refresh = before["tokens"]["refresh"]["value"].as_str().unwrap();
+    h.put("/v0/users/2/roles")
+        .bearer(&h.admin())
+        .json(json!({ "roles": ["editor", "author"] }))
+        .send()
+        .await
+        .ok();
+
+    // A refresh re-reads the roles.
+    let refreshed = h.get("/v0/auth/refresh").bearer(refresh).send().await.ok();
+    let claims = h
+        .verified_claims(
+            refreshed["tokens"]["access"]["value"].as_str().unwrap(),
+            Mode::Test,
+        )
+        .await;
+    assert_eq!(
+        claims["authorization"],
+        json!({ DEMO_TENANT: { "roles": ["editor", "author"] } })
+    );
+    // So does a new login.
+    let token = h.access_token("member@example.com").await;
+    let claims = h.verified_claims(&token, Mode::Test).await;
+    assert_eq!(
+        claims["authorization"][DEMO_TENANT]["roles"],
+        json!(["editor", "author"])
+    );
+    // The token issued before keeps what it was signed with.
+    let old = h.verified_claims(old_access, Mode::Test).await;
+    assert_eq!(
+        old["authorization"][DEMO_TENANT]["roles"],
+        json!(["member"])
+    );
+
+    // Removing every role leaves an empty authorization claim.
+    h.put("/v0/users/2/roles")
+        .bearer(&h.admin())
+        .json(json!({ "roles": [] }))
+        .send()
+        .await
+        .ok();
+    let refreshed = h.get("/v0/auth/refresh").bearer(refresh).send().await.ok();
+    let claims = h
+        .verified_claims(
+            refreshed["tokens"]["access"]["value"].as_str().unwrap(),
+            Mode::Test,
+        )
+        .await;
+    assert_eq!(claims["authorization"], json!({}));
+}
