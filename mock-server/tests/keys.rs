@@ -357,7 +357,7 @@ async fn invalidated_keys_stop_working_and_stay_listed() {
         .await
         .err(400, "Invalid API key");
     h.put("/v0/keys/invalidate")
-        .bearer(&fresh["key"].as_str().unwrap().to_owned())
+        .bearer(fresh["key"].as_str().unwrap())
         .json(json!({ "key": seeded }))
         .send()
         .await

@@ -112,7 +112,9 @@ pub fn validate_format(body: &Value) -> Result<Value> {
         let kind = spec.get("type").and_then(Value::as_str).unwrap_or("");
         let source = spec.get("source").and_then(Value::as_str).unwrap_or("");
         let is_required_name = REQUIRED_CLAIMS.iter().any(|(n, _)| n == name);
+        // `type` marks refresh tokens; an access token carrying it would stop being one.
         if name.is_empty()
+            || name == "type"
             || is_required_name
             || !matches!(kind, "optional" | "OIDC" | "custom")
             || !valid_source(source)

@@ -273,12 +273,18 @@ impl Harness {
             .claims
     }
 
-    /// Sets the mock clock to an ISO time.
-    pub async fn set_clock(&self, iso: &str) {
-        self.post("/__mock/clock")
-            .json(json!({ "now": iso }))
-            .send()
-            .await
-            .ok();
+    /// The mock clock, in milliseconds since the epoch.
+    pub async fn now_millis(&self) -> i64 {
+        let body = self.get("/__mock/clock").send().await.ok();
+        iso_millis(&body["now"])
     }
+}
+
+/// An ISO timestamp of the API, in milliseconds since the epoch.
+#[track_caller]
+pub fn iso_millis(value: &Value) -> i64 {
+    value
+        .as_str()
+        .and_then(userfront_mock::state::clock::parse_iso)
+        .unwrap_or_else(|| panic!("not an ISO timestamp: {value}"))
 }

@@ -1,0 +1,177 @@
+//! Generate link credentials (server-to-server SS-46).
+
+mod common;
+
+use common::{Harness, Resp, iso_millis, query_param};
+use serde_json::{Value, json};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT, TEST_PASSWORD};
+
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+/// Generates with the admin key and checks that the credentials expire `lifetime` ms after
+/// they were made.
+async fn generate_for(h: &Harness, body: Value, lifetime: i64) -> Value {
+    let before = h.now_millis().await;
+    let body = generate(h, body).await.ok();
+    let after = h.now_millis().await;
+    let expires = iso_millis(&body["result"]["expiresAt"]);
+    assert!(
+        (before + lifetime..=after + lifetime).contains(&expires),
+        "{body}"
+    );
+    body
+}
+
+async fn generate(h: &Harness, body: Value) -> Resp {
+    h.post("/v0/auth/link/generate")
+        .bearer(&h.admin())
+        .json(body)
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn a_login_link_is_returned_and_nothing_is_sent() {
+    let h = Harness::start().await;
+    let body = generate_for(&h, json!({ "email": "Member@Example.com" }), HOUR).await;
+    let member = h.login("member@example.com", TEST_PASSWORD).await;
+    assert_eq!(body["message"], "OK");
+    let result = &body["result"];
+    assert_eq!(result["uuid"], member["userUuid"]);
+    assert_eq!(result["type"], "login");
+    let token = result["token"].as_str().unwrap();
+    assert_eq!(token.len(), 36);
+    assert_eq!(
+        result["link"],
+        format!(
+            "http://localhost:3000/login?uuid={}&token={token}&type=login",
+            member["userUuid"].as_str().unwrap()
+        )
+    );
+    assert!(h.outbox("").await.is_empty(), "nothing is emailed");
+    // The tenant form and a user id work the same way.
+    let by_id = h
+        .post(&format!("/v0/tenants/{DEMO_TENANT}/auth/link/generate"))
+        .bearer(&h.admin())
+        .json(json!({ "userId": 2 }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(by_id["result"]["uuid"], member["userUuid"]);
+    assert_ne!(
+        by_id["result"]["token"], result["token"],
+        "fresh credentials"
+    );
+}
+
+#[tokio::test]
+async fn types_and_durations() {
+    let h = Harness::start().await;
+    for (kind, lifetime, path) in [
+        ("welcome", 3 * DAY, "/login"),
+        ("verify", 3 * DAY, "/login"),
+        ("reset", HOUR, "/reset"),
+        ("login", HOUR, "/login"),
+    ] {
+        let body = json!({ "userId": 3, "options": { "type": kind } });
+        let result = generate_for(&h, body, lifetime).await["result"].clone();
+        assert_eq!(result["type"], kind);
+        let link = result["link"].as_str().unwrap();
+        assert!(
+            link.starts_with(&format!("http://localhost:3000{path}?")),
+            "{link}"
+        );
+        assert_eq!(query_param(link, "type").as_deref(), Some(kind));
+        assert_eq!(
+            query_param(link, "token").as_deref(),
+            result["token"].as_str()
+        );
+    }
+    let body =
+        json!({ "userId": 3, "options": { "duration": "2 days", "redirect": "/welcome back" } });
+    let result = generate_for(&h, body, 2 * DAY).await["result"].clone();
+    assert_eq!(
+        query_param(result["link"].as_str().unwrap(), "redirect").as_deref(),
+        Some("%2Fwelcome%20back")
+    );
+    for bad in ["invite", "sso", "magic"] {
+        generate(&h, json!({ "userId": 3, "options": { "type": bad } }))
+            .await
+            .err(400, "Invalid link type");
+    }
+    for bad in ["9 seconds", "2 months", "1 year", "soon"] {
+        generate(&h, json!({ "userId": 3, "options": { "duration": bad } }))
+            .await
+            .err(400, "Invalid duration");
+    }
+}
+
+#[tokio::test]
+async fn the_user_must_exist() {
+    let h = Harness::start().await;
+    generate(&h, json!({}))
+        .await
+        .err(400, "\"email\" is required");
+    generate(&h, json!({ "email": "" }))
+        .await
+        .err(400, "\"email\" is required");
+    generate(&h, json!({ "email": "nobody@example.com" }))
+        .await
+        .err(404, "User not found");
+    generate(&h, json!({ "userId": 999 }))
+        .await
+        .err(404, "User not found");
+    // Test users do not exist in live mode.
+    h.post("/v0/auth/link/generate")
+        .bearer(&h.key(Mode::Live, KeyType::Admin))
+        .json(json!({ "email": "member@example.com" }))
+        .send()
+        .await
+        .err(404, "User not found");
+}
+
+#[tokio::test]
+async fn link_generation_needs_an_admin_key_of_the_tenant() {
+    let h = Harness::start().await;
+    let body = json!({ "email": "member@example.com" });
+    for key in [
+        h.key(Mode::Test, KeyType::Readonly),
+        h.key(Mode::Test, KeyType::Webhook),
+    ] {
+        h.post("/v0/auth/link/generate")
+            .bearer(&key)
+            .json(body.clone())
+            .send()
+            .await
+            .err(403, "Forbidden");
+    }
+    let other = h
+        .mock
+        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
+        .unwrap();
+    h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/link/generate"))
+        .bearer(&other)
+        .json(body.clone())
+        .send()
+        .await
+        .err(403, "Forbidden");
+    h.post("/v0/auth/link/generate")
+        .json(body)
+        .send()
+        .await
+        .err(401, "Missing authentication");
+}
+
+#[tokio::test]
+async fn link_generation_is_never_rate_limited() {
+    let h = Harness::start().await;
+    let mut tokens = std::collections::HashSet::new();
+    for _ in 0..30 {
+        let body = generate(&h, json!({ "email": "unconfirmed@example.com" }))
+            .await
+            .ok();
+        tokens.insert(body["result"]["token"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(tokens.len(), 30);
+}
