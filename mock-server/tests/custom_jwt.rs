@@ -176,10 +176,7 @@ async fn refused_requests() {
             .await
             .err(403, "Forbidden");
     }
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/jwt"))
         .bearer(&other)
         .json(json!({ "payload": {} }))

@@ -4,7 +4,7 @@ mod common;
 
 use common::{Harness, Resp};
 use serde_json::{Value, json};
-use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT, TEST_PASSWORD};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode, TEST_PASSWORD};
 
 async fn create(h: &Harness, users: Value) -> Value {
     h.post("/v0/user-import")
@@ -129,10 +129,7 @@ async fn create_refuses_malformed_imports() {
     )
     .await
     .err(403, "Forbidden");
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     h.post(&format!("/v0/tenants/{DEMO_TENANT}/user-import"))
         .bearer(&other)
         .json(json!({ "users": [{ "email": "a@example.org" }] }))
@@ -373,10 +370,7 @@ async fn processing_needs_an_admin_key_of_the_imports_mode() {
         .send()
         .await
         .err(404, "Not Found");
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     h.post(&path)
         .bearer(&other)
         .send()

@@ -4,7 +4,7 @@ mod common;
 
 use common::Harness;
 use serde_json::{Value, json};
-use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode};
 
 const PASSWORD: &str = "importedpass1";
 
@@ -236,10 +236,7 @@ async fn available_claims_lists_optional_and_oidc_claims() {
 #[tokio::test]
 async fn jwt_format_endpoints_need_an_admin_key() {
     let h = Harness::start().await;
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     for path in ["/v0/jwt-format", "/v0/jwt-format/available-claims"] {
         h.get(path)
             .bearer(&h.key(Mode::Test, KeyType::Readonly))

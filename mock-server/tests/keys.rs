@@ -106,10 +106,7 @@ async fn create_refuses_bad_types_and_non_admin_callers() {
     )
     .await
     .err(403, "Forbidden");
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     h.post(&format!("/v0/tenants/{DEMO_TENANT}/keys"))
         .bearer(&other)
         .json(json!({ "type": "admin" }))
@@ -169,10 +166,7 @@ async fn keys_are_listed_by_type_and_mode() {
         .send()
         .await
         .err(403, "Forbidden");
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     h.get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin"))
         .bearer(&other)
         .send()
@@ -244,10 +238,7 @@ async fn verify_reports_active_keys_of_the_callers_subtree() {
         .await
         .err(403, "Forbidden");
     // Unknown keys, keys of another workspace and keys of the other mode: no `result`.
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Readonly)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Readonly);
     for key in [
         "uf_test_admin_demo1234_00000000000000000000000000000000".to_owned(),
         "not a key".to_owned(),

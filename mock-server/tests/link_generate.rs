@@ -4,7 +4,7 @@ mod common;
 
 use common::{Harness, Resp, iso_millis, query_param};
 use serde_json::{Value, json};
-use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT, TEST_PASSWORD};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode, TEST_PASSWORD};
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
@@ -146,10 +146,7 @@ async fn link_generation_needs_an_admin_key_of_the_tenant() {
             .await
             .err(403, "Forbidden");
     }
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/link/generate"))
         .bearer(&other)
         .json(body.clone())

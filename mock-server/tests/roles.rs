@@ -4,7 +4,7 @@ mod common;
 
 use common::Harness;
 use serde_json::{Value, json};
-use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT, TEST_PASSWORD};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode, TEST_PASSWORD};
 
 fn names(list: &Value) -> Vec<String> {
     list["results"]
@@ -123,10 +123,7 @@ async fn role_endpoints_check_the_credential() {
     let h = Harness::start().await;
     let readonly = h.key(Mode::Test, KeyType::Readonly);
     let webhook = h.key(Mode::Test, KeyType::Webhook);
-    let other = h
-        .mock
-        .api_key(OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .unwrap();
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     let body = json!({ "name": "tier-3" });
     h.post("/v0/roles")
         .json(body.clone())

@@ -175,6 +175,13 @@ impl Harness {
             .expect("seeded key")
     }
 
+    /// An API key of the other seeded workspace (for cross-workspace refusals).
+    pub fn other_key(&self, mode: Mode, key_type: KeyType) -> String {
+        self.mock
+            .api_key(userfront_mock::OTHER_TENANT, mode, key_type)
+            .expect("seeded key")
+    }
+
     /// The test-mode admin key of the demo workspace.
     pub fn admin(&self) -> String {
         self.key(Mode::Test, KeyType::Admin)
