@@ -128,6 +128,17 @@ const EXTRA_SETTINGS: [&str; 10] = [
     "passthrough",
 ];
 
+/// Members of the settings body that only a workspace has.
+const WORKSPACE_SETTINGS: [&str; 7] = [
+    "liveDomains",
+    "hasActivatedLiveMode",
+    "authentication",
+    "isMfaRequired",
+    "ssoProviders",
+    "samlServiceProviders",
+    "passthrough",
+];
+
 /// `PUT /__mock/tenants/{tenantId}/settings`: what the real product sets in its dashboard. All
 /// members are checked before anything changes.
 async fn settings(
@@ -157,11 +168,14 @@ async fn settings(
             return Err(Error::bad_request(format!("\"{key}\" is not allowed")));
         }
     }
-    let workspace_only = ["liveDomains", "hasActivatedLiveMode"];
-    if !is_workspace && workspace_only.iter().any(|k| body.get(k).is_some()) {
-        return Err(Error::bad_request(
-            "\"liveDomains\" and \"hasActivatedLiveMode\" belong to a workspace",
-        ));
+    // The pool-wide settings live on the workspace: a child tenant has no flow, MFA, SSO, SAML
+    // or passthrough of its own (its users sign in against the workspace pool).
+    if !is_workspace
+        && let Some(key) = WORKSPACE_SETTINGS.iter().find(|k| body.get(k).is_some())
+    {
+        return Err(Error::bad_request(format!(
+            "\"{key}\" can only be set on a workspace"
+        )));
     }
     let live_domains: Option<Vec<String>> = body
         .get("liveDomains")

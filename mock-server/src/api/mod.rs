@@ -528,6 +528,16 @@ pub fn verify_user_token(world: &World, token: &str, usage: TokenUse) -> Result<
         .and_then(|s| Uuid::parse_str(s).ok());
     let user_id = claims.get("userId").and_then(Value::as_u64);
     if usage == TokenUse::Logout {
+        // An ID token verifies too, but is not a credential: only access tokens of a normal
+        // sign-on carry `authorization` (custom-JWT sessions carry their own payload).
+        let is_id_token = !is_refresh
+            && claims.get("authorization").is_none()
+            && session_id
+                .and_then(|id| realm.sessions.get(&id))
+                .is_some_and(|s| s.custom.is_none());
+        if is_id_token {
+            return Err(refuse());
+        }
         return Ok(VerifiedToken {
             mode,
             tenant_id,

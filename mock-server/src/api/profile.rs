@@ -8,6 +8,7 @@ use axum::routing::get;
 use super::auth::emit_user;
 use super::{App, Body, Scope, UserAuth, json_response};
 use crate::error::Result;
+use crate::state::model::User;
 use crate::state::users::UserFields;
 use crate::state::webhooks::Action;
 
@@ -25,7 +26,8 @@ async fn read(State(app): State<App>, auth: UserAuth) -> Result<Response> {
 }
 
 /// CS-26 `PUT /v0/self`: `name`, `username`, `image` and `data` (shallow merge) are editable;
-/// anything else is ignored.
+/// anything else is ignored. A request that changes nothing answers the user as it is, without
+/// a `user update` event.
 async fn update(State(app): State<App>, auth: UserAuth, body: Body) -> Result<Response> {
     let fields = UserFields {
         name: body.str("name")?.map(str::to_owned),
@@ -37,6 +39,9 @@ async fn update(State(app): State<App>, auth: UserAuth, body: Body) -> Result<Re
     let mut world = app.store.write();
     let now = world.now();
     let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    if !changes_anything(realm.user(auth.user_id)?, &fields) {
+        return Ok(json_response(realm.user_json_by_id(auth.user_id)));
+    }
     let user_id = realm.update_user(auth.user_id, fields, now)?;
     let body = realm.user_json_by_id(user_id);
     let scope = Scope {
@@ -45,4 +50,23 @@ async fn update(State(app): State<App>, auth: UserAuth, body: Body) -> Result<Re
     };
     emit_user(&mut world, &scope, Action::Update, user_id);
     Ok(json_response(body))
+}
+
+/// Whether applying the self-editable `fields` would change the stored user.
+fn changes_anything(user: &User, fields: &UserFields) -> bool {
+    let username = fields
+        .username
+        .as_deref()
+        .map(|u| u.trim().to_lowercase())
+        .filter(|u| !u.is_empty());
+    fields.name.as_deref().is_some_and(|n| n != &*user.name)
+        || username.is_some_and(|u| u != *user.username)
+        || fields
+            .image
+            .as_deref()
+            .is_some_and(|i| user.image.as_deref() != Some(i))
+        || fields
+            .data
+            .as_ref()
+            .is_some_and(|data| data.iter().any(|(k, v)| user.data.get(k) != Some(v)))
 }

@@ -262,6 +262,21 @@ impl Realm {
         allowed: &[LinkType],
         now: Millis,
     ) -> Result<LinkCredential> {
+        let token = self.check_link(uuid, token, allowed, now)?.token;
+        self.links
+            .remove(&token)
+            .ok_or_else(|| Error::bad_request(msg::INVALID_TOKEN))
+    }
+
+    /// The checks of [`Realm::consume_link`] without consuming anything, for endpoints that must
+    /// validate more (a locked user, a pending second factor) before they use the credentials.
+    pub fn check_link(
+        &self,
+        uuid: &str,
+        token: &str,
+        allowed: &[LinkType],
+        now: Millis,
+    ) -> Result<&LinkCredential> {
         let invalid = || Error::bad_request(msg::INVALID_TOKEN);
         let token = Uuid::parse_str(token.trim()).map_err(|_| invalid())?;
         let uuid = Uuid::parse_str(uuid.trim()).map_err(|_| invalid())?;
@@ -273,7 +288,7 @@ impl Realm {
         if now >= link.expires_at {
             return Err(Error::bad_request(msg::TOKEN_EXPIRED));
         }
-        self.links.remove(&token).ok_or_else(invalid)
+        Ok(link)
     }
 
     /// Creates a fresh 6-digit code for (channel, address), replacing earlier ones.
@@ -293,7 +308,25 @@ impl Realm {
             code: code.clone(),
             user_id,
             expires_at: now + CODE_LIFETIME,
+            new_phone: None,
         });
+        code
+    }
+
+    /// Issues the SMS code of a phone verification (`POST /v0/auth/verify/phone`). When `phone`
+    /// is not the user's number yet, the code records it as [`VerificationCode::new_phone`], so
+    /// whoever consumes the code (`PUT /v0/auth/code`) makes it the user's number.
+    pub fn issue_phone_verification_code(
+        &mut self,
+        phone: &str,
+        user_id: u64,
+        is_new_number: bool,
+        now: Millis,
+    ) -> String {
+        let code = self.issue_code(Channel::Sms, phone, user_id, now);
+        if let Some(issued) = self.codes.last_mut() {
+            issued.new_phone = is_new_number.then(|| phone.to_owned());
+        }
         code
     }
 

@@ -381,6 +381,10 @@ pub struct VerificationCode {
     pub code: String,
     pub user_id: u64,
     pub expires_at: Millis,
+    /// An SMS code sent to a number the user does not have yet (`POST /v0/auth/verify/phone`
+    /// with the user's access token): using the code makes it the user's `phoneNumber`.
+    #[serde(default)]
+    pub new_phone: Option<String>,
 }
 
 /// API key type.

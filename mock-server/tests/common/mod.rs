@@ -295,3 +295,96 @@ pub fn iso_millis(value: &Value) -> i64 {
         .and_then(userfront_mock::state::clock::parse_iso)
         .unwrap_or_else(|| panic!("not an ISO timestamp: {value}"))
 }
+
+/// An origin on the demo workspace's live domain: requests carrying it run in live mode
+/// (conventions C-4.2).
+pub const LIVE_ORIGIN: &str = "https://example.com";
+
+impl Harness {
+    /// Signs up a live-mode user (live mode has no seeded users); returns the sign-on body.
+    pub async fn live_signup(&self, email: &str, password: &str) -> Value {
+        self.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/create"))
+            .origin(LIVE_ORIGIN)
+            .json(json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .ok()
+    }
+
+    /// Signs up a test-mode user without a password (`POST /v0/auth/link`) and signs them in
+    /// with the welcome link; returns the sign-on body.
+    pub async fn passwordless(&self, email: &str) -> Value {
+        let sent = self
+            .post(&format!("/v0/tenants/{DEMO_TENANT}/auth/link"))
+            .json(json!({ "email": email }))
+            .send()
+            .await
+            .ok();
+        let link = sent["result"]["link"].as_str().expect("test-mode link");
+        self.put(&format!("/v0/tenants/{DEMO_TENANT}/auth/link"))
+            .json(link_credentials(link))
+            .send()
+            .await
+            .ok()
+    }
+
+    /// Changes tenant settings through the control surface; returns its answer.
+    pub async fn settings(&self, tenant_id: &str, body: Value) -> Value {
+        self.put(&format!("/__mock/tenants/{tenant_id}/settings"))
+            .json(body)
+            .send()
+            .await
+            .ok()
+    }
+}
+
+/// The `{uuid, token}` body that uses the credentials of a link URL.
+pub fn link_credentials(url: &str) -> Value {
+    json!({
+        "uuid": query_param(url, "uuid").expect("uuid in link"),
+        "token": query_param(url, "token").expect("token in link"),
+    })
+}
+
+/// The access token of a sign-on body.
+pub fn access(body: &Value) -> String {
+    body["tokens"]["access"]["value"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+/// The refresh token of a sign-on body.
+pub fn refresh(body: &Value) -> String {
+    body["tokens"]["refresh"]["value"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned()
+}
+
+impl Harness {
+    /// A fresh mock seeded from `seed` (the shape of `fixtures/seed.json`; workspaces without a
+    /// `signingKey` get generated keys), for states the API cannot reach directly.
+    pub async fn start_with_seed(seed: Value) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "userfront-mock-seed-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("seed.json"), seed.to_string()).expect("seed file");
+        let mock = MockUserfront::builder()
+            .fixtures(&dir)
+            .start()
+            .await
+            .expect("mock starts");
+        let _ = std::fs::remove_dir_all(&dir);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Harness { mock, http }
+    }
+}
