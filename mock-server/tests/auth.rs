@@ -10,21 +10,14 @@ use userfront_mock::{DEMO_TENANT, OTHER_TENANT, TEST_PASSWORD};
 const CREATE: &str = "/v0/tenants/demo1234/auth/create";
 const BASIC: &str = "/v0/tenants/demo1234/auth/basic";
 
-/// A seed with one workspace whose test pool holds a locked user and an unlocked one.
+/// A seed whose test pool holds a locked user and an unlocked one.
 fn seed_with_locked_user() -> Value {
-    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/keys/demo1234-test.pem");
-    json!({ "workspaces": [{
-        "tenantId": DEMO_TENANT, "name": "Demo Workspace",
-        "test": {
-            "signingKey": { "kid": "5a1f0c1e-8f9b-4c41-9c55-0c8f2b1b7d10", "file": key },
-            "users": [
-                { "userId": 1, "username": "locked", "email": "locked@example.com",
-                  "password": TEST_PASSWORD, "locked": true, "isEmailConfirmed": true },
-                { "userId": 2, "username": "open", "email": "open@example.com",
-                  "password": TEST_PASSWORD, "isEmailConfirmed": true }
-            ]
-        }
-    }]})
+    common::demo_seed_with_users(json!([
+        { "userId": 1, "username": "locked", "email": "locked@example.com",
+          "password": TEST_PASSWORD, "locked": true, "isEmailConfirmed": true },
+        { "userId": 2, "username": "open", "email": "open@example.com",
+          "password": TEST_PASSWORD, "isEmailConfirmed": true }
+    ]))
 }
 
 #[tokio::test]

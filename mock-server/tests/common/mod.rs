@@ -388,3 +388,23 @@ impl Harness {
         Harness { mock, http }
     }
 }
+
+/// A seed like the embedded one for `demo1234` (same signing keys, live domain `example.com`)
+/// whose test pool holds `users` (fixture users: `userId`, `username`, `email`, `password`,
+/// `phoneNumber`, `locked`, `isEmailConfirmed`, ...).
+pub fn demo_seed_with_users(users: Value) -> Value {
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/keys");
+    json!({ "workspaces": [{
+        "tenantId": DEMO_TENANT, "name": "Demo Workspace",
+        "hasActivatedLiveMode": true, "liveDomains": ["example.com"],
+        "test": {
+            "signingKey": { "kid": "b1c89e3b-3fb4-4297-a283-0ba905a0cedb",
+                            "file": format!("{keys}/demo1234-test.pem") },
+            "users": users
+        },
+        "live": {
+            "signingKey": { "kid": "e956cefa-3534-40e9-9c04-2184d69d2076",
+                            "file": format!("{keys}/demo1234-live.pem") }
+        }
+    }]})
+}
