@@ -43,7 +43,10 @@ async fn signup_creates_the_user_signs_in_and_queues_a_welcome_email() {
     assert_eq!(body["isEmailConfirmed"], false);
     assert_eq!(body["redirectTo"], "http://localhost:3000/dashboard");
     assert!(body["sessionId"].is_string() && body["nonce"].is_string());
-    assert!(body.get("result").is_none(), "no link in the response: {body}");
+    assert!(
+        body.get("result").is_none(),
+        "no link in the response: {body}"
+    );
     let tokens = &body["tokens"];
     assert_eq!(
         tokens["access"]["cookieOptions"],
@@ -62,7 +65,10 @@ async fn signup_creates_the_user_signs_in_and_queues_a_welcome_email() {
     assert_eq!(outbox[0]["type"], "welcome");
     assert_eq!(outbox[0]["suppressed"], true);
     let link = outbox[0]["link"].as_str().unwrap();
-    assert!(link.starts_with("http://localhost:3000/login?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/login?uuid="),
+        "{link}"
+    );
     assert_eq!(query_param(link, "type").as_deref(), Some("welcome"));
     assert_eq!(
         query_param(link, "uuid").as_deref(),
@@ -102,8 +108,10 @@ async fn signup_redirects_to_the_signup_path_or_the_requested_one() {
 async fn signup_without_the_welcome_email() {
     let h = Harness::start().await;
     h.post(CREATE)
-        .json(json!({ "email": "quiet@example.com", "password": "abcdefgh1",
-                      "options": { "noSignupEmail": true } }))
+        .json(
+            json!({ "email": "quiet@example.com", "password": "abcdefgh1",
+                      "options": { "noSignupEmail": true } }),
+        )
         .send()
         .await
         .ok();
@@ -119,7 +127,10 @@ async fn signup_refusals_change_nothing() {
             json!({ "email": "nope", "password": "abcdefgh1" }),
             "Email format is invalid",
         ),
-        (json!({ "email": "x@example.com" }), "\"password\" is required"),
+        (
+            json!({ "email": "x@example.com" }),
+            "\"password\" is required",
+        ),
         (
             json!({ "email": "x@example.com", "password": "short1" }),
             "Password must be at least 16 characters OR at least 8 characters including a number and a letter",
@@ -230,7 +241,10 @@ async fn login_accepts_email_username_and_the_older_fields() {
         assert_eq!(login["userId"], 2);
         assert_eq!(login["message"], "OK");
         assert_eq!(login["redirectTo"], "http://localhost:3000/dashboard");
-        assert_eq!(login["authorization"][DEMO_TENANT]["roles"], json!(["member"]));
+        assert_eq!(
+            login["authorization"][DEMO_TENANT]["roles"],
+            json!(["member"])
+        );
     }
     let session = h
         .get("/v0/auth/session")
@@ -251,11 +265,11 @@ async fn login_refusals() {
         json!({ "emailOrUsername": "member@example.com", "password": "wrong-password-1" }),
         json!({ "emailOrUsername": "ghost@example.com", "password": TEST_PASSWORD }),
     ] {
-        h.post(BASIC)
-            .json(body)
-            .send()
-            .await
-            .err_type(400, "Incorrect email or password", "bad_request_error");
+        h.post(BASIC).json(body).send().await.err_type(
+            400,
+            "Incorrect email or password",
+            "bad_request_error",
+        );
     }
     h.post(BASIC)
         .json(json!({ "password": TEST_PASSWORD }))
@@ -310,8 +324,10 @@ async fn a_user_without_password_gets_a_reset_email_or_an_intended_error() {
     h.delete("/__mock/outbox").send().await.ok();
     h.advance(3).await; // past the duplicate window of the welcome email
     h.post(BASIC)
-        .json(json!({ "emailOrUsername": "nopass@example.com", "password": "anything1",
-                      "options": { "noResetEmail": true } }))
+        .json(
+            json!({ "emailOrUsername": "nopass@example.com", "password": "anything1",
+                      "options": { "noResetEmail": true } }),
+        )
         .send()
         .await
         .err_type(400, "Incorrect email or password", "intended_error");
@@ -324,7 +340,10 @@ async fn a_user_without_password_gets_a_reset_email_or_an_intended_error() {
     let outbox = h.outbox("type=reset").await;
     assert_eq!(outbox.len(), 1);
     let link = outbox[0]["link"].as_str().unwrap();
-    assert!(link.starts_with("http://localhost:3000/reset?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/reset?uuid="),
+        "{link}"
+    );
     assert_eq!(query_param(link, "type"), None);
     // The link sets a first password.
     let mut body = link_credentials(link);
@@ -334,7 +353,10 @@ async fn a_user_without_password_gets_a_reset_email_or_an_intended_error() {
         .send()
         .await
         .ok();
-    assert_eq!(h.login("nopass@example.com", "abcdefgh1").await["message"], "OK");
+    assert_eq!(
+        h.login("nopass@example.com", "abcdefgh1").await["message"],
+        "OK"
+    );
 }
 
 #[tokio::test]
@@ -512,12 +534,17 @@ async fn legacy_set_password_route() {
         .ok();
     assert_eq!(sent["message"], "OK");
     let link = sent["result"]["link"].as_str().unwrap();
-    assert!(link.starts_with("http://localhost:3000/reset?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/reset?uuid="),
+        "{link}"
+    );
     assert_eq!(query_param(link, "type"), None);
     assert_eq!(h.outbox("type=reset").await.len(), 1);
     h.post(BASIC)
-        .json(json!({ "emailOrUsername": "nopass@example.com", "password": "ignored-password-1",
-                      "options": { "noResetEmail": true } }))
+        .json(
+            json!({ "emailOrUsername": "nopass@example.com", "password": "ignored-password-1",
+                      "options": { "noResetEmail": true } }),
+        )
         .send()
         .await
         .err_type(400, "Incorrect email or password", "intended_error");
@@ -552,10 +579,16 @@ async fn live_mode_is_a_separate_world() {
         .send()
         .await
         .err(400, "Incorrect email or password");
-    assert_eq!(h.signup("ana@example.org", "test-password-1").await["userId"], 5);
+    assert_eq!(
+        h.signup("ana@example.org", "test-password-1").await["userId"],
+        5
+    );
     // The live token reads the live user; its welcome email was "sent", not suppressed.
     let me = h.get("/v0/self").bearer(&access(&live)).send().await.ok();
-    assert_eq!((me["mode"].clone(), me["userId"].clone()), (json!("live"), json!(1)));
+    assert_eq!(
+        (me["mode"].clone(), me["userId"].clone()),
+        (json!("live"), json!(1))
+    );
     let outbox = h.outbox("mode=live").await;
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0]["suppressed"], false);

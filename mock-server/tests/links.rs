@@ -37,7 +37,10 @@ async fn existing_users_get_a_login_link_that_signs_them_in_once() {
     .await;
     assert_eq!(sent["message"], "OK");
     let link = link_of(&sent);
-    assert!(link.starts_with("http://localhost:3000/login?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/login?uuid="),
+        "{link}"
+    );
     assert_eq!(query_param(&link, "uuid"), Some(uuid.clone()));
     assert_eq!(query_param(&link, "type").as_deref(), Some("login"));
     let outbox = h.outbox("to=member@example.com").await;
@@ -46,8 +49,14 @@ async fn existing_users_get_a_login_link_that_signs_them_in_once() {
     assert_eq!(outbox[0]["channel"], "email");
     assert_eq!(outbox[0]["link"], link.as_str());
     assert_eq!(outbox[0]["uuid"], uuid.as_str());
-    assert_eq!(outbox[0]["token"], query_param(&link, "token").unwrap().as_str());
-    assert!(h.webhooks().await.is_empty(), "an existing user is not changed");
+    assert_eq!(
+        outbox[0]["token"],
+        query_param(&link, "token").unwrap().as_str()
+    );
+    assert!(
+        h.webhooks().await.is_empty(),
+        "an existing user is not changed"
+    );
 
     let mut body = link_credentials(&link);
     body["linkType"] = json!("login");
@@ -68,7 +77,11 @@ async fn existing_users_get_a_login_link_that_signs_them_in_once() {
         json!({ "channel": "email", "strategy": "link" })
     );
     // Single use.
-    h.put(LINK).json(body).send().await.err(400, "Invalid token");
+    h.put(LINK)
+        .json(body)
+        .send()
+        .await
+        .err(400, "Invalid token");
 }
 
 #[tokio::test]
@@ -106,8 +119,10 @@ async fn unknown_emails_sign_up_without_a_password() {
     assert_eq!(events[1]["body"]["record"]["isEmailConfirmed"], true);
     // The user has no password.
     h.post("/v0/tenants/demo1234/auth/basic")
-        .json(json!({ "emailOrUsername": "newbie", "password": "anything-1",
-                      "options": { "noResetEmail": true } }))
+        .json(
+            json!({ "emailOrUsername": "newbie", "password": "anything-1",
+                      "options": { "noResetEmail": true } }),
+        )
         .send()
         .await
         .err_type(400, "Incorrect email or password", "intended_error");
@@ -148,7 +163,9 @@ async fn redirects_ride_on_the_link_and_the_sign_on() {
     let sent = h
         .post(LINK)
         .header("origin", "http://localhost:5173")
-        .json(json!({ "email": "member@example.com", "options": { "redirect": "/after login?x=1" } }))
+        .json(
+            json!({ "email": "member@example.com", "options": { "redirect": "/after login?x=1" } }),
+        )
         .send()
         .await
         .ok();
@@ -183,7 +200,10 @@ async fn redirects_ride_on_the_link_and_the_sign_on() {
         .await;
     h.advance(3).await;
     let link = link_of(&send(&h, json!({ "email": "member@example.com" })).await);
-    assert!(link.starts_with("http://localhost:3000/sign-in?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/sign-in?uuid="),
+        "{link}"
+    );
 }
 
 #[tokio::test]
@@ -223,7 +243,10 @@ async fn send_link_refusals() {
         .send()
         .await
         .ok();
-    assert_eq!(query_param(&link_of(&sent), "type").as_deref(), Some("welcome"));
+    assert_eq!(
+        query_param(&link_of(&sent), "type").as_deref(),
+        Some("welcome")
+    );
     h.advance(3).await;
     let sent = h
         .post(LINK)
@@ -231,7 +254,10 @@ async fn send_link_refusals() {
         .send()
         .await
         .ok();
-    assert_eq!(query_param(&link_of(&sent), "type").as_deref(), Some("login"));
+    assert_eq!(
+        query_param(&link_of(&sent), "type").as_deref(),
+        Some("login")
+    );
 }
 
 #[tokio::test]
@@ -272,7 +298,10 @@ async fn using_credentials_refusals_keep_them_usable() {
     // None of that consumed them; the docs form uses them.
     let mut docs = good.clone();
     docs["tenantId"] = json!(DEMO_TENANT);
-    assert_eq!(h.put("/v0/auth/link").json(docs).send().await.ok()["userId"], 2);
+    assert_eq!(
+        h.put("/v0/auth/link").json(docs).send().await.ok()["userId"],
+        2
+    );
 }
 
 #[tokio::test]
@@ -462,7 +491,12 @@ async fn a_link_can_be_the_second_factor() {
         .await
         .err(401, "Invalid token");
     // The viewer's link still works as a first factor (and asks for MFA in turn).
-    let viewer_login = h.put(LINK).json(link_credentials(&viewer)).send().await.ok();
+    let viewer_login = h
+        .put(LINK)
+        .json(link_credentials(&viewer))
+        .send()
+        .await
+        .ok();
     assert_eq!(viewer_login["message"], "MFA required");
 }
 
@@ -471,7 +505,9 @@ async fn a_code_challenge_withholds_the_tokens() {
     let h = Harness::start().await;
     let link = link_of(&send(&h, json!({ "email": "member@example.com" })).await);
     let body = h
-        .put(&format!("{LINK}?code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"))
+        .put(&format!(
+            "{LINK}?code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ))
         .json(link_credentials(&link))
         .send()
         .await

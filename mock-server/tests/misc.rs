@@ -31,7 +31,11 @@ async fn mode_follows_the_calling_origin() {
         "https://deep.app.example.com:8443",
         "https://EXAMPLE.com/some/page",
     ] {
-        assert_eq!(mode_for(&h, MODE, &[("x-origin", live)]).await, "live", "{live}");
+        assert_eq!(
+            mode_for(&h, MODE, &[("x-origin", live)]).await,
+            "live",
+            "{live}"
+        );
     }
     for test in [
         "http://example.com",
@@ -47,7 +51,11 @@ async fn mode_follows_the_calling_origin() {
         "file:///index.html",
         "null",
     ] {
-        assert_eq!(mode_for(&h, MODE, &[("x-origin", test)]).await, "test", "{test}");
+        assert_eq!(
+            mode_for(&h, MODE, &[("x-origin", test)]).await,
+            "test",
+            "{test}"
+        );
     }
     // Header precedence: x-origin, then Origin, then x-application-id.
     assert_eq!(mode_for(&h, MODE, &[("origin", LIVE_ORIGIN)]).await, "live");
@@ -59,7 +67,10 @@ async fn mode_follows_the_calling_origin() {
         mode_for(
             &h,
             MODE,
-            &[("x-origin", "http://localhost:3000"), ("origin", LIVE_ORIGIN)]
+            &[
+                ("x-origin", "http://localhost:3000"),
+                ("origin", LIVE_ORIGIN)
+            ]
         )
         .await,
         "test"
@@ -68,7 +79,10 @@ async fn mode_follows_the_calling_origin() {
         mode_for(
             &h,
             MODE,
-            &[("origin", "http://localhost:3000"), ("x-application-id", LIVE_ORIGIN)]
+            &[
+                ("origin", "http://localhost:3000"),
+                ("x-application-id", LIVE_ORIGIN)
+            ]
         )
         .await,
         "test"
@@ -102,7 +116,10 @@ async fn live_domains_and_activation_come_from_the_settings() {
         mode_for(&h, MODE, &[("x-origin", "https://a.sub.example.com")]).await,
         "live"
     );
-    assert_eq!(mode_for(&h, MODE, &[("x-origin", LIVE_ORIGIN)]).await, "test");
+    assert_eq!(
+        mode_for(&h, MODE, &[("x-origin", LIVE_ORIGIN)]).await,
+        "test"
+    );
     h.settings(DEMO_TENANT, json!({ "hasActivatedLiveMode": false }))
         .await;
     assert_eq!(
@@ -120,13 +137,19 @@ async fn mode_and_default_flow_report_the_flow_of_that_mode() {
         "secondFactors": []
     });
     let body = h.get(MODE).send().await.ok();
-    assert_eq!(body, json!({ "mode": "test", "authentication": default_flow }));
+    assert_eq!(
+        body,
+        json!({ "mode": "test", "authentication": default_flow })
+    );
     let custom = json!({
         "firstFactors": [ { "channel": "sms", "strategy": "verificationCode" } ],
         "secondFactors": [ { "channel": "authenticator", "strategy": "totp" } ]
     });
-    h.settings(DEMO_TENANT, json!({ "mode": "test", "authentication": custom }))
-        .await;
+    h.settings(
+        DEMO_TENANT,
+        json!({ "mode": "test", "authentication": custom }),
+    )
+    .await;
     assert_eq!(h.get(MODE).send().await.ok()["authentication"], custom);
     let flow = h
         .get("/v0/tenants/demo1234/flows/default")
@@ -136,7 +159,10 @@ async fn mode_and_default_flow_report_the_flow_of_that_mode() {
     assert_eq!(flow, custom);
     // Live keeps its own flow.
     let live = h.get(MODE).origin(LIVE_ORIGIN).send().await.ok();
-    assert_eq!(live, json!({ "mode": "live", "authentication": default_flow }));
+    assert_eq!(
+        live,
+        json!({ "mode": "live", "authentication": default_flow })
+    );
     let flow = h
         .get("/v0/tenants/demo1234/flows/default")
         .origin(LIVE_ORIGIN)
@@ -166,21 +192,26 @@ async fn mods_need_a_role_in_the_tenant() {
         .collect();
     assert_eq!(
         titles,
-        ["Signup form", "Login form", "Password reset form", "Logout button"]
+        [
+            "Signup form",
+            "Login form",
+            "Password reset form",
+            "Logout button"
+        ]
     );
     for m in body["results"].as_array().unwrap() {
         let eid = m["eid"].as_str().unwrap();
-        assert!(eid.len() == 6 && eid.bytes().all(|b| b.is_ascii_lowercase()), "{eid}");
+        assert!(
+            eid.len() == 6 && eid.bytes().all(|b| b.is_ascii_lowercase()),
+            "{eid}"
+        );
     }
     // Stable from call to call, for any role holder.
     let member = h.access_token("member@example.com").await;
     assert_eq!(h.get(path).bearer(&member).send().await.ok(), body);
     let none = h.access_token("unconfirmed@example.com").await;
     h.get(path).bearer(&none).send().await.err(403, "Forbidden");
-    h.get(path)
-        .send()
-        .await
-        .err(401, "Missing authentication");
+    h.get(path).send().await.err(401, "Missing authentication");
     h.get(&format!("/v0/tenants/{OTHER_TENANT}/mods"))
         .bearer(&admin)
         .send()
@@ -201,11 +232,7 @@ fn kid_of(state: &Value, mode: &str) -> Value {
 async fn public_jwt_keys_default_to_live() {
     let h = Harness::start().await;
     let state = h.get("/__mock/state").send().await.ok();
-    let live = h
-        .get("/v0/tenants/demo1234/keys/jwt")
-        .send()
-        .await
-        .ok();
+    let live = h.get("/v0/tenants/demo1234/keys/jwt").send().await.ok();
     assert_eq!(live["totalCount"], 1);
     let key = &live["results"][0];
     assert_eq!(key["mode"], "live");

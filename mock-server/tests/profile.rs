@@ -14,11 +14,34 @@ async fn self_is_the_full_user_object() {
     let mut keys: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     let mut expected = vec![
-        "mode", "userId", "userUuid", "uuid", "tenantId", "username", "email", "name", "image",
-        "phoneNumber", "data", "locked", "isMfaRequired", "preferredFirstFactor",
-        "preferredSecondFactor", "isEmailConfirmed", "isPhoneNumberConfirmed", "isConfirmed",
-        "confirmedAt", "confirmedEmailAt", "confirmedPhoneNumberAt", "lastActiveAt",
-        "lastMessagedAt", "createdAt", "updatedAt", "tenant", "authorization", "authentication",
+        "mode",
+        "userId",
+        "userUuid",
+        "uuid",
+        "tenantId",
+        "username",
+        "email",
+        "name",
+        "image",
+        "phoneNumber",
+        "data",
+        "locked",
+        "isMfaRequired",
+        "preferredFirstFactor",
+        "preferredSecondFactor",
+        "isEmailConfirmed",
+        "isPhoneNumberConfirmed",
+        "isConfirmed",
+        "confirmedAt",
+        "confirmedEmailAt",
+        "confirmedPhoneNumberAt",
+        "lastActiveAt",
+        "lastMessagedAt",
+        "createdAt",
+        "updatedAt",
+        "tenant",
+        "authorization",
+        "authentication",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
@@ -29,7 +52,11 @@ async fn self_is_the_full_user_object() {
     assert_eq!(me["username"], "admin");
     assert_eq!(me["email"], "admin@example.com");
     assert_eq!(me["name"], "Admin User");
-    assert!(me["image"].as_str().is_some_and(|i| i.starts_with("https://")));
+    assert!(
+        me["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("https://"))
+    );
     assert_eq!(me["phoneNumber"], Value::Null);
     assert_eq!(me["data"], json!({}));
     assert_eq!(me["locked"], false);
@@ -42,7 +69,10 @@ async fn self_is_the_full_user_object() {
                 "image": me["tenant"]["image"], "loginRedirectPath": "/dashboard",
                 "logoutRedirectPath": "/login" })
     );
-    assert_eq!(me["authorization"], json!({ DEMO_TENANT: { "roles": ["admin"] } }));
+    assert_eq!(
+        me["authorization"],
+        json!({ DEMO_TENANT: { "roles": ["admin"] } })
+    );
     assert_eq!(
         me["authentication"],
         json!({ "firstFactors": [ { "channel": "email", "strategy": "password" },
@@ -109,7 +139,13 @@ async fn an_update_that_changes_nothing_emits_nothing() {
         json!({ "name": "Member User", "username": "MEMBER" }),
         json!({ "email": "ignored@example.com" }),
     ] {
-        let after = h.put("/v0/self").bearer(&token).json(body).send().await.ok();
+        let after = h
+            .put("/v0/self")
+            .bearer(&token)
+            .json(body)
+            .send()
+            .await
+            .ok();
         assert_eq!(after, before);
     }
     assert!(h.webhooks().await.is_empty());

@@ -30,7 +30,10 @@ fn with_password(link: &str, password: &str) -> Value {
 async fn reset_links_point_at_the_reset_page_without_a_type() {
     let h = Harness::start().await;
     let link = reset_link(&h, "Member@Example.com").await;
-    assert!(link.starts_with("http://localhost:3000/reset?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/reset?uuid="),
+        "{link}"
+    );
     assert_eq!(query_param(&link, "type"), None);
     let outbox = h.outbox("type=reset").await;
     assert_eq!(outbox.len(), 1);
@@ -47,7 +50,10 @@ async fn reset_links_point_at_the_reset_page_without_a_type() {
         .await
         .ok();
     let link = sent["result"]["link"].as_str().unwrap();
-    assert!(link.starts_with("http://localhost:3000/password/new?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/password/new?uuid="),
+        "{link}"
+    );
     assert_eq!(query_param(link, "redirect").as_deref(), Some("%2Fhome"));
 }
 
@@ -119,7 +125,10 @@ async fn resetting_sets_the_password_confirms_the_email_and_signs_in() {
         .send()
         .await
         .err(400, "Incorrect email or password");
-    assert_eq!(h.login("unconfirmed", "brand-new-pass-1").await["userId"], 4);
+    assert_eq!(
+        h.login("unconfirmed", "brand-new-pass-1").await["userId"],
+        4
+    );
     let events = h.webhooks().await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["body"]["action"], "update");
@@ -156,7 +165,11 @@ async fn reset_refusals_leave_the_credentials_usable() {
         );
     let mut wrong = good.clone();
     wrong["token"] = json!("00000000-0000-4000-8000-000000000000");
-    h.put(RESET).json(wrong).send().await.err(400, "Invalid token");
+    h.put(RESET)
+        .json(wrong)
+        .send()
+        .await
+        .err(400, "Invalid token");
     h.put("/v0/auth/reset")
         .json(good.clone())
         .send()
@@ -199,7 +212,10 @@ async fn reset_accepts_login_and_welcome_links_but_not_verify_links() {
         .await
         .ok();
     assert_eq!(body["email"], "fresh@example.com");
-    assert_eq!(h.login("fresh@example.com", "from-welcome-link-1").await["userId"], 5);
+    assert_eq!(
+        h.login("fresh@example.com", "from-welcome-link-1").await["userId"],
+        5
+    );
     let verify = h
         .post("/v0/tenants/demo1234/auth/verify/email")
         .json(json!({ "email": "viewer@example.com" }))
@@ -257,7 +273,10 @@ async fn live_reset_answers_with_a_receipt() {
         .err(404, "User not found");
     let outbox = h.outbox("mode=live&type=reset").await;
     let link = outbox[0]["link"].as_str().unwrap();
-    assert!(link.starts_with("https://example.com/reset?uuid="), "{link}");
+    assert!(
+        link.starts_with("https://example.com/reset?uuid="),
+        "{link}"
+    );
     // Live password rules apply to the new password.
     h.put(RESET)
         .origin(LIVE_ORIGIN)

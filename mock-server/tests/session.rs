@@ -37,7 +37,10 @@ async fn refresh_issues_new_access_and_id_tokens_from_the_current_record() {
     assert_eq!(body["mode"], "test");
     assert_eq!(body["message"], "OK");
     assert_eq!(body["sessionId"], login["sessionId"]);
-    assert!(body["tokens"].get("refresh").is_none(), "no rotation: {body}");
+    assert!(
+        body["tokens"].get("refresh").is_none(),
+        "no rotation: {body}"
+    );
     let new_access = body["tokens"]["access"]["value"].as_str().unwrap();
     assert_eq!(
         body["tokens"]["access"]["cookieOptions"],
@@ -48,9 +51,13 @@ async fn refresh_issues_new_access_and_id_tokens_from_the_current_record() {
     assert_eq!(id["sessionId"], login["sessionId"]);
     let access_claims = claims(new_access);
     assert!(
-        access_claims["iat"].as_i64().unwrap() >= claims(&access(&login))["iat"].as_i64().unwrap() + 60
+        access_claims["iat"].as_i64().unwrap()
+            >= claims(&access(&login))["iat"].as_i64().unwrap() + 60
     );
-    assert_eq!(h.get("/v0/self").bearer(new_access).send().await.ok()["userId"], 2);
+    assert_eq!(
+        h.get("/v0/self").bearer(new_access).send().await.ok()["userId"],
+        2
+    );
     // The refresh token keeps working (no rotation).
     h.get("/v0/auth/refresh")
         .bearer(&refresh(&login))
@@ -120,7 +127,10 @@ async fn access_tokens_expire_after_seven_days_and_refresh_renews_them() {
         .await
         .ok();
     let token = renewed["tokens"]["access"]["value"].as_str().unwrap();
-    assert_eq!(h.get("/v0/self").bearer(token).send().await.ok()["userId"], 3);
+    assert_eq!(
+        h.get("/v0/self").bearer(token).send().await.ok()["userId"],
+        3
+    );
 }
 
 #[tokio::test]

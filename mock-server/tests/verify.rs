@@ -44,7 +44,10 @@ async fn a_verify_link_for_the_current_address_confirms_it() {
         .ok();
     assert_eq!(sent["message"], "OK");
     let link = link_of(&sent);
-    assert!(link.starts_with("http://localhost:3000/login?uuid="), "{link}");
+    assert!(
+        link.starts_with("http://localhost:3000/login?uuid="),
+        "{link}"
+    );
     assert_eq!(query_param(&link, "type").as_deref(), Some("verify"));
     let outbox = h.outbox("type=verify").await;
     assert_eq!(outbox.len(), 1);
@@ -64,7 +67,12 @@ async fn the_user_is_found_by_token_id_uuid_or_address() {
     let token = h.access_token("viewer@example.com").await;
     let viewer = me(&h, &token).await;
     // By token (no body at all besides the tenant).
-    h.post(EMAIL).bearer(&token).json(json!({})).send().await.ok();
+    h.post(EMAIL)
+        .bearer(&token)
+        .json(json!({}))
+        .send()
+        .await
+        .ok();
     h.advance(3).await;
     // By userId and by userUuid, without a token.
     h.post(EMAIL).json(json!({ "userId": 3 })).send().await.ok();
@@ -85,7 +93,11 @@ async fn the_user_is_found_by_token_id_uuid_or_address() {
         json!({ "userUuid": "00000000-0000-4000-8000-000000000000" }),
         json!({ "userUuid": "garbage" }),
     ] {
-        h.post(EMAIL).json(body).send().await.err(404, "User not found");
+        h.post(EMAIL)
+            .json(body)
+            .send()
+            .await
+            .err(404, "User not found");
     }
     h.post(EMAIL)
         .json(json!({}))
@@ -117,27 +129,42 @@ async fn changing_the_address_waits_for_the_link() {
         .await
         .ok();
     let link = link_of(&sent);
-    assert_eq!(query_param(&link, "redirect").as_deref(), Some("%2Fprofile"));
+    assert_eq!(
+        query_param(&link, "redirect").as_deref(),
+        Some("%2Fprofile")
+    );
     let outbox = h.outbox("type=verify").await;
     assert_eq!(outbox[0]["to"], "member.new@example.com");
     // The old address stays in place until the link is used.
     assert_eq!(me(&h, &token).await["email"], "member@example.com");
-    assert_eq!(h.login("member@example.com", TEST_PASSWORD).await["userId"], 2);
+    assert_eq!(
+        h.login("member@example.com", TEST_PASSWORD).await["userId"],
+        2
+    );
     let login = h.put(LINK).json(link_credentials(&link)).send().await.ok();
     assert_eq!(login["email"], "member.new@example.com");
     assert_eq!(login["isEmailConfirmed"], true);
     assert_eq!(me(&h, &token).await["email"], "member.new@example.com");
-    assert_eq!(h.login("member.new@example.com", TEST_PASSWORD).await["userId"], 2);
+    assert_eq!(
+        h.login("member.new@example.com", TEST_PASSWORD).await["userId"],
+        2
+    );
     h.post("/v0/tenants/demo1234/auth/basic")
         .json(json!({ "emailOrUsername": "member@example.com", "password": TEST_PASSWORD }))
         .send()
         .await
         .err(400, "Incorrect email or password");
     // The old address is free again.
-    assert_eq!(h.signup("member@example.com", "abcdefgh1").await["userId"], 5);
+    assert_eq!(
+        h.signup("member@example.com", "abcdefgh1").await["userId"],
+        5
+    );
     let events = h.webhooks().await;
     assert_eq!(events[0]["body"]["action"], "update");
-    assert_eq!(events[0]["body"]["record"]["email"], "member.new@example.com");
+    assert_eq!(
+        events[0]["body"]["record"]["email"],
+        "member.new@example.com"
+    );
 }
 
 #[tokio::test]
@@ -320,7 +347,10 @@ async fn a_new_phone_number_gets_a_code_with_the_users_token() {
     assert_eq!(result["channel"], "sms");
     assert_eq!(result["phoneNumber"], "+15558675309");
     let code = result["verificationCode"].as_str().unwrap();
-    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+    assert!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{code}"
+    );
     let outbox = h.outbox("channel=sms").await;
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0]["to"], "+15558675309");
@@ -344,7 +374,12 @@ async fn phone_verification_refusals() {
         .send()
         .await
         .err(400, "\"phoneNumber\" is required");
-    for bad in ["5558675309", "+0123", "+1 555 867 5309", "+1234567890123456"] {
+    for bad in [
+        "5558675309",
+        "+0123",
+        "+1 555 867 5309",
+        "+1234567890123456",
+    ] {
         h.post(PHONE)
             .bearer(&plain)
             .json(json!({ "phoneNumber": bad }))

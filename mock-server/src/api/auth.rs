@@ -175,7 +175,10 @@ fn send_link_to(
     let user = realm.user(email.user_id)?;
     let (uuid, to) = (
         user.user_uuid,
-        email.new_email.clone().unwrap_or_else(|| user.email.to_string()),
+        email
+            .new_email
+            .clone()
+            .unwrap_or_else(|| user.email.to_string()),
     );
     let link = realm.issue_link(
         email.user_id,
@@ -421,7 +424,8 @@ async fn password_sign_on(
         let user = match ctx.first_factor_token() {
             Some(token) => {
                 let pending = realm.pending_sign_on(token, world.now())?.signon.user_id;
-                if identifier.is_some_and(|i| realm.user_id_by_email_or_username(&i) != Some(pending))
+                if identifier
+                    .is_some_and(|i| realm.user_id_by_email_or_username(&i) != Some(pending))
                 {
                     return Err(Error::bad_request(msg::INVALID_TOKEN));
                 }
@@ -882,9 +886,10 @@ async fn verify_phone(
             return Err(Error::unauthorized());
         }
         if realm.root().settings.is_phone_number_unique
-            && realm.users.values().any(|u| {
-                u.user_id != user_id && u.phone_number.as_deref() == Some(phone.as_str())
-            })
+            && realm
+                .users
+                .values()
+                .any(|u| u.user_id != user_id && u.phone_number.as_deref() == Some(phone.as_str()))
         {
             return Err(Error::bad_request(msg::PHONE_EXISTS));
         }

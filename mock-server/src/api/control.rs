@@ -170,9 +170,7 @@ async fn settings(
     }
     // The pool-wide settings live on the workspace: a child tenant has no flow, MFA, SSO, SAML
     // or passthrough of its own (its users sign in against the workspace pool).
-    if !is_workspace
-        && let Some(key) = WORKSPACE_SETTINGS.iter().find(|k| body.get(k).is_some())
-    {
+    if !is_workspace && let Some(key) = WORKSPACE_SETTINGS.iter().find(|k| body.get(k).is_some()) {
         return Err(Error::bad_request(format!(
             "\"{key}\" can only be set on a workspace"
         )));
