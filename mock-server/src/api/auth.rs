@@ -667,29 +667,68 @@ async fn send_login_link(
     send_link_to(&mut world, &scope, &base, link, true).map(sent)
 }
 
-/// Validates link credentials for a sign-on without using them: the link itself, the user
-/// (not locked; the pending user when a firstFactorToken is sent), and for a verify link that
-/// changes the address, that the new address is still free.
-fn check_link_sign_on(
-    world: &World,
-    scope: &Scope,
-    ctx: &Ctx,
-    body: &Body,
-    allowed: &[LinkType],
-) -> Result<LinkCredential> {
-    let token = body.required_str("token")?;
-    let uuid = body.required_str("uuid")?;
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
-    let link = realm.check_link(uuid, token, allowed, world.now())?.clone();
-    check_sign_on(world, scope, ctx, link.user_id, &link_factor())?;
-    if let Some(new_email) = &link.new_email
-        && realm
-            .user_id_by_email(new_email)
-            .is_some_and(|id| id != link.user_id)
-    {
-        return Err(Error::bad_request(msg::EMAIL_EXISTS));
+/// A sign-on with link credentials (`uuid` and `token` in the body) of the `allowed` types.
+struct LinkSignOn<'a> {
+    scope: &'a Scope,
+    ctx: &'a Ctx,
+    body: &'a Body,
+    allowed: &'a [LinkType],
+}
+
+impl LinkSignOn<'_> {
+    /// Validates the credentials without using them: the link itself, the user (not locked; the
+    /// pending user when a firstFactorToken is sent), and for a verify link that changes the
+    /// address, that the new address is still free.
+    fn check(&self, world: &World) -> Result<LinkCredential> {
+        let token = self.body.required_str("token")?;
+        let uuid = self.body.required_str("uuid")?;
+        let realm = world.realm_of(&self.scope.tenant_id, self.scope.mode)?;
+        let link = realm
+            .check_link(uuid, token, self.allowed, world.now())?
+            .clone();
+        check_sign_on(world, self.scope, self.ctx, link.user_id, &link_factor())?;
+        if let Some(new_email) = &link.new_email
+            && realm
+                .user_id_by_email(new_email)
+                .is_some_and(|id| id != link.user_id)
+        {
+            return Err(Error::bad_request(msg::EMAIL_EXISTS));
+        }
+        Ok(link)
     }
-    Ok(link)
+
+    /// Checks the credentials, lets `apply` change the user (`true` = changed, which records a
+    /// `user update` event), uses the credentials up and completes the sign-on. `apply` may
+    /// only fail before it changed anything.
+    fn complete(
+        &self,
+        world: &mut World,
+        redirect: Option<String>,
+        apply: impl FnOnce(&mut Realm, &LinkCredential, Millis) -> Result<bool>,
+    ) -> Result<Outcome> {
+        let link = self.check(world)?;
+        let now = world.now();
+        let realm = world.realm_of_mut(&self.scope.tenant_id, self.scope.mode)?;
+        let changed = apply(realm, &link, now)?;
+        realm.consume_link(
+            self.body.required_str("uuid")?,
+            self.body.required_str("token")?,
+            self.allowed,
+            now,
+        )?;
+        if changed {
+            emit_user(world, self.scope, Action::Update, link.user_id);
+        }
+        complete(
+            world,
+            self.scope,
+            self.ctx,
+            link.user_id,
+            link_factor(),
+            link.is_new_user,
+            redirect,
+        )
+    }
 }
 
 /// The factor of every link-based sign-on.
@@ -710,34 +749,20 @@ async fn link_login(
         let scope = path.client_scope(&world, &body, &ctx)?;
         body.str("linkType")?;
         let redirect = requested_redirect(&body, &ctx)?;
-        let link = check_link_sign_on(&world, &scope, &ctx, &body, &LOGIN_LINKS)?;
-        let now = world.now();
-        let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
-        realm.consume_link(
-            body.required_str("uuid")?,
-            body.required_str("token")?,
-            &LOGIN_LINKS,
-            now,
-        )?;
-        let changed = match &link.new_email {
+        let apply = |realm: &mut Realm, link: &LinkCredential, now: Millis| match &link.new_email {
             Some(new_email) if *realm.user(link.user_id)?.email != **new_email => {
                 realm.change_email(link.user_id, new_email, now)?;
-                true
+                Ok(true)
             }
-            _ => realm.confirm_email(link.user_id, now)?,
+            _ => realm.confirm_email(link.user_id, now),
         };
-        if changed {
-            emit_user(&mut world, &scope, Action::Update, link.user_id);
-        }
-        complete(
-            &mut world,
-            &scope,
-            &ctx,
-            link.user_id,
-            link_factor(),
-            link.is_new_user,
-            redirect,
-        )?
+        let link = LinkSignOn {
+            scope: &scope,
+            ctx: &ctx,
+            body: &body,
+            allowed: &LOGIN_LINKS,
+        };
+        link.complete(&mut world, redirect, apply)?
     };
     Ok(sign_on_response(outcome))
 }
@@ -771,40 +796,23 @@ async fn reset_password(
     path: PathTenant,
     body: Body,
 ) -> Result<Response> {
-    let (scope, password, redirect) = {
-        let world = app.store.read();
-        let scope = path.client_scope(&world, &body, &ctx)?;
-        body.required_str("uuid")?;
-        body.required_str("token")?;
-        let password = body.required_str("password")?;
-        check_rules(password, scope.mode)?;
-        check_link_sign_on(&world, &scope, &ctx, &body, &RESET_LINKS)?;
-        (scope, password, requested_redirect(&body, &ctx)?)
+    let scope = path.client_scope(&app.store.read(), &body, &ctx)?;
+    let link = LinkSignOn {
+        scope: &scope,
+        ctx: &ctx,
+        body: &body,
+        allowed: &RESET_LINKS,
     };
+    body.required_str("uuid")?;
+    body.required_str("token")?;
+    let password = body.required_str("password")?;
+    check_rules(password, scope.mode)?;
+    link.check(&app.store.read())?;
+    let redirect = requested_redirect(&body, &ctx)?;
     let hash = app.hasher.hash(password).await?;
-    let outcome = {
-        let mut world = app.store.write();
-        let link = check_link_sign_on(&world, &scope, &ctx, &body, &RESET_LINKS)?;
-        let now = world.now();
-        let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
-        realm.consume_link(
-            body.required_str("uuid")?,
-            body.required_str("token")?,
-            &RESET_LINKS,
-            now,
-        )?;
-        set_password_hash(realm, link.user_id, hash, true, now)?;
-        emit_user(&mut world, &scope, Action::Update, link.user_id);
-        complete(
-            &mut world,
-            &scope,
-            &ctx,
-            link.user_id,
-            link_factor(),
-            link.is_new_user,
-            redirect,
-        )?
-    };
+    let outcome = link.complete(&mut app.store.write(), redirect, |realm, link, now| {
+        set_password_hash(realm, link.user_id, hash, true, now).map(|()| true)
+    })?;
     Ok(sign_on_response(outcome))
 }
 

@@ -114,19 +114,9 @@ async fn clear_webhooks(State(app): State<App>) -> Response {
     ok()
 }
 
-/// Members of the settings body that are not tenant settings fields.
-const EXTRA_SETTINGS: [&str; 10] = [
-    "mode",
-    "name",
-    "image",
-    "liveDomains",
-    "hasActivatedLiveMode",
-    "authentication",
-    "isMfaRequired",
-    "ssoProviders",
-    "samlServiceProviders",
-    "passthrough",
-];
+/// Members of the settings body that are not tenant settings fields, besides the
+/// [`WORKSPACE_SETTINGS`].
+const EXTRA_SETTINGS: [&str; 3] = ["mode", "name", "image"];
 
 /// Members of the settings body that only a workspace has.
 const WORKSPACE_SETTINGS: [&str; 7] = [
@@ -164,7 +154,9 @@ async fn settings(
         .and_then(|v| v.as_object().cloned())
         .unwrap_or_default();
     for key in body.0.keys() {
-        if !known_settings.contains_key(key) && !EXTRA_SETTINGS.contains(&key.as_str()) {
+        let extra =
+            EXTRA_SETTINGS.contains(&key.as_str()) || WORKSPACE_SETTINGS.contains(&key.as_str());
+        if !known_settings.contains_key(key) && !extra {
             return Err(Error::bad_request(format!("\"{key}\" is not allowed")));
         }
     }
