@@ -314,6 +314,19 @@ async fn locked_users_are_refused_after_the_password_check() {
         .send()
         .await
         .err(403, "User is locked");
+    h.advance(3).await;
+    let sent = h
+        .post("/v0/tenants/demo1234/auth/link")
+        .json(json!({ "email": "locked@example.com" }))
+        .send()
+        .await
+        .ok();
+    let login = link_credentials(sent["result"]["link"].as_str().unwrap());
+    h.put("/v0/tenants/demo1234/auth/link")
+        .json(login)
+        .send()
+        .await
+        .err(403, "User is locked");
     assert!(h.webhooks().await.is_empty(), "nothing changed");
 }
 
@@ -631,4 +644,198 @@ async fn responses_and_the_state_dump_never_hold_a_password() {
             assert!(!text.contains(needle), "{needle} found in {text}");
         }
     }
+}
+
+#[tokio::test]
+async fn every_tenant_scoped_client_endpoint_resolves_its_tenant() {
+    let h = Harness::start().await;
+    let credentials = json!({ "uuid": "00000000-0000-4000-8000-000000000000",
+                              "token": "00000000-0000-4000-8000-000000000000" });
+    let endpoints = [
+        (
+            reqwest::Method::POST,
+            "auth/create",
+            json!({ "email": "a@example.com", "password": "abcdefgh1" }),
+        ),
+        (
+            reqwest::Method::POST,
+            "auth/basic",
+            json!({ "emailOrUsername": "admin", "password": TEST_PASSWORD }),
+        ),
+        (
+            reqwest::Method::POST,
+            "auth/link",
+            json!({ "email": "member@example.com" }),
+        ),
+        (reqwest::Method::PUT, "auth/link", credentials.clone()),
+        (
+            reqwest::Method::POST,
+            "auth/reset/link",
+            json!({ "email": "member@example.com" }),
+        ),
+        (
+            reqwest::Method::PUT,
+            "auth/reset",
+            json!({ "uuid": credentials["uuid"], "token": credentials["token"], "password": "abcdefgh1" }),
+        ),
+        (
+            reqwest::Method::POST,
+            "auth/verify/email",
+            json!({ "email": "member@example.com" }),
+        ),
+        (
+            reqwest::Method::POST,
+            "auth/verify/link",
+            json!({ "email": "member@example.com" }),
+        ),
+        (
+            reqwest::Method::POST,
+            "auth/verify/phone",
+            json!({ "phoneNumber": "+15558675309" }),
+        ),
+    ];
+    for (method, rest, body) in endpoints {
+        h.req(method.clone(), &format!("/v0/{rest}"))
+            .json(body.clone())
+            .send()
+            .await
+            .err(400, "\"tenantId\" is required");
+        let mut unknown = body.clone();
+        unknown["tenantId"] = json!("nope0000");
+        h.req(method.clone(), &format!("/v0/{rest}"))
+            .json(unknown)
+            .send()
+            .await
+            .err(404, "Not Found");
+        h.req(method.clone(), &format!("/v0/tenants/nope0000/{rest}"))
+            .json(body.clone())
+            .send()
+            .await
+            .err(404, "Not Found");
+        // The path wins over a body tenant that does not exist.
+        let mut conflicting = body;
+        conflicting["tenantId"] = json!("nope0000");
+        let resp = h
+            .req(method, &format!("/v0/tenants/{DEMO_TENANT}/{rest}"))
+            .json(conflicting)
+            .send()
+            .await;
+        assert_ne!(resp.body["message"], "Not Found", "{rest}: {}", resp.body);
+        h.advance(3).await;
+    }
+}
+
+/// A flow where a link is the first factor and the password the second, required for all.
+async fn password_as_second_factor(h: &Harness) {
+    h.settings(
+        DEMO_TENANT,
+        json!({
+            "mode": "test",
+            "isMfaRequired": true,
+            "authentication": {
+                "firstFactors": [ { "channel": "email", "strategy": "link" } ],
+                "secondFactors": [ { "channel": "email", "strategy": "password" } ]
+            }
+        }),
+    )
+    .await;
+}
+
+/// Sends a login link to `email`, uses it, and returns the firstFactorToken of the answer.
+async fn first_factor_by_link(h: &Harness, email: &str) -> String {
+    let sent = h
+        .post("/v0/tenants/demo1234/auth/link")
+        .json(json!({ "email": email }))
+        .send()
+        .await
+        .ok();
+    let pending = h
+        .put("/v0/tenants/demo1234/auth/link")
+        .json(link_credentials(sent["result"]["link"].as_str().unwrap()))
+        .send()
+        .await
+        .ok();
+    assert_eq!(pending["message"], "MFA required", "{pending}");
+    pending["firstFactorToken"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_password_can_be_the_second_factor() {
+    let h = Harness::start().await;
+    password_as_second_factor(&h).await;
+    let token = first_factor_by_link(&h, "member@example.com").await;
+    // Another user's identifier, or a wrong password, does not complete it.
+    h.post(BASIC)
+        .bearer(&token)
+        .json(json!({ "emailOrUsername": "viewer", "password": TEST_PASSWORD }))
+        .send()
+        .await
+        .err(400, "Invalid token");
+    h.post(BASIC)
+        .bearer(&token)
+        .json(json!({ "password": "wrong-password-1" }))
+        .send()
+        .await
+        .err(400, "Incorrect email or password");
+    // The token names the user: the password alone is enough.
+    let done = h
+        .post(BASIC)
+        .bearer(&token)
+        .json(json!({ "password": TEST_PASSWORD }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(done["userId"], 2);
+    let session = h
+        .get("/v0/auth/session")
+        .bearer(&access(&done))
+        .send()
+        .await
+        .ok();
+    assert_eq!(
+        session["authentication"],
+        json!({ "firstFactor": { "channel": "email", "strategy": "link" },
+                "secondFactor": { "channel": "email", "strategy": "password" } })
+    );
+    // Spent.
+    h.post(BASIC)
+        .bearer(&token)
+        .json(json!({ "password": TEST_PASSWORD }))
+        .send()
+        .await
+        .err(401, "Invalid token");
+}
+
+#[tokio::test]
+async fn signup_with_a_first_factor_token_sets_the_missing_password() {
+    let h = Harness::start().await;
+    password_as_second_factor(&h).await;
+    let token = first_factor_by_link(&h, "newbie@example.com").await;
+    h.post(CREATE)
+        .bearer(&token)
+        .json(json!({ "password": "short" }))
+        .send()
+        .await
+        .err(
+            400,
+            "Password must be at least 16 characters OR at least 8 characters including a number and a letter",
+        );
+    let done = h
+        .post(CREATE)
+        .bearer(&token)
+        .json(json!({ "email": "newbie@example.com", "password": "second-factor-1" }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(done["email"], "newbie@example.com");
+    assert!(done["tokens"]["access"]["value"].is_string());
+    // The password is stored: the next sign-on can use it as its second factor.
+    h.advance(3).await;
+    let token = first_factor_by_link(&h, "newbie@example.com").await;
+    h.post(BASIC)
+        .bearer(&token)
+        .json(json!({ "password": "second-factor-1" }))
+        .send()
+        .await
+        .ok();
 }

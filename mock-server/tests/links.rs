@@ -195,6 +195,20 @@ async fn redirects_ride_on_the_link_and_the_sign_on() {
         .await
         .ok();
     assert_eq!(login["redirectTo"], "http://localhost:3000/from-query");
+    // An origin header carrying a whole page URL contributes its scheme and host only.
+    h.advance(3).await;
+    let sent = h
+        .post(LINK)
+        .origin("http://localhost:5173/signup/page?step=2#top")
+        .json(json!({ "email": "member@example.com" }))
+        .send()
+        .await
+        .ok();
+    let link = link_of(&sent);
+    assert!(
+        link.starts_with("http://localhost:5173/login?uuid="),
+        "{link}"
+    );
     // The After-logout path hosts the login form, so links point there.
     h.settings(DEMO_TENANT, json!({ "logoutRedirectPath": "/sign-in" }))
         .await;

@@ -19,7 +19,7 @@ use super::{
 use crate::error::{Error, ErrorKind, Result, msg};
 use crate::password::check_rules;
 use crate::state::clock::Millis;
-use crate::state::messages::{Message, default_link_lifetime, link_url};
+use crate::state::messages::{Message, default_link_lifetime, link_path, link_url};
 use crate::state::model::{Channel, Factor, LinkCredential, LinkType};
 use crate::state::signon::{Outcome, SignOn};
 use crate::state::users::{UserFields, check_phone, normalise_email};
@@ -190,14 +190,9 @@ fn send_link_to(
     if is_new_user && let Some(stored) = realm.links.get_mut(&link.token) {
         stored.is_new_user = true;
     }
-    let settings = &realm.tenant(&scope.tenant_id)?.settings;
-    let path = match email.link_type {
-        LinkType::Reset | LinkType::Invite => &settings.password_reset_path,
-        _ => &settings.logout_redirect_path,
-    };
     let url = link_url(
         base,
-        path,
+        link_path(&realm.tenant(&scope.tenant_id)?.settings, email.link_type),
         &uuid,
         &link.token,
         email.with_type.then_some(email.link_type.as_str()),

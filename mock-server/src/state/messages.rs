@@ -92,11 +92,16 @@ pub fn parse_token_duration(text: &str) -> Result<Millis> {
     }
 }
 
-/// The base of links and redirects (conventions C-8.2): the calling page's origin when known,
-/// else the first live domain in live mode, else `http://localhost:3000`.
+/// The base of links and redirects (conventions C-8.2): the calling page's origin when known
+/// (scheme and host only: `x-origin` and `x-application-id` may carry a page URL), else the
+/// first live domain in live mode, else `http://localhost:3000`.
 pub fn base_url(origin: Option<&str>, workspace: &Workspace, mode: Mode) -> String {
     if let Some(origin) = origin.filter(|o| !o.is_empty() && *o != "null") {
-        return origin.trim_end_matches('/').to_owned();
+        let authority_start = origin.find("://").map_or(0, |i| i + 3);
+        let end = origin[authority_start..]
+            .find(['/', '?', '#'])
+            .map_or(origin.len(), |i| authority_start + i);
+        return origin[..end].to_owned();
     }
     match (mode, workspace.live_domains.first()) {
         (Mode::Live, Some(domain)) => format!("https://{domain}"),
