@@ -26,6 +26,7 @@ pub mod api;
 pub mod config;
 pub mod error;
 pub mod password;
+pub mod schema;
 pub mod server;
 pub mod state;
 pub mod tokens;

@@ -78,10 +78,26 @@ fn schema_ref(name: &str) -> Value {
 fn error_responses() -> Map<String, Value> {
     let mut out = Map::new();
     for (name, status, description) in [
-        ("BadRequest", 400, "Validation failure, wrong credentials in the body, or a business-rule refusal."),
-        ("Unauthorized", 401, "Missing or invalid API key or user token."),
-        ("Forbidden", 403, "The credential lacks permission (key type, tenant, locked user)."),
-        ("NotFound", 404, "Unknown tenant, user, import, role or route."),
+        (
+            "BadRequest",
+            400,
+            "Validation failure, wrong credentials in the body, or a business-rule refusal.",
+        ),
+        (
+            "Unauthorized",
+            401,
+            "Missing or invalid API key or user token.",
+        ),
+        (
+            "Forbidden",
+            403,
+            "The credential lacks permission (key type, tenant, locked user).",
+        ),
+        (
+            "NotFound",
+            404,
+            "Unknown tenant, user, import, role or route.",
+        ),
         ("TooManyRequests", 429, "Rate limited (C-7)."),
     ] {
         let mut pin = json!({ "statusCode": { "const": status } });
@@ -146,7 +162,11 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
     let mut out = Map::new();
     out.insert(
         "operationId".into(),
-        json!(if docs_form { id.to_owned() } else { format!("{id}ForTenant") }),
+        json!(if docs_form {
+            id.to_owned()
+        } else {
+            format!("{id}ForTenant")
+        }),
     );
     out.insert("summary".into(), op["summary"].clone());
     let section = op["section"].as_str().unwrap_or_default();
@@ -182,7 +202,9 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
 
     let tenant_in_body = docs_form && op["tenantInBody"] == true;
     if let Some(request) = op["request"].as_str() {
-        let source = schemas.get(request).unwrap_or_else(|| panic!("no schema {request}"));
+        let source = schemas
+            .get(request)
+            .unwrap_or_else(|| panic!("no schema {request}"));
         let schema = if tenant_in_body {
             json!({ "allOf": [schema_ref(request)], "required": ["tenantId"] })
         } else {
@@ -261,13 +283,20 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
     if !matches!(auth, "public" | "none") {
         errors.push(401);
     }
-    if !mock && !matches!(auth, "public" | "none" | "userOptional") || response == "SignOnResponse" {
+    if !mock && !matches!(auth, "public" | "none" | "userOptional") || response == "SignOnResponse"
+    {
         errors.push(403);
     }
     if !path_params(path).is_empty() || tenant_in_body || (!mock && side == "server") {
         errors.push(404);
     }
-    errors.extend(op["errors"].as_array().into_iter().flatten().filter_map(Value::as_u64));
+    errors.extend(
+        op["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64),
+    );
     errors.sort_unstable();
     errors.dedup();
     for status in errors {
@@ -276,7 +305,9 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
                 "description": "Validation failure or refusal; may carry the documented extra members.",
                 "content": { "application/json": { "schema": schema_ref(schema) } },
             }),
-            _ => json!({ "$ref": format!("#/components/responses/{}", error_response_name(status)) }),
+            _ => {
+                json!({ "$ref": format!("#/components/responses/{}", error_response_name(status)) })
+            }
         };
         responses.insert(status.to_string(), value);
     }
@@ -349,4 +380,179 @@ fn committed_document_is_built_from_the_sources() {
         "schemas/openapi.json is stale: regenerate it with \
          `UPDATE_OPENAPI=1 cargo test -p userfront-mock --test openapi`"
     );
+}
+
+/// A Python interpreter that can import `module`: `$USERFRONT_MOCK_PYTHON`, the repository's
+/// `.venv` (made by `scripts/test`), or `python3`.
+fn python_with(module: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let candidates: Vec<PathBuf> = std::env::var_os("USERFRONT_MOCK_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([root.join(".venv/bin/python"), PathBuf::from("python3")])
+        .collect();
+    candidates
+        .into_iter()
+        .find(|python| {
+            std::process::Command::new(python)
+                .args(["-c", &format!("import {module}")])
+                .output()
+                .is_ok_and(|out| out.status.success())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no Python with `{module}` found: run scripts/test (it installs the tools into \
+                 .venv), or `pip install openapi-spec-validator`, or set USERFRONT_MOCK_PYTHON"
+            )
+        })
+}
+
+/// Runs openapi-spec-validator (OpenAPI 3.1 and Swagger 2.0) on a file.
+fn spec_validator(file: &Path) -> (bool, String) {
+    let python = python_with("openapi_spec_validator");
+    let out = std::process::Command::new(python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(file)
+        .output()
+        .expect("python runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn document_passes_the_openapi_spec_validator() {
+    let (ok, report) = spec_validator(&schemas_dir().join("openapi.json"));
+    assert!(
+        ok,
+        "openapi-spec-validator refused schemas/openapi.json:\n{report}"
+    );
+    assert_eq!(
+        read_json(&schemas_dir().join("openapi.json"))["openapi"],
+        "3.1.0"
+    );
+}
+
+#[test]
+fn every_endpoint_of_the_checklist_is_documented_in_both_path_forms() {
+    let doc = read_json(&schemas_dir().join("openapi.json"));
+    let tsv = std::fs::read_to_string(schemas_dir().join("endpoints.tsv")).expect("endpoints.tsv");
+    let mut rows = 0;
+    for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let method = cols[0].to_ascii_lowercase();
+        for path in [cols[1], cols[2]].into_iter().filter(|p| *p != "-") {
+            let op = &doc["paths"][path][&method];
+            assert!(op.is_object(), "{method} {path} is not documented");
+            let side = if cols[3] == "client" {
+                "client"
+            } else {
+                "server"
+            };
+            assert_eq!(op["x-side"], side, "{method} {path}");
+            assert!(op["responses"]["200"].is_object() || op["responses"]["302"].is_object());
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 82, "the checklist has 82 rows");
+}
+
+#[test]
+fn operations_have_unique_ids_and_declare_their_errors() {
+    let doc = read_json(&schemas_dir().join("openapi.json"));
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(ids.insert(id.to_owned()), "{id} is used twice");
+            let responses = op["responses"].as_object().expect("responses");
+            if path.contains('{') || op.get("requestBody").is_some() {
+                assert!(responses.contains_key("400"), "{method} {path} lacks 400");
+            }
+            if op["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty() && !s.contains(&json!({})))
+            {
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_mock_serves_the_openapi_document_as_committed() {
+    let h = Harness::start().await;
+    let served = h.get("/v0/openapi.json").send().await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, read_json(&schemas_dir().join("openapi.json")));
+    assert!(
+        served.headers["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("application/json"))
+    );
+}
+
+#[tokio::test]
+async fn docs_json_describes_the_server_side_as_valid_swagger_2() {
+    let h = Harness::start().await;
+    let docs = h.get("/v0/docs.json").send().await.ok();
+    assert_eq!(docs["swagger"], "2.0");
+    assert!(docs["paths"]["/v0/users"]["post"].is_object());
+    assert!(docs["paths"]["/v0/tenants/{tenantId}/keys/jwt"]["get"].is_object());
+    assert!(
+        docs["paths"].get("/v0/auth/basic").is_none(),
+        "client route in docs.json"
+    );
+    let create = &docs["paths"]["/v0/users"]["post"];
+    let body = create["parameters"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["in"] == "body"))
+        .expect("body parameter");
+    assert_eq!(body["schema"]["$ref"], "#/definitions/CreateUserRequest");
+    assert_eq!(
+        body["x-examples"]["application/json"]["email"],
+        "jane@example.com"
+    );
+    assert_eq!(
+        create["responses"]["200"]["schema"]["$ref"],
+        "#/definitions/User"
+    );
+    assert!(docs["definitions"]["User"]["properties"]["userId"].is_object());
+    let file = std::env::temp_dir().join(format!("userfront-docs-{}.json", std::process::id()));
+    std::fs::write(&file, docs.to_string()).expect("write");
+    let (ok, report) = spec_validator(&file);
+    let _ = std::fs::remove_file(&file);
+    assert!(ok, "docs.json is not valid Swagger 2.0:\n{report}");
+}
+
+#[tokio::test]
+async fn docs_client_json_describes_the_client_side_as_valid_swagger_2() {
+    let h = Harness::start().await;
+    let docs = h.get("/v0/docs-client.json").send().await.ok();
+    assert_eq!(docs["swagger"], "2.0");
+    assert!(
+        docs["paths"].get("/v0/users").is_none(),
+        "server route in docs-client.json"
+    );
+    let login = &docs["paths"]["/v0/tenants/{tenantId}/auth/basic"]["post"];
+    let params = login["parameters"].as_array().expect("parameters");
+    let tenant = params
+        .iter()
+        .find(|p| p["name"] == "tenantId")
+        .expect("tenantId");
+    assert_eq!(tenant["in"], "path");
+    assert_eq!(tenant["required"], true);
+    assert_eq!(tenant["type"], "string");
+    assert_eq!(tenant["x-example"], "demo1234");
+    assert!(params.iter().any(|p| p["in"] == "body"));
+    assert!(docs["paths"]["/v0/auth/basic"]["post"].is_object());
+    let file =
+        std::env::temp_dir().join(format!("userfront-docs-client-{}.json", std::process::id()));
+    std::fs::write(&file, docs.to_string()).expect("write");
+    let (ok, report) = spec_validator(&file);
+    let _ = std::fs::remove_file(&file);
+    assert!(ok, "docs-client.json is not valid Swagger 2.0:\n{report}");
 }

@@ -4,8 +4,9 @@
 //! (404 unknown route, 405 wrong method, 413 body over 1 MiB, 500 on a bug, all in the error
 //! format), and the extractors every handler uses:
 //!
-//! - [`Body`]: the JSON body as an object, with typed accessors that refuse wrong types with a
-//!   message naming the field;
+//! - [`Body`]: the JSON body as an object, checked against the route's request schema
+//!   ([`crate::schema`]) and with typed accessors that refuse wrong types with a message naming
+//!   the field;
 //! - [`Ctx`]: what a browser request says about itself (origin, bearer, query, address);
 //! - [`PathTenant`]: the `{tenantId}` of the tenant form of a path, if any;
 //! - [`Admin`] / [`Reader`]: server-to-server credentials (conventions C-5), checked in the
@@ -14,6 +15,7 @@
 
 pub mod auth;
 pub mod control;
+pub mod docs;
 pub mod imports;
 pub mod journal;
 pub mod jwt;
@@ -38,7 +40,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{
-    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, RawPathParams, Request,
+    ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, RawPathParams,
+    Request,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -88,6 +91,7 @@ pub fn router(app: App) -> Router {
         .merge(session::routes())
         .merge(profile::routes())
         .merge(misc::routes())
+        .merge(docs::routes())
         .merge(jwt::routes())
         .merge(users::routes())
         .merge(tenants::routes())
@@ -155,7 +159,10 @@ pub fn ok() -> Response {
 // ---------------------------------------------------------------------------------------------
 // Body
 
-/// A JSON request body; an absent body reads as `{}`.
+/// A JSON request body; an absent body reads as `{}`. Before a handler sees it, it is checked
+/// against the request schema of the route (`schemas/openapi.json`): a body that does not match
+/// is refused with 400 and the API's wording of the first problem (`"email" must be a string`,
+/// `"email" is required`, ...). The schemas allow members they do not list (C-1).
 #[derive(Clone, Debug, Default)]
 pub struct Body(pub Map<String, Value>);
 
@@ -163,6 +170,12 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self> {
+        // The route template and method pick the request schema (`schemas/openapi.json`).
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned());
+        let method = req.method().clone();
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Error::new(413, msg::PAYLOAD_TOO_LARGE)
@@ -170,13 +183,23 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 Error::bad_request(msg::INVALID_JSON)
             }
         })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Body::default());
+        let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Object(Map::new())
+        } else {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(body @ Value::Object(_)) => body,
+                Ok(_) => return Err(Error::bad_request("\"value\" must be of type object")),
+                Err(_) => return Err(Error::bad_request(msg::INVALID_JSON)),
+            }
+        };
+        if let Some(route) = route
+            && let Err(mut errors) = crate::schema::validate_request(method.as_str(), &route, &body)
+        {
+            return Err(Error::bad_request(errors.swap_remove(0)));
         }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Body(map)),
-            Ok(_) => Err(Error::bad_request("\"value\" must be of type object")),
-            Err(_) => Err(Error::bad_request(msg::INVALID_JSON)),
+        match body {
+            Value::Object(map) => Ok(Body(map)),
+            _ => Ok(Body::default()),
         }
     }
 }

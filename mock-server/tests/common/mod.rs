@@ -8,7 +8,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode, TEST_PASSWORD};
+use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode, TEST_PASSWORD, schema};
 
 /// A response: status, JSON body (or `Value::String` of a non-JSON body), headers.
 #[derive(Debug)]
@@ -161,6 +161,7 @@ impl Harness {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        check_contract(&req.method, &req.path, status, &body);
         Resp {
             status,
             body,
@@ -237,6 +238,35 @@ impl Harness {
     pub async fn webhooks(&self) -> Vec<Value> {
         let body = self.get("/__mock/webhooks").send().await.ok();
         body["results"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// Fails the test when a response departs from `schemas/openapi.json`: an undocumented status,
+/// or a body that does not match its schema. Errors of routes the document does not have (404,
+/// 405) must still be documented error bodies; the mock-only `/__mock` routes the document
+/// leaves out are not checked.
+#[track_caller]
+pub fn check_contract(method: &Method, path: &str, status: u16, body: &Value) {
+    let path = path.split('?').next().unwrap_or(path);
+    let method_name = method.as_str().to_ascii_lowercase();
+    let documented = schema::route_template(path)
+        .is_some_and(|t| schema::document()["paths"][t].get(&method_name).is_some());
+    let result = if documented {
+        schema::validate_response(method.as_str(), path, status, body)
+    } else if status >= 400 {
+        schema::validate_component("Error", body)
+    } else if path.starts_with("/__mock/") {
+        Ok(())
+    } else {
+        Err(vec![
+            "a success from a route the document does not have".to_owned(),
+        ])
+    };
+    if let Err(errors) = result {
+        panic!(
+            "{method} {path} answered {status}, which departs from schemas/openapi.json:\n  {}\nbody: {body}",
+            errors.join("\n  ")
+        );
     }
 }
 
