@@ -376,8 +376,13 @@ fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> (usize, 
             None => format!("{label} is required"),
         },
         ValidationErrorKind::Type { kind } => {
+            let full = parent
+                .and_then(|p| p.get("x-type-message"))
+                .and_then(Value::as_str);
             if error.instance().is_null() {
                 format!("{label} is required")
+            } else if let Some(full) = full {
+                fill(full)
             } else {
                 let wanted = parent
                     .and_then(|p| p.get("x-type"))

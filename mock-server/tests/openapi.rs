@@ -98,6 +98,7 @@ fn error_responses() -> Map<String, Value> {
             404,
             "Unknown tenant, user, import, role or route.",
         ),
+        ("PayloadTooLarge", 413, "The body is over 1 MiB."),
         ("TooManyRequests", 429, "Rate limited (C-7)."),
     ] {
         let mut pin = json!({ "statusCode": { "const": status } });
@@ -124,6 +125,7 @@ fn error_response_name(status: u64) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "NotFound",
+        413 => "PayloadTooLarge",
         429 => "TooManyRequests",
         other => panic!("no error response for {other}"),
     }
@@ -206,7 +208,11 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
             .get(request)
             .unwrap_or_else(|| panic!("no schema {request}"));
         let schema = if tenant_in_body {
-            json!({ "allOf": [schema_ref(request)], "required": ["tenantId"] })
+            json!({
+                "allOf": [schema_ref(request)],
+                "properties": { "tenantId": schema_ref("NonBlank") },
+                "required": ["tenantId"],
+            })
         } else {
             schema_ref(request)
         };
@@ -283,12 +289,15 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
     if !matches!(auth, "public" | "none") {
         errors.push(401);
     }
-    if !mock && !matches!(auth, "public" | "none" | "userOptional") || response == "SignOnResponse"
-    {
+    if !mock && !matches!(auth, "public" | "none") || response == "SignOnResponse" {
         errors.push(403);
     }
-    if !path_params(path).is_empty() || tenant_in_body || (!mock && side == "server") {
+    // Unknown tenants, users, sessions and links are 404 on every Userfront route.
+    if !mock || !path_params(path).is_empty() {
         errors.push(404);
+    }
+    if op.get("request").is_some() {
+        errors.push(413);
     }
     errors.extend(
         op["errors"]
@@ -487,7 +496,10 @@ async fn the_mock_serves_the_openapi_document_as_committed() {
     let h = Harness::start().await;
     let served = h.get("/v0/openapi.json").send().await;
     assert_eq!(served.status, 200);
-    assert_eq!(served.body, read_json(&schemas_dir().join("openapi.json")));
+    assert!(
+        served.body == read_json(&schemas_dir().join("openapi.json")),
+        "the served document differs from schemas/openapi.json (rebuild after regenerating)"
+    );
     assert!(
         served.headers["content-type"]
             .to_str()
