@@ -179,10 +179,16 @@ async fn custom_jwt(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
     Ok(json_response(prepared.sign()))
 }
 
-/// SS-43 `PUT /v0/jwt-format`: the format of tokens issued from now on.
+/// SS-43 `PUT /v0/jwt-format`: the format of tokens issued from now on. The format belongs to
+/// the workspace (one per mode, conventions C-3), so only a workspace credential may set it;
+/// a child tenant's key must not change the tokens of the whole workspace.
 async fn set_format(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
-    let format = validate_format(&Value::Object(body.0))?;
     let mut world = app.store.write();
+    // Only a workspace root has no mode of its own.
+    if world.home(&auth.key_tenant)?.mode.is_some() {
+        return Err(Error::forbidden());
+    }
+    let format = validate_format(&Value::Object(body.0))?;
     world.realm_of_mut(&auth.tenant_id, auth.mode)?.jwt_format = Some(format.clone());
     Ok(json_response(format))
 }
