@@ -172,3 +172,76 @@ async fn link_generation_is_never_rate_limited() {
     }
     assert_eq!(tokens.len(), 30);
 }
+
+async fn use_link(h: &Harness, path: &str, result: &Value, extra: Value) -> Resp {
+    let mut body = json!({ "uuid": result["uuid"], "token": result["token"] });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+    h.put(&format!("/v0/tenants/{DEMO_TENANT}{path}"))
+        .json(body)
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn generated_credentials_log_in_once() {
+    let h = Harness::start().await;
+    for kind in ["login", "welcome", "verify"] {
+        let body = json!({ "email": "unconfirmed@example.com", "options": { "type": kind } });
+        let result = generate(&h, body).await.ok()["result"].clone();
+        let signed_on = use_link(&h, "/auth/link", &result, json!({})).await.ok();
+        assert_eq!(signed_on["userId"], 4, "{kind}");
+        assert_eq!(
+            signed_on["isEmailConfirmed"], true,
+            "using a link confirms the email"
+        );
+        let claims = h
+            .verified_claims(
+                signed_on["tokens"]["access"]["value"].as_str().unwrap(),
+                Mode::Test,
+            )
+            .await;
+        assert_eq!(claims["userId"], 4);
+        use_link(&h, "/auth/link", &result, json!({}))
+            .await
+            .err(400, "Invalid token");
+    }
+    // Reset credentials belong to the reset form.
+    let result = generate(&h, json!({ "userId": 3, "options": { "type": "reset" } }))
+        .await
+        .ok()["result"]
+        .clone();
+    use_link(&h, "/auth/link", &result, json!({}))
+        .await
+        .err(400, "Invalid token");
+    let signed_on = use_link(
+        &h,
+        "/auth/reset",
+        &result,
+        json!({ "password": "brandnewpass1" }),
+    )
+    .await
+    .ok();
+    assert_eq!(signed_on["userId"], 3);
+    h.login("viewer@example.com", "brandnewpass1").await;
+    use_link(
+        &h,
+        "/auth/reset",
+        &result,
+        json!({ "password": "anotherpass1" }),
+    )
+    .await
+    .err(400, "Invalid token");
+}
+
+#[tokio::test]
+async fn generated_credentials_expire() {
+    let h = Harness::start().await;
+    let body = json!({ "userId": 2, "options": { "duration": "30 seconds" } });
+    let result = generate(&h, body).await.ok()["result"].clone();
+    h.advance(31).await;
+    use_link(&h, "/auth/link", &result, json!({}))
+        .await
+        .err(400, "Token expired");
+}
