@@ -80,25 +80,56 @@ pub fn route_template(path: &str) -> Option<&'static str> {
 /// string` (or another type) for a wrong type, and the documented message of a field where the
 /// spec names one (`Email format is invalid`, `Invalid channel`, ...).
 pub fn validate_request(method: &str, route: &str, body: &Value) -> Result<(), Vec<String>> {
+    let messages: Vec<String> = request_errors(method, route, body)
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    if messages.is_empty() {
+        Ok(())
+    } else {
+        Err(messages)
+    }
+}
+
+/// The first problem of a request body that is not a missing field, worded for the API.
+///
+/// The mock refuses such bodies before a handler runs. Missing (and blank) required fields are
+/// left to the handlers, which check presence in the documented order (the tenant first, then
+/// the identifier, then the secret ...) and know when a token makes a field optional.
+pub(crate) fn request_refusal(method: &str, route: &str, body: &Value) -> Option<String> {
+    request_errors(method, route, body)
+        .into_iter()
+        .find(|e| !e.missing)
+        .map(|e| e.message)
+}
+
+/// One problem of a request body.
+struct RequestError {
+    /// Position of its top-level field in the schema.
+    rank: usize,
+    message: String,
+    /// A missing or blank required field (`"<field>" is required`).
+    missing: bool,
+}
+
+/// Every problem of a request body, most relevant first, without repeats.
+fn request_errors(method: &str, route: &str, body: &Value) -> Vec<RequestError> {
     let Some(compiled) = compiled(method, route, Target::Request) else {
-        return Ok(());
+        return Vec::new();
     };
-    let mut errors: Vec<(usize, String)> = compiled
+    let mut errors: Vec<RequestError> = compiled
         .validator
         .iter_errors(body)
         .map(|e| request_message(&compiled, &e))
         .collect();
-    if errors.is_empty() {
-        return Ok(());
-    }
-    errors.sort_by_key(|(rank, _)| *rank);
-    let mut messages: Vec<String> = Vec::with_capacity(errors.len());
-    for (_, message) in errors {
-        if !messages.contains(&message) {
-            messages.push(message);
+    errors.sort_by_key(|e| e.rank);
+    let mut out: Vec<RequestError> = Vec::with_capacity(errors.len());
+    for error in errors {
+        if !out.iter().any(|e| e.message == error.message) {
+            out.push(error);
         }
     }
-    Err(messages)
+    out
 }
 
 /// Checks a response against the document: the status must be documented for the operation
@@ -344,8 +375,8 @@ fn segments(pointer: &str) -> Vec<String> {
         .collect()
 }
 
-/// The API message of one request error, and its rank (the position of its top-level field).
-fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> (usize, String) {
+/// The API wording of one request error, and its rank.
+fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> RequestError {
     let mut path = segments(error.instance_path().as_str());
     let parent = keyword_parent(error);
     let x_message = parent
@@ -424,7 +455,12 @@ fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> (usize, 
         }
         _ => format!("{label} is invalid"),
     };
-    (rank, message)
+    let missing = message.ends_with(" is required");
+    RequestError {
+        rank,
+        message,
+        missing,
+    }
 }
 
 /// How the API names a JSON type in `"<field>" must be ...`.

@@ -133,16 +133,10 @@ fn request_errors_are_worded_as_the_api_words_them() {
             .unwrap_err()
             .remove(0)
     };
-    assert_eq!(
-        first(json!({"password": TEST_PASSWORD})),
-        "\"email\" is required"
-    );
+    // With a firstFactorToken the email may be left out, so only a blank one is refused here.
+    assert!(schema::validate_request("POST", route, &json!({"password": TEST_PASSWORD})).is_ok());
     assert_eq!(
         first(json!({"email": "  ", "password": TEST_PASSWORD})),
-        "\"email\" is required"
-    );
-    assert_eq!(
-        first(json!({"email": null, "password": TEST_PASSWORD})),
         "\"email\" is required"
     );
     assert_eq!(
@@ -158,7 +152,10 @@ fn request_errors_are_worded_as_the_api_words_them() {
         "Password must be at least 16 characters OR at least 8 characters including a number and a letter"
     );
     // Fields are reported in the order the schema lists them.
-    assert_eq!(first(json!({"password": 1})), "\"email\" is required");
+    assert_eq!(
+        first(json!({"email": 1, "password": 1})),
+        "\"email\" must be a string"
+    );
     assert_eq!(
         first(
             json!({"email": "a@b.co", "password": TEST_PASSWORD, "options": {"noSignupEmail": "yes"}})
@@ -228,14 +225,6 @@ fn documented_messages_of_specific_fields() {
     assert_eq!(
         first("POST", "/v0/user-import", json!({"users": [{"name": "x"}]})),
         "\"email\" is required"
-    );
-    assert_eq!(
-        first(
-            "POST",
-            "/v0/auth/basic",
-            json!({"tenantId": "demo1234", "password": "x"})
-        ),
-        "\"emailOrUsername\" is required"
     );
     assert_eq!(
         first(

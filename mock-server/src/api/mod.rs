@@ -162,7 +162,8 @@ pub fn ok() -> Response {
 /// A JSON request body; an absent body reads as `{}`. Before a handler sees it, it is checked
 /// against the request schema of the route (`schemas/openapi.json`): a body that does not match
 /// is refused with 400 and the API's wording of the first problem (`"email" must be a string`,
-/// `"email" is required`, ...). The schemas allow members they do not list (C-1).
+/// `Email format is invalid`, ...). Missing fields are left to the handler, which checks them in
+/// the documented order. The schemas allow members they do not list (C-1).
 #[derive(Clone, Debug, Default)]
 pub struct Body(pub Map<String, Value>);
 
@@ -192,10 +193,10 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                 Err(_) => return Err(Error::bad_request(msg::INVALID_JSON)),
             }
         };
-        if let Some(route) = route
-            && let Err(mut errors) = crate::schema::validate_request(method.as_str(), &route, &body)
+        if let Some(message) =
+            route.and_then(|route| crate::schema::request_refusal(method.as_str(), &route, &body))
         {
-            return Err(Error::bad_request(errors.swap_remove(0)));
+            return Err(Error::bad_request(message));
         }
         match body {
             Value::Object(map) => Ok(Body(map)),
