@@ -1,0 +1,190 @@
+//! `userfront-conformance`: run the conformance scenarios against a target.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use userfront_conformance::report::Status;
+use userfront_conformance::snapshot;
+use userfront_conformance::{Config, Credentials, DEFAULT_CASES, run, select};
+
+/// Checks an implementation of the Userfront API against its documented contract.
+#[derive(Parser, Debug)]
+#[command(name = "userfront-conformance", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the scenarios (against the in-process mock when no --target is given).
+    Run(RunArgs),
+    /// List the scenarios a filter selects, with their group and tags.
+    List {
+        /// Scenario name part, group or tag (repeatable; any match selects).
+        #[arg(long, short)]
+        filter: Vec<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Base URL of the implementation, e.g. http://127.0.0.1:4780. Without it the runner
+    /// starts the in-process mock and checks that.
+    #[arg(long, env = "USERFRONT_TARGET")]
+    target: Option<String>,
+    /// Workspace (root tenant) to test in. Read from /__mock/state when the target has it.
+    #[arg(long, env = "USERFRONT_TENANT_ID")]
+    tenant_id: Option<String>,
+    /// Test-mode admin API key of the workspace.
+    #[arg(long, env = "USERFRONT_ADMIN_KEY", hide_env_values = true)]
+    admin_key: Option<String>,
+    /// Test-mode read-only API key (permission scenarios).
+    #[arg(long, env = "USERFRONT_READONLY_KEY", hide_env_values = true)]
+    readonly_key: Option<String>,
+    /// Test-mode webhook API key (permission scenarios).
+    #[arg(long, env = "USERFRONT_WEBHOOK_KEY", hide_env_values = true)]
+    webhook_key: Option<String>,
+    /// Live-mode admin API key (mode-isolation scenarios).
+    #[arg(long, env = "USERFRONT_LIVE_ADMIN_KEY", hide_env_values = true)]
+    live_admin_key: Option<String>,
+    /// Live-mode read-only API key.
+    #[arg(long, env = "USERFRONT_LIVE_READONLY_KEY", hide_env_values = true)]
+    live_readonly_key: Option<String>,
+    /// An https origin on a live domain of the workspace, e.g. https://example.com.
+    #[arg(long, env = "USERFRONT_LIVE_ORIGIN")]
+    live_origin: Option<String>,
+    /// A second workspace, for cross-tenant scenarios.
+    #[arg(long, env = "USERFRONT_OTHER_TENANT_ID")]
+    other_tenant_id: Option<String>,
+    /// Test-mode admin API key of the second workspace.
+    #[arg(long, env = "USERFRONT_OTHER_ADMIN_KEY", hide_env_values = true)]
+    other_admin_key: Option<String>,
+    /// Seed of the generated cases (printed by every run, to replay it).
+    #[arg(long, env = "USERFRONT_CONFORMANCE_SEED")]
+    seed: Option<u64>,
+    /// Generated cases per property.
+    #[arg(long, default_value_t = DEFAULT_CASES, env = "USERFRONT_CONFORMANCE_CASES")]
+    cases: u32,
+    /// Run only scenarios whose name contains this, or with this group or tag (repeatable).
+    #[arg(long, short)]
+    filter: Vec<String>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a JSON report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Directory of the contract snapshots (default: the committed conformance/snapshots).
+    #[arg(long, value_name = "DIR")]
+    snapshots: Option<PathBuf>,
+    /// Record the flows as new snapshots (<name>.snap.new, review with `cargo insta review`)
+    /// instead of comparing.
+    #[arg(long)]
+    record_snapshots: bool,
+    /// Longest time one scenario may take, in seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Print only failures and the summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List { filter } => {
+            let config = Config {
+                filters: filter,
+                ..Config::default()
+            };
+            for s in select(&config) {
+                println!("{:<60} {:<8} {}", s.name, s.group.as_str(), s.tags.join(","));
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Run(args) => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("userfront-conformance: cannot start the runtime: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(run_command(args))
+        }
+    }
+}
+
+async fn run_command(args: RunArgs) -> ExitCode {
+    let config = Config {
+        target: args.target,
+        credentials: Credentials {
+            tenant_id: args.tenant_id,
+            admin_key: args.admin_key,
+            readonly_key: args.readonly_key,
+            webhook_key: args.webhook_key,
+            live_admin_key: args.live_admin_key,
+            live_readonly_key: args.live_readonly_key,
+            live_origin: args.live_origin,
+            other_tenant_id: args.other_tenant_id,
+            other_admin_key: args.other_admin_key,
+        },
+        seed: args.seed,
+        cases: args.cases,
+        filters: args.filter,
+        snapshots: snapshot::Options {
+            dir: args.snapshots.unwrap_or_else(snapshot::default_dir),
+            record: args.record_snapshots,
+        },
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let quiet = args.quiet;
+    let mut progress = |r: &userfront_conformance::ScenarioResult, done: usize, total: usize| {
+        let mark = match r.status {
+            Status::Passed => "ok  ",
+            Status::Failed => "FAIL",
+            Status::Skipped => "skip",
+        };
+        if !quiet || r.status == Status::Failed {
+            println!("[{done:>3}/{total}] {mark} {} ({} ms)", r.name, r.duration_ms);
+            let _ = std::io::stdout().flush();
+        }
+    };
+    let report = match run(config, &mut progress).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("userfront-conformance: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", report.human());
+    let mut written = true;
+    if let Some(path) = &args.junit {
+        written &= write_file(path, &report.junit());
+    }
+    if let Some(path) = &args.json {
+        written &= write_file(path, &report.json());
+    }
+    if report.success() && written {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn write_file(path: &PathBuf, text: &str) -> bool {
+    match std::fs::write(path, text) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("userfront-conformance: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! What a scenario is, and the context ([`Cx`]) it runs in.
+//!
+//! A scenario is an async function of a [`Cx`] returning an [`Outcome`]. Through the context it
+//! sends requests (each recorded, and checked against the [`crate::contract::Contract`]
+//! before the scenario sees the answer), makes unique names under the run prefix, registers
+//! what it created for clean-up, verifies tokens against the target's JWKS, and drives the
+//! mock control surface when the target has one.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::http::{self, Exchange, Request, Response};
+use crate::routes::Group;
+use crate::target::{Created, Mode, Need, Target};
+
+/// Why a scenario did not pass.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// The target departs from the contract.
+    Fail(String),
+    /// The scenario cannot run against this target.
+    Skip(String),
+}
+
+/// What a scenario (or a step of one) returns.
+pub type Outcome<T = ()> = Result<T, Failure>;
+
+/// A failure with a message.
+pub fn fail(message: impl Into<String>) -> Failure {
+    Failure::Fail(message.into())
+}
+
+/// Fails the scenario unless `cond` holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err($crate::scenario::Failure::Fail(format!($($fmt)+)));
+        }
+    };
+}
+
+/// Fails the scenario unless `left == right`, naming what was compared.
+#[macro_export]
+macro_rules! ensure_eq {
+    ($left:expr, $right:expr, $($fmt:tt)+) => {{
+        let (left, right) = (&$left, &$right);
+        if left != right {
+            return Err($crate::scenario::Failure::Fail(format!(
+                "{}: expected {}, got {}",
+                format!($($fmt)+),
+                $crate::scenario::show(right),
+                $crate::scenario::show(left)
+            )));
+        }
+    }};
+}
+
+/// A short rendering of a compared value for failure messages.
+pub fn show<T: std::fmt::Debug>(value: &T) -> String {
+    let text = format!("{value:?}");
+    // `Value`'s Debug is verbose (`String("x")`); its Display is JSON.
+    let text = text
+        .strip_prefix("String(")
+        .and_then(|t| t.strip_suffix(')'))
+        .map(str::to_owned)
+        .unwrap_or(text);
+    if text.chars().count() > 400 {
+        format!("{}…", text.chars().take(400).collect::<String>())
+    } else {
+        text
+    }
+}
+
+type ScenarioFn = Arc<dyn Fn(Cx) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send + Sync>;
+
+/// One named check of the contract.
+#[derive(Clone)]
+pub struct Scenario {
+    /// `<group>.<subject>.<behaviour>`, unique.
+    pub name: &'static str,
+    pub group: Group,
+    pub tags: Vec<&'static str>,
+    pub needs: Vec<Need>,
+    pub run: ScenarioFn,
+}
+
+impl Scenario {
+    /// A scenario of `group` running `f`.
+    pub fn new<F, Fut>(name: &'static str, group: Group, f: F) -> Self
+    where
+        F: Fn(Cx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Outcome> + Send + 'static,
+    {
+        Scenario {
+            name,
+            group,
+            tags: Vec::new(),
+            needs: Vec::new(),
+            run: Arc::new(move |cx| Box::pin(f(cx))),
+        }
+    }
+
+    /// Adds tags (filters select on them).
+    pub fn tags(mut self, tags: &[&'static str]) -> Self {
+        self.tags.extend_from_slice(tags);
+        self
+    }
+
+    /// Declares what the target must offer; the scenario is skipped otherwise. Needing the
+    /// mock controls also tags the scenario `mock`.
+    pub fn needs(mut self, needs: &[Need]) -> Self {
+        self.needs.extend_from_slice(needs);
+        if needs.contains(&Need::MockControls) && !self.tags.contains(&"mock") {
+            self.tags.push("mock");
+        }
+        self
+    }
+
+    /// Whether a `--filter` value selects this scenario: a part of its name, its group, or
+    /// one of its tags.
+    pub fn matches(&self, filter: &str) -> bool {
+        self.name.contains(filter) || self.group.as_str() == filter || self.tags.contains(&filter)
+    }
+}
+
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scenario")
+            .field("name", &self.name)
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Journal {
+    exchanges: Vec<Exchange>,
+    violations: Vec<String>,
+}
+
+/// The context of one scenario run.
+#[derive(Clone)]
+pub struct Cx {
+    pub target: Arc<Target>,
+    journal: Arc<Mutex<Journal>>,
+    jwks: Arc<Mutex<HashMap<(String, Mode), JwkSet>>>,
+    /// Snapshot options of the run.
+    pub snapshots: Arc<crate::snapshot::Options>,
+}
+
+impl Cx {
+    /// A fresh context on `target`.
+    pub fn new(target: Arc<Target>, snapshots: Arc<crate::snapshot::Options>) -> Self {
+        Cx {
+            target,
+            journal: Arc::default(),
+            jwks: Arc::default(),
+            snapshots,
+        }
+    }
+
+    /// The workspace the scenarios act in.
+    pub fn tenant(&self) -> &str {
+        &self.target.tenant_id
+    }
+
+    /// The test-mode admin key.
+    pub fn admin(&self) -> &str {
+        &self.target.admin_key
+    }
+
+    /// The test-mode read-only key (declare [`Need::Readonly`]).
+    pub fn readonly(&self) -> Outcome<&str> {
+        self.cred(self.target.creds.readonly_key.as_deref(), "--readonly-key")
+    }
+
+    /// The test-mode webhook key (declare [`Need::Webhook`]).
+    pub fn webhook_key(&self) -> Outcome<&str> {
+        self.cred(self.target.creds.webhook_key.as_deref(), "--webhook-key")
+    }
+
+    /// The live admin key (declare [`Need::Live`]).
+    pub fn live_admin(&self) -> Outcome<&str> {
+        self.cred(self.target.creds.live_admin_key.as_deref(), "--live-admin-key")
+    }
+
+    /// The live read-only key, when given.
+    pub fn live_readonly(&self) -> Outcome<&str> {
+        self.cred(
+            self.target.creds.live_readonly_key.as_deref(),
+            "--live-readonly-key",
+        )
+    }
+
+    /// An origin on a live domain (declare [`Need::Live`]).
+    pub fn live_origin(&self) -> Outcome<&str> {
+        self.cred(self.target.creds.live_origin.as_deref(), "--live-origin")
+    }
+
+    /// The second workspace (declare [`Need::OtherTenant`]).
+    pub fn other_tenant(&self) -> Outcome<&str> {
+        self.cred(
+            self.target.creds.other_tenant_id.as_deref(),
+            "--other-tenant-id",
+        )
+    }
+
+    /// The second workspace's test admin key (declare [`Need::OtherTenant`]).
+    pub fn other_admin(&self) -> Outcome<&str> {
+        self.cred(
+            self.target.creds.other_admin_key.as_deref(),
+            "--other-admin-key",
+        )
+    }
+
+    fn cred<'a>(&self, value: Option<&'a str>, flag: &str) -> Outcome<&'a str> {
+        value.ok_or_else(|| Failure::Skip(format!("needs {flag}")))
+    }
+
+    /// A unique lowercase label under the run prefix: `cf-<run>-<label><n>`.
+    pub fn unique(&self, label: &str) -> String {
+        format!("cf-{}-{label}{}", self.target.run_id, self.target.next())
+    }
+
+    /// A unique email address under the run prefix.
+    pub fn email(&self, label: &str) -> String {
+        format!("{}@example.com", self.unique(label))
+    }
+
+    /// Starts a request.
+    pub fn req(&self, method: Method, path: impl Into<String>) -> Req {
+        Req {
+            cx: self.clone(),
+            request: Request::new(method, path),
+        }
+    }
+
+    pub fn get(&self, path: impl Into<String>) -> Req {
+        self.req(Method::GET, path)
+    }
+
+    pub fn post(&self, path: impl Into<String>) -> Req {
+        self.req(Method::POST, path)
+    }
+
+    pub fn put(&self, path: impl Into<String>) -> Req {
+        self.req(Method::PUT, path)
+    }
+
+    pub fn delete(&self, path: impl Into<String>) -> Req {
+        self.req(Method::DELETE, path)
+    }
+
+    /// Sends a request: records it, checks the answer against the contract.
+    pub async fn send(&self, request: Request) -> Outcome<Resp> {
+        let t = &self.target;
+        let (exchange, answer) = http::send(&t.http, &t.base, &request).await;
+        let described = format!("{} {}", exchange.method, request.path);
+        let mut journal = self.journal.lock().map_err(|_| fail("journal poisoned"))?;
+        journal.exchanges.push(exchange);
+        let response = answer.map_err(|e| fail(format!("{described}: no answer: {e}")))?;
+        if !request.path.starts_with("/__mock") {
+            for problem in t.contract.check(
+                request.method.as_str(),
+                request.route_path(),
+                response.status,
+                &response.headers,
+                &response.body,
+            ) {
+                journal
+                    .violations
+                    .push(format!("{described} -> {}: {problem}", response.status));
+            }
+        }
+        Ok(Resp {
+            described,
+            inner: response,
+        })
+    }
+
+    /// The exchanges so far, and forgets them (a property starts every case afresh).
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        self.journal
+            .lock()
+            .map(|mut j| std::mem::take(&mut j.exchanges))
+            .unwrap_or_default()
+    }
+
+    /// The exchanges so far.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.journal
+            .lock()
+            .map(|j| j.exchanges.clone())
+            .unwrap_or_default()
+    }
+
+    /// Contract violations so far, and forgets them.
+    pub fn take_violations(&self) -> Vec<String> {
+        self.journal
+            .lock()
+            .map(|mut j| std::mem::take(&mut j.violations))
+            .unwrap_or_default()
+    }
+
+    /// Registers a created record for clean-up.
+    pub fn created(&self, record: Created) {
+        self.target.created(record);
+    }
+
+    /// Registers the user of a sign-on or User body for clean-up.
+    pub fn created_user(&self, mode: Mode, body: &Value) {
+        if let Some(uuid) = body["userUuid"].as_str() {
+            self.created(Created::User {
+                mode,
+                user_uuid: uuid.to_owned(),
+            });
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Tokens
+
+    /// The JWKS of a tenant and mode (fetched once per scenario, through the target).
+    pub async fn jwks(&self, tenant: &str, mode: Mode) -> Outcome<JwkSet> {
+        let key = (tenant.to_owned(), mode);
+        if let Some(set) = self.jwks.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(set);
+        }
+        let query = if mode == Mode::Test { "?test=true" } else { "" };
+        let body = self
+            .get(format!("/v0/tenants/{tenant}/jwks{query}"))
+            .send()
+            .await?
+            .ok()?;
+        let set: JwkSet = serde_json::from_value(body)
+            .map_err(|e| fail(format!("the {} JWKS is not a JWK set: {e}", mode.as_str())))?;
+        if let Ok(mut m) = self.jwks.lock() {
+            m.insert(key, set.clone());
+        }
+        Ok(set)
+    }
+
+    /// Verifies a token's RS256 signature against the JWKS of the workspace and mode, and
+    /// returns its claims. Expiry is not judged here (the mock clock may differ from ours).
+    pub async fn verify_token(&self, token: &str, mode: Mode) -> Outcome<Value> {
+        let tenant = self.tenant().to_owned();
+        self.verify_token_of(token, &tenant, mode).await
+    }
+
+    /// [`Cx::verify_token`] for another workspace.
+    pub async fn verify_token_of(&self, token: &str, tenant: &str, mode: Mode) -> Outcome<Value> {
+        let header =
+            decode_header(token).map_err(|e| fail(format!("token header unreadable: {e}")))?;
+        ensure!(
+            header.alg == Algorithm::RS256,
+            "token signed with {:?}, not RS256",
+            header.alg
+        );
+        let kid = header
+            .kid
+            .ok_or_else(|| fail("token header has no kid"))?;
+        let set = self.jwks(tenant, mode).await?;
+        let jwk = set.find(&kid).ok_or_else(|| {
+            fail(format!(
+                "token kid {kid} is not in the {} JWKS of {tenant}",
+                mode.as_str()
+            ))
+        })?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|e| fail(format!("bad JWK: {e}")))?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        decode::<Value>(token, &key, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| {
+                fail(format!(
+                    "token does not verify against the {} JWKS: {e}",
+                    mode.as_str()
+                ))
+            })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Mock controls (declare Need::MockControls)
+
+    /// Moves the mock clock forward.
+    pub async fn advance(&self, seconds: i64) -> Outcome {
+        self.post("/__mock/clock")
+            .json(json!({ "advanceSeconds": seconds }))
+            .send()
+            .await?
+            .ok()
+            .map(drop)
+    }
+
+    /// Outbox entries matching a query string such as `to=a@b.co&type=login`.
+    pub async fn outbox(&self, query: &str) -> Outcome<Vec<Value>> {
+        let body = self
+            .get(format!("/__mock/outbox?{query}"))
+            .send()
+            .await?
+            .ok()?;
+        Ok(body["results"].as_array().cloned().unwrap_or_default())
+    }
+}
+
+/// A request being built.
+pub struct Req {
+    cx: Cx,
+    request: Request,
+}
+
+impl Req {
+    /// A JSON body.
+    pub fn json(mut self, body: Value) -> Self {
+        self.request.body = Some(body);
+        self
+    }
+
+    /// `Authorization: Bearer <credential>`.
+    pub fn bearer(self, credential: &str) -> Self {
+        self.header("authorization", &format!("Bearer {credential}"))
+    }
+
+    /// `x-origin`, as the JS client sends it.
+    pub fn origin(self, origin: &str) -> Self {
+        self.header("x-origin", origin)
+    }
+
+    /// Any header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.request
+            .headers
+            .push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sends it.
+    pub async fn send(self) -> Outcome<Resp> {
+        self.cx.send(self.request).await
+    }
+}
+
+/// An answer, with assertions that fail the scenario.
+#[derive(Clone, Debug)]
+pub struct Resp {
+    described: String,
+    pub inner: Response,
+}
+
+impl Resp {
+    pub fn status(&self) -> u16 {
+        self.inner.status
+    }
+
+    pub fn body(&self) -> &Value {
+        &self.inner.body
+    }
+
+    /// The body of a 200.
+    pub fn ok(self) -> Outcome<Value> {
+        ensure!(
+            self.inner.status == 200,
+            "{}: expected 200, got {}: {}",
+            self.described,
+            self.inner.status,
+            http::short(&self.inner.body, 300)
+        );
+        Ok(self.inner.body)
+    }
+
+    /// A documented error: status, `statusCode` and `message` (the shape is the contract's).
+    pub fn err(&self, status: u16, message: &str) -> Outcome {
+        ensure!(
+            self.inner.status == status && self.inner.body["message"] == message,
+            "{}: expected {status} {message:?}, got {} {}",
+            self.described,
+            self.inner.status,
+            http::short(&self.inner.body, 300)
+        );
+        Ok(())
+    }
+
+    /// A documented error with its `error.type`.
+    pub fn err_type(&self, status: u16, message: &str, kind: &str) -> Outcome {
+        self.err(status, message)?;
+        ensure_eq!(
+            self.inner.body["error"]["type"],
+            kind,
+            "{}: error.type",
+            self.described
+        );
+        Ok(())
+    }
+
+    /// Just the status.
+    pub fn expect_status(&self, status: u16) -> Outcome {
+        ensure!(
+            self.inner.status == status,
+            "{}: expected {status}, got {}: {}",
+            self.described,
+            self.inner.status,
+            http::short(&self.inner.body, 300)
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,146 @@
+//! Steps many scenarios share: signing up and in, and checking a sign-on response with its
+//! tokens against the target's JWKS (conventions C-12, C-13.1).
+
+use serde_json::{Value, json};
+
+use crate::scenario::{Cx, Outcome, fail};
+use crate::target::Mode;
+use crate::{ensure, ensure_eq};
+
+/// A password that satisfies the rules in both modes.
+pub const PASSWORD: &str = "conformance-Passw0rd";
+
+/// The tokens of a checked sign-on.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    pub access: String,
+    pub id: String,
+    pub refresh: String,
+    /// Verified claims of the access token.
+    pub claims: Value,
+}
+
+/// `POST /v0/tenants/{tenant}/auth/create` for a new test-mode user; registers it for
+/// clean-up and checks the sign-on.
+pub async fn signup(cx: &Cx, email: &str, password: &str) -> Outcome<(Value, Tokens)> {
+    signup_with(cx, json!({ "email": email, "password": password }), None).await
+}
+
+/// Signs up with any body, from `origin` (live when it is a live origin).
+pub async fn signup_with(
+    cx: &Cx,
+    body: Value,
+    origin: Option<&str>,
+) -> Outcome<(Value, Tokens)> {
+    let mut req = cx
+        .post(format!("/v0/tenants/{}/auth/create", cx.tenant()))
+        .json(body);
+    if let Some(o) = origin {
+        req = req.origin(o);
+    }
+    let resp = req.send().await?;
+    let mode = if origin.is_some() {
+        Mode::Live
+    } else {
+        Mode::Test
+    };
+    if resp.status() == 200 {
+        cx.created_user(mode, resp.body());
+    }
+    let body = resp.ok()?;
+    let tokens = check_sign_on(cx, &body, mode).await?;
+    Ok((body, tokens))
+}
+
+/// `POST /v0/tenants/{tenant}/auth/basic` in test mode; checks the sign-on.
+pub async fn login(cx: &Cx, email_or_username: &str, password: &str) -> Outcome<(Value, Tokens)> {
+    let body = cx
+        .post(format!("/v0/tenants/{}/auth/basic", cx.tenant()))
+        .json(json!({ "emailOrUsername": email_or_username, "password": password }))
+        .send()
+        .await?
+        .ok()?;
+    let tokens = check_sign_on(cx, &body, Mode::Test).await?;
+    Ok((body, tokens))
+}
+
+fn token<'a>(body: &'a Value, kind: &str) -> Outcome<&'a str> {
+    body["tokens"][kind]["value"]
+        .as_str()
+        .ok_or_else(|| fail(format!("sign-on without tokens.{kind}.value")))
+}
+
+/// Checks a C-13.1 body: tokens verify against the mode's JWKS, claims agree with the body
+/// (conventions C-12.2 … C-12.4), cookie options agree with the token lifetimes (C-12.5).
+pub async fn check_sign_on(cx: &Cx, body: &Value, mode: Mode) -> Outcome<Tokens> {
+    ensure_eq!(body["mode"], mode.as_str(), "sign-on mode");
+    ensure_eq!(body["message"], "OK", "sign-on message");
+    let access = token(body, "access")?.to_owned();
+    let id = token(body, "id")?.to_owned();
+    let refresh = token(body, "refresh")?.to_owned();
+    let claims = cx.verify_token(&access, mode).await?;
+    let id_claims = cx.verify_token(&id, mode).await?;
+    let refresh_claims = cx.verify_token(&refresh, mode).await?;
+    for (what, c) in [("access", &claims), ("id", &id_claims), ("refresh", &refresh_claims)] {
+        ensure_eq!(c["mode"], mode.as_str(), "{what} token mode claim");
+        ensure_eq!(c["userId"], body["userId"], "{what} token userId claim");
+        ensure_eq!(c["userUuid"], body["userUuid"], "{what} token userUuid claim");
+        ensure_eq!(c["sessionId"], body["sessionId"], "{what} token sessionId claim");
+        ensure!(
+            c["iat"].is_i64() && c["exp"].is_i64(),
+            "{what} token needs integer iat and exp: {c}"
+        );
+    }
+    ensure_eq!(claims["tenantId"], body["tenantId"], "access token tenantId claim");
+    ensure_eq!(
+        claims["authorization"],
+        body["authorization"],
+        "access token authorization claim"
+    );
+    ensure_eq!(
+        claims["isEmailConfirmed"],
+        body["isEmailConfirmed"],
+        "access token isEmailConfirmed claim"
+    );
+    ensure!(claims.get("type").is_none(), "an access token has no type claim");
+    ensure_eq!(id_claims["email"], body["email"], "ID token email claim");
+    ensure_eq!(refresh_claims["type"], "refresh", "refresh token type claim");
+    ensure!(
+        refresh_claims.get("authorization").is_none(),
+        "a refresh token carries no authorization (C-12.3)"
+    );
+    for (kind, c) in [("access", &claims), ("id", &id_claims), ("refresh", &refresh_claims)] {
+        check_cookie(body, kind, c, mode)?;
+    }
+    Ok(Tokens {
+        access,
+        id,
+        refresh,
+        claims,
+    })
+}
+
+/// `cookieOptions` of a token: `secure` in live mode only, `Strict` for refresh, `expires` in
+/// days matching the token's lifetime (C-12.5).
+pub fn check_cookie(body: &Value, kind: &str, claims: &Value, mode: Mode) -> Outcome {
+    let options = &body["tokens"][kind]["cookieOptions"];
+    ensure_eq!(
+        options["secure"],
+        mode == Mode::Live,
+        "tokens.{kind}.cookieOptions.secure in {} mode",
+        mode.as_str()
+    );
+    if kind == "refresh" {
+        ensure_eq!(options["sameSite"], "Strict", "refresh cookie sameSite");
+    }
+    let lifetime = claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0);
+    let days = options["expires"].as_f64().unwrap_or(-1.0);
+    ensure!(
+        (days * 86_400.0 - lifetime as f64).abs() < 60.0,
+        "tokens.{kind}.cookieOptions.expires is {days} days but the token lives {lifetime} s"
+    );
+    Ok(())
+}
+
+/// The base of links and redirects when a request has no origin (C-8.2): test mode.
+pub const TEST_BASE: &str = "http://localhost:3000";

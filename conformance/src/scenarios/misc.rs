@@ -1,0 +1,89 @@
+//! Public tenant lookups (client-to-server CS-27, CS-28) and mode detection (conventions C-4.2).
+
+use serde_json::Value;
+
+use crate::routes::Group;
+use crate::scenario::{Cx, Outcome, Scenario};
+use crate::target::Need;
+use crate::{ensure, ensure_eq};
+
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario::new("misc.mode.detects_live_origins", Group::Misc, mode_detection)
+            .tags(&["mode"])
+            .needs(&[Need::Live]),
+        Scenario::new("misc.mode.test_without_live_origin", Group::Misc, mode_test),
+        Scenario::new("misc.flows_default.returns_the_flow", Group::Misc, default_flow),
+    ]
+}
+
+async fn mode_with(cx: &Cx, header: Option<(&str, &str)>) -> Outcome<Value> {
+    let mut req = cx.get(format!("/v0/tenants/{}/mode", cx.tenant()));
+    if let Some((name, value)) = header {
+        req = req.header(name, value);
+    }
+    req.send().await?.ok()
+}
+
+/// C-4.2: live only for an https origin on a live domain (or a subdomain), whatever header
+/// carries it; `x-origin` wins over `Origin`.
+async fn mode_detection(cx: Cx) -> Outcome {
+    let origin = cx.live_origin()?.to_owned();
+    let host = origin.trim_start_matches("https://").to_owned();
+    let cases = [
+        (Some(("x-origin", origin.clone())), "live"),
+        (Some(("origin", origin.clone())), "live"),
+        (Some(("x-application-id", origin.clone())), "live"),
+        (Some(("x-origin", format!("https://app.{host}"))), "live"),
+        (Some(("x-origin", format!("http://{host}"))), "test"),
+        (Some(("x-origin", format!("https://{host}.attacker.io"))), "test"),
+        (Some(("x-origin", format!("https://not{host}"))), "test"),
+        (Some(("x-origin", "https://localhost".to_owned())), "test"),
+        (Some(("x-origin", "https://192.168.1.10".to_owned())), "test"),
+        (None, "test"),
+    ];
+    for (header, expected) in cases {
+        let body = mode_with(&cx, header.as_ref().map(|(n, v)| (*n, v.as_str()))).await?;
+        ensure_eq!(body["mode"], expected, "mode for {header:?}");
+    }
+    // x-origin wins over Origin.
+    let body = cx
+        .get(format!("/v0/tenants/{}/mode", cx.tenant()))
+        .header("x-origin", "http://localhost:3000")
+        .header("origin", &origin)
+        .send()
+        .await?
+        .ok()?;
+    ensure_eq!(body["mode"], "test", "x-origin takes precedence over Origin");
+    Ok(())
+}
+
+/// CS-27: no origin is test mode; the flow lists factors; unknown tenants are 404.
+async fn mode_test(cx: Cx) -> Outcome {
+    let body = mode_with(&cx, None).await?;
+    ensure_eq!(body["mode"], "test", "mode without an origin");
+    ensure!(
+        body["authentication"]["firstFactors"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty()),
+        "a flow with first factors: {}",
+        body["authentication"]
+    );
+    cx.get("/v0/tenants/zz000000/mode")
+        .send()
+        .await?
+        .err(404, "Not Found")?;
+    Ok(())
+}
+
+/// CS-28: the legacy route returns the flow alone, the same as `/mode` reports.
+async fn default_flow(cx: Cx) -> Outcome {
+    let mode = mode_with(&cx, None).await?;
+    let flow = cx
+        .get(format!("/v0/tenants/{}/flows/default", cx.tenant()))
+        .send()
+        .await?
+        .ok()?;
+    ensure_eq!(flow, mode["authentication"], "flows/default equals /mode's flow");
+    Ok(())
+}

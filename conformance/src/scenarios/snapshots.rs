@@ -1,0 +1,99 @@
+//! Canonical flows kept as contract snapshots (see [`crate::snapshot`]): what a client sees,
+//! request by request, with run-dependent values redacted.
+
+use serde_json::json;
+
+use super::flows::PASSWORD;
+use crate::routes::Group;
+use crate::scenario::{Cx, Outcome, Scenario};
+use crate::snapshot;
+
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario::new("snapshot.password_flow", Group::Auth, password_flow),
+        Scenario::new("snapshot.public_keys", Group::Jwt, public_keys),
+        Scenario::new("snapshot.error_catalogue", Group::Auth, errors),
+    ]
+    .into_iter()
+    .map(|s| s.tags(&["snapshot"]))
+    .collect()
+}
+
+/// Sign up, log in, read and update self, read sessions, refresh, log out, refresh refused.
+async fn password_flow(cx: Cx) -> Outcome {
+    let t = cx.tenant().to_owned();
+    let email = format!("cf-{}-snapshot@example.com", cx.target.run_id);
+    let signed = cx
+        .post(format!("/v0/tenants/{t}/auth/create"))
+        .json(json!({ "email": email, "password": PASSWORD, "name": "Snapshot Person", "username": format!("cf-{}-snapshot", cx.target.run_id), "data": { "plan": "pro" } }))
+        .send()
+        .await?;
+    cx.created_user(crate::target::Mode::Test, signed.body());
+    signed.ok()?;
+    let login = cx
+        .post(format!("/v0/tenants/{t}/auth/basic"))
+        .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
+        .send()
+        .await?
+        .ok()?;
+    let access = login["tokens"]["access"]["value"].as_str().unwrap_or("").to_owned();
+    let refresh = login["tokens"]["refresh"]["value"].as_str().unwrap_or("").to_owned();
+    cx.get("/v0/self").bearer(&access).send().await?.ok()?;
+    cx.put("/v0/self")
+        .bearer(&access)
+        .json(json!({ "name": "Renamed Person", "data": { "theme": "dark" } }))
+        .send()
+        .await?
+        .ok()?;
+    cx.get("/v0/auth/session").bearer(&access).send().await?.ok()?;
+    cx.get("/v0/auth/refresh").bearer(&refresh).send().await?.ok()?;
+    cx.get("/v0/auth/logout").bearer(&access).send().await?.ok()?;
+    cx.get("/v0/auth/refresh")
+        .bearer(&refresh)
+        .send()
+        .await?
+        .err(401, "Invalid token")?;
+    snapshot::check(&cx, "password_flow")
+}
+
+/// The mode lookup, the JWKS and the PEM listing of test mode.
+async fn public_keys(cx: Cx) -> Outcome {
+    let t = cx.tenant().to_owned();
+    cx.get(format!("/v0/tenants/{t}/mode")).send().await?.ok()?;
+    cx.get(format!("/v0/tenants/{t}/jwks?test=true"))
+        .send()
+        .await?
+        .ok()?;
+    cx.get(format!("/v0/tenants/{t}/keys/jwt?test=true"))
+        .send()
+        .await?
+        .ok()?;
+    snapshot::check(&cx, "public_keys")
+}
+
+/// One answer per documented error of the areas above (conventions C-6).
+async fn errors(cx: Cx) -> Outcome {
+    let t = cx.tenant().to_owned();
+    let email = format!("cf-{}-errors@example.com", cx.target.run_id);
+    let calls = [
+        ("/v0/auth/create".to_owned(), json!({ "email": email, "password": PASSWORD })),
+        (format!("/v0/tenants/{t}/auth/create"), json!({ "password": PASSWORD })),
+        (format!("/v0/tenants/{t}/auth/create"), json!({ "email": "nope", "password": PASSWORD })),
+        (format!("/v0/tenants/{t}/auth/create"), json!({ "email": email, "password": "short" })),
+        (format!("/v0/tenants/{t}/auth/basic"), json!({ "emailOrUsername": email, "password": PASSWORD })),
+        ("/v0/tenants/zz000000/auth/basic".to_owned(), json!({ "emailOrUsername": email, "password": PASSWORD })),
+    ];
+    for (path, body) in calls {
+        let resp = cx.post(path).json(body).send().await?;
+        resp.expect_status(resp.status().max(400))?;
+    }
+    cx.get("/v0/self").send().await?.expect_status(401)?;
+    cx.get("/v0/self").bearer("nonsense").send().await?.expect_status(401)?;
+    cx.get("/v0/auth/refresh")
+        .bearer("nonsense")
+        .send()
+        .await?
+        .expect_status(401)?;
+    cx.get("/v0/nothing/here").send().await?.expect_status(404)?;
+    snapshot::check(&cx, "error_catalogue")
+}
