@@ -366,18 +366,18 @@ pub fn password_is_valid(password: &str, mode: Mode) -> bool {
     len >= 16 || (len >= 8 && letter && digit)
 }
 
-/// Passwords around the rule's edges: letters only, digits only, both, symbols; lengths
-/// around 8 and 16; the reserved test passwords.
+/// Passwords on both sides of each clause of the rule: 8–15 characters missing a letter or a
+/// digit, short mixed ones, mixed ones of 8+, long ones of any kind, the reserved test words.
 fn passwords() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[a-zA-Z]{4,20}",
-        "[0-9]{4,20}",
-        "[a-z]{1,10}[0-9]{1,10}",
-        "[a-z0-9!#%&*+\\-]{5,18}",
-        "[!#%&*+\\-=?@ ]{6,18}",
-        Just("password".to_owned()),
-        Just("test".to_owned()),
-        Just("dev".to_owned()),
+        "[a-zA-Z]{8,15}",
+        "[0-9]{8,15}",
+        "[!#%&*+=?@ -]{8,15}",
+        "[a-z]{2,5}[0-9]{1,2}",
+        "[a-z]{4,8}[0-9]{4,8}",
+        "[0-9]{1,3}[A-Z]{7,12}",
+        "[a-z!#%& ]{16,20}",
+        prop::sample::select(vec!["password", "test", "dev", "Password"]).prop_map(str::to_owned),
     ]
 }
 
