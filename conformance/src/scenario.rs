@@ -63,15 +63,9 @@ macro_rules! ensure_eq {
     }};
 }
 
-/// A short rendering of a compared value for failure messages.
-pub fn show<T: std::fmt::Debug>(value: &T) -> String {
-    let text = format!("{value:?}");
-    // `Value`'s Debug is verbose (`String("x")`); its Display is JSON.
-    let text = text
-        .strip_prefix("String(")
-        .and_then(|t| t.strip_suffix(')'))
-        .map(str::to_owned)
-        .unwrap_or(text);
+/// A short JSON rendering of a compared value for failure messages.
+pub fn show<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "?".into());
     if text.chars().count() > 400 {
         format!("{}…", text.chars().take(400).collect::<String>())
     } else {

@@ -12,12 +12,15 @@ use serde_json::{Value, json};
 use userfront_conformance::{Config, Credentials, Report, Status, run};
 use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode, OTHER_TENANT};
 
-async fn run_against(url: Option<String>) -> Report {
+/// Generated cases per property in these runs (fewer than the default: there are many runs).
+const CASES: u32 = 8;
+
+async fn run_against(url: Option<String>, cases: u32) -> Report {
     let config = Config {
         target: url,
         credentials: Credentials::default(),
         seed: Some(20_240_515),
-        cases: 8,
+        cases,
         ..Config::default()
     };
     run(config, &mut |_, _, _| {}).await.expect("the run starts")
@@ -35,9 +38,13 @@ fn failed(report: &Report) -> BTreeSet<String> {
 /// Runs the whole suite through a proxy injecting `defect`; asserts every scenario of
 /// `expected` failed.
 async fn assert_caught(defect: Defect, expected: &[&str]) -> Report {
+    assert_caught_with(defect, expected, CASES).await
+}
+
+async fn assert_caught_with(defect: Defect, expected: &[&str], cases: u32) -> Report {
     let mock = MockUserfront::start().await.expect("mock starts");
     let proxy = Proxy::start(mock.base_url(), defect).await;
-    let report = run_against(Some(proxy.url.clone())).await;
+    let report = run_against(Some(proxy.url.clone()), cases).await;
     let failed = failed(&report);
     assert!(!failed.is_empty(), "the defect went unnoticed");
     for name in expected {
@@ -55,7 +62,7 @@ fn is_sign_on(req: &Req) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_unmodified_mock_passes_everything() {
-    let report = run_against(None).await;
+    let report = run_against(None, userfront_conformance::DEFAULT_CASES).await;
     let failures: Vec<String> = report
         .results
         .iter()
@@ -72,7 +79,7 @@ async fn the_unmodified_mock_passes_everything() {
 async fn a_transparent_proxy_changes_nothing() {
     let mock = MockUserfront::start().await.expect("mock starts");
     let proxy = Proxy::start(mock.base_url(), Defect::none()).await;
-    let report = run_against(Some(proxy.url.clone())).await;
+    let report = run_against(Some(proxy.url.clone()), CASES).await;
     assert!(report.success(), "{:#?}", failed(&report));
     assert!(report.mock_controls);
 }
@@ -470,4 +477,33 @@ async fn an_unknown_route_answered_200_is_caught() {
         &["auth.create.unknown_tenant", "misc.mode.test_without_live_origin"],
     )
     .await;
+}
+
+/// `PUT /v0/self` answers as if `data` were replaced instead of merged; the stateful sequence
+/// shrinks to the shortest series of operations that shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaced_instead_of_merged_data_is_caught_as_a_short_sequence() {
+    let report = assert_caught_with(
+        Defect::response(|req, resp| {
+            if req.is("PUT", "/v0/self")
+                && resp.status == 200
+                && let Some(data) = req.body.as_ref().and_then(|b| b.get("data"))
+            {
+                resp.body["data"] = data.clone();
+            }
+        }),
+        &["self.update.edits_only_editable_fields", "auth.property.sequences"],
+        userfront_conformance::DEFAULT_CASES,
+    )
+    .await;
+    let result = report
+        .results
+        .iter()
+        .find(|r| r.name == "auth.property.sequences")
+        .expect("ran");
+    let message = result.message.as_deref().unwrap_or("");
+    // Shortest failing series: sign up, merge one key, merge another.
+    assert_eq!(message.matches("Merge {\n").count(), 2, "{message}");
+    assert_eq!(message.matches("Signup {\n").count(), 1, "{message}");
+    assert_eq!(result.exchanges.len(), 3, "{}", result.replay());
 }

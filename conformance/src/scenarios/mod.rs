@@ -5,6 +5,7 @@ mod flows;
 mod jwt;
 mod misc;
 mod selfuser;
+mod sequences;
 mod session;
 mod snapshots;
 
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Scenario> {
         selfuser::scenarios(),
         misc::scenarios(),
         jwt::scenarios(),
+        sequences::scenarios(),
         snapshots::scenarios(),
     ]
     .concat()
