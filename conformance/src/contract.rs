@@ -153,7 +153,10 @@ mod tests {
 
     fn json_headers() -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert("content-type", "application/json; charset=utf-8".parse().unwrap());
+        h.insert(
+            "content-type",
+            "application/json; charset=utf-8".parse().unwrap(),
+        );
         h
     }
 
@@ -170,17 +173,28 @@ mod tests {
     #[test]
     fn error_bodies_need_all_three_members() {
         let c = Builtin::new();
-        let good = json!({"statusCode": 400, "message": "x", "error": {"type": "bad_request_error"}});
-        assert!(c.check("POST", "/v0/auth/basic", 400, &json_headers(), &good).is_empty());
+        let good =
+            json!({"statusCode": 400, "message": "x", "error": {"type": "bad_request_error"}});
+        assert!(
+            c.check("POST", "/v0/auth/basic", 400, &json_headers(), &good)
+                .is_empty()
+        );
         let bad = json!({"statusCode": 400, "message": "x", "error": {}});
-        assert!(!c.check("POST", "/v0/auth/basic", 400, &json_headers(), &bad).is_empty());
-        assert!(!c.check("POST", "/v0/auth/basic", 401, &json_headers(), &good).is_empty());
+        assert!(
+            !c.check("POST", "/v0/auth/basic", 400, &json_headers(), &bad)
+                .is_empty()
+        );
+        assert!(
+            !c.check("POST", "/v0/auth/basic", 401, &json_headers(), &good)
+                .is_empty()
+        );
     }
 
     #[test]
     fn success_must_be_200() {
         let c = Builtin::new();
-        let body = json!({"mode": "test", "authentication": {"firstFactors": [], "secondFactors": []}});
+        let body =
+            json!({"mode": "test", "authentication": {"firstFactors": [], "secondFactors": []}});
         let path = "/v0/tenants/demo1234/mode";
         assert!(c.check("GET", path, 200, &json_headers(), &body).is_empty());
         assert!(!c.check("GET", path, 201, &json_headers(), &body).is_empty());

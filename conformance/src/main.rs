@@ -21,7 +21,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the scenarios (against the in-process mock when no --target is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the scenarios a filter selects, with their group and tags.
     List {
         /// Scenario name part, group or tag (repeatable; any match selects).
@@ -102,11 +102,17 @@ fn main() -> ExitCode {
                 ..Config::default()
             };
             for s in select(&config) {
-                println!("{:<60} {:<8} {}", s.name, s.group.as_str(), s.tags.join(","));
+                println!(
+                    "{:<60} {:<8} {}",
+                    s.name,
+                    s.group.as_str(),
+                    s.tags.join(",")
+                );
             }
             ExitCode::SUCCESS
         }
         Command::Run(args) => {
+            let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -153,7 +159,10 @@ async fn run_command(args: RunArgs) -> ExitCode {
             Status::Skipped => "skip",
         };
         if !quiet || r.status == Status::Failed {
-            println!("[{done:>3}/{total}] {mark} {} ({} ms)", r.name, r.duration_ms);
+            println!(
+                "[{done:>3}/{total}] {mark} {} ({} ms)",
+                r.name, r.duration_ms
+            );
             let _ = std::io::stdout().flush();
         }
     };
@@ -183,7 +192,10 @@ fn write_file(path: &PathBuf, text: &str) -> bool {
     match std::fs::write(path, text) {
         Ok(()) => true,
         Err(e) => {
-            eprintln!("userfront-conformance: cannot write {}: {e}", path.display());
+            eprintln!(
+                "userfront-conformance: cannot write {}: {e}",
+                path.display()
+            );
             false
         }
     }

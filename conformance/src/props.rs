@@ -10,9 +10,7 @@ use std::fmt::Debug;
 use std::future::Future;
 
 use proptest::strategy::Strategy;
-use proptest::test_runner::{
-    Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
-};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
 use crate::scenario::{Cx, Failure, Outcome, fail};
 

@@ -192,10 +192,19 @@ impl Report {
                 match r.status {
                     Status::Passed => out.push_str("/>\n"),
                     Status::Skipped => {
-                        let _ = writeln!(out, ">\n      <skipped message=\"{message}\"/>\n    </testcase>");
+                        let _ = writeln!(
+                            out,
+                            ">\n      <skipped message=\"{message}\"/>\n    </testcase>"
+                        );
                     }
                     Status::Failed => {
-                        let first = xml(r.message.as_deref().unwrap_or("").lines().next().unwrap_or(""));
+                        let first = xml(r
+                            .message
+                            .as_deref()
+                            .unwrap_or("")
+                            .lines()
+                            .next()
+                            .unwrap_or(""));
                         let _ = writeln!(
                             out,
                             ">\n      <failure message=\"{first}\">{message}\n\n{}</failure>\n    </testcase>",
@@ -269,10 +278,16 @@ mod tests {
 
     #[test]
     fn summary_mentions_skips_only_when_there_are_some() {
-        let r = report(vec![result("a", Status::Passed), result("b", Status::Failed)]);
+        let r = report(vec![
+            result("a", Status::Passed),
+            result("b", Status::Failed),
+        ]);
         assert_eq!(r.summary(), "1 passed, 1 failed");
         assert!(!r.success());
-        let r = report(vec![result("a", Status::Passed), result("b", Status::Skipped)]);
+        let r = report(vec![
+            result("a", Status::Passed),
+            result("b", Status::Skipped),
+        ]);
         assert_eq!(r.summary(), "1 passed, 0 failed, 1 skipped");
         assert!(r.success());
         assert!(r.human().ends_with("1 passed, 0 failed, 1 skipped\n"));
@@ -280,7 +295,10 @@ mod tests {
 
     #[test]
     fn junit_escapes_and_counts() {
-        let r = report(vec![result("a", Status::Failed), result("b", Status::Skipped)]);
+        let r = report(vec![
+            result("a", Status::Failed),
+            result("b", Status::Skipped),
+        ]);
         let xml = r.junit();
         assert!(xml.contains("tests=\"2\" failures=\"1\" skipped=\"1\""));
         assert!(xml.contains("why &lt;this&gt; &amp; &quot;that&quot;"));

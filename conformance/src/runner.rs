@@ -75,9 +75,8 @@ pub async fn run(
     let seed = config
         .seed
         .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000_000);
-    let target = Arc::new(
-        Target::connect(&base, config.credentials.clone(), seed, config.cases).await?,
-    );
+    let target =
+        Arc::new(Target::connect(&base, config.credentials.clone(), seed, config.cases).await?);
     let snapshots = Arc::new(config.snapshots.clone());
     let selected = select(&config);
     let total = selected.len();

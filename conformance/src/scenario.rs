@@ -183,7 +183,10 @@ impl Cx {
 
     /// The live admin key (declare [`Need::Live`]).
     pub fn live_admin(&self) -> Outcome<&str> {
-        self.cred(self.target.creds.live_admin_key.as_deref(), "--live-admin-key")
+        self.cred(
+            self.target.creds.live_admin_key.as_deref(),
+            "--live-admin-key",
+        )
     }
 
     /// The live read-only key, when given.
@@ -358,9 +361,7 @@ impl Cx {
             "token signed with {:?}, not RS256",
             header.alg
         );
-        let kid = header
-            .kid
-            .ok_or_else(|| fail("token header has no kid"))?;
+        let kid = header.kid.ok_or_else(|| fail("token header has no kid"))?;
         let set = self.jwks(tenant, mode).await?;
         let jwk = set.find(&kid).ok_or_else(|| {
             fail(format!(

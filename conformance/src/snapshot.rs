@@ -2,8 +2,8 @@
 //!
 //! A flow's transcript (requests, answers, decoded token claims) is redacted so that it no
 //! longer depends on the run: ids, tokens, times, keys and the run prefix become stable
-//! placeholders (`[uuid-1]`, `[jwt-2]`, `[time]`, `[run]`, ...), numbered by first appearance
-//! so that equal values stay visibly equal. Object keys are sorted, so member order does not
+//! placeholders (`[uuid-1]`, `[jwt-access]`, `[time]`, `[run]`, ...); ids are numbered by first
+//! appearance so that equal values stay visibly equal. Object keys are sorted, so member order does not
 //! matter.
 //!
 //! The committed files live in `conformance/snapshots/<name>.snap`. `run` compares each flow
@@ -148,7 +148,7 @@ impl Redactor {
             }
         }
         if is_jwt(&s) {
-            return self.placeholder("jwt", &s);
+            return jwt_kind(&s).to_owned();
         }
         if let Some(kind) = api_key_kind(&s) {
             return self.placeholder(kind, &s);
@@ -189,9 +189,10 @@ fn is_jwt(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
     parts.len() == 3
         && s.starts_with("eyJ")
-        && parts
-            .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 fn api_key_kind(s: &str) -> Option<&'static str> {
@@ -238,9 +239,8 @@ pub fn write(path: &Path, name: &str, contents: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let text = format!(
-        "---\nsource: conformance/src/snapshot.rs\nexpression: {name}\n---\n{contents}\n"
-    );
+    let text =
+        format!("---\nsource: conformance/src/snapshot.rs\nexpression: {name}\n---\n{contents}\n");
     std::fs::write(path, text)
 }
 
@@ -261,6 +261,21 @@ fn jwt_payload(token: &str) -> Option<Value> {
         .decode(payload)
         .ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// A placeholder naming what a token is. Not numbered: two tokens issued in the same second
+/// may be byte-identical, so identity would depend on timing.
+fn jwt_kind(token: &str) -> &'static str {
+    let claims = jwt_payload(token).unwrap_or_default();
+    if claims["type"] == "refresh" {
+        "[jwt-refresh]"
+    } else if claims.get("authorization").is_some() {
+        "[jwt-access]"
+    } else if claims.get("email").is_some() {
+        "[jwt-id]"
+    } else {
+        "[jwt]"
+    }
 }
 
 /// The claims of every token in a response, keyed by where the token is.

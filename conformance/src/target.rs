@@ -61,7 +61,10 @@ impl Credentials {
         self.tenant_id = self.tenant_id.take().or_else(|| text(&home["tenantId"]));
         let keys = |mode: &str, kind: &str| text(&home["modes"][mode]["apiKeys"][kind]);
         self.admin_key = self.admin_key.take().or_else(|| keys("test", "admin"));
-        self.readonly_key = self.readonly_key.take().or_else(|| keys("test", "readonly"));
+        self.readonly_key = self
+            .readonly_key
+            .take()
+            .or_else(|| keys("test", "readonly"));
         self.webhook_key = self.webhook_key.take().or_else(|| keys("test", "webhook"));
         self.live_admin_key = self.live_admin_key.take().or_else(|| keys("live", "admin"));
         self.live_readonly_key = self
@@ -73,8 +76,14 @@ impl Credentials {
                 .as_str()
                 .map(|d| format!("https://{d}"));
         }
-        if let Some(other) = workspaces.iter().find(|w| w["tenantId"] != home["tenantId"]) {
-            self.other_tenant_id = self.other_tenant_id.take().or_else(|| text(&other["tenantId"]));
+        if let Some(other) = workspaces
+            .iter()
+            .find(|w| w["tenantId"] != home["tenantId"])
+        {
+            self.other_tenant_id = self
+                .other_tenant_id
+                .take()
+                .or_else(|| text(&other["tenantId"]));
             if self.other_tenant_id.as_deref() == other["tenantId"].as_str() {
                 self.other_admin_key = self
                     .other_admin_key
@@ -103,11 +112,27 @@ pub enum Need {
 /// A record the run created and deletes at the end.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Created {
-    User { mode: Mode, user_uuid: String },
-    Tenant { mode: Mode, tenant_id: String },
-    Role { mode: Mode, tenant_id: String, name: String },
-    ApiKey { mode: Mode, key: String },
-    Import { mode: Mode, uuid: String },
+    User {
+        mode: Mode,
+        user_uuid: String,
+    },
+    Tenant {
+        mode: Mode,
+        tenant_id: String,
+    },
+    Role {
+        mode: Mode,
+        tenant_id: String,
+        name: String,
+    },
+    ApiKey {
+        mode: Mode,
+        key: String,
+    },
+    Import {
+        mode: Mode,
+        uuid: String,
+    },
 }
 
 /// A resolved target.

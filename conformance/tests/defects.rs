@@ -23,7 +23,9 @@ async fn run_against(url: Option<String>, cases: u32) -> Report {
         cases,
         ..Config::default()
     };
-    run(config, &mut |_, _, _| {}).await.expect("the run starts")
+    run(config, &mut |_, _, _| {})
+        .await
+        .expect("the run starts")
 }
 
 fn failed(report: &Report) -> BTreeSet<String> {
@@ -57,7 +59,8 @@ async fn assert_caught_with(defect: Defect, expected: &[&str], cases: u32) -> Re
 }
 
 fn is_sign_on(req: &Req) -> bool {
-    req.method == "POST" && (req.route().ends_with("/auth/create") || req.route().ends_with("/auth/basic"))
+    req.method == "POST"
+        && (req.route().ends_with("/auth/create") || req.route().ends_with("/auth/basic"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,9 +73,16 @@ async fn the_unmodified_mock_passes_everything() {
         .map(|r| format!("{}: {}", r.name, r.message.clone().unwrap_or_default()))
         .collect();
     assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(report.count(Status::Skipped), 0, "the mock offers everything");
+    assert_eq!(
+        report.count(Status::Skipped),
+        0,
+        "the mock offers everything"
+    );
     assert!(report.count(Status::Passed) > 30);
-    assert!(report.summary().starts_with(&format!("{} passed, 0 failed", report.count(Status::Passed))));
+    assert!(report.summary().starts_with(&format!(
+        "{} passed, 0 failed",
+        report.count(Status::Passed)
+    )));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,7 +104,10 @@ async fn a_dropped_refresh_token_is_caught() {
                 tokens.remove("refresh");
             }
         }),
-        &["auth.create.signs_up_and_lowercases_email", "auth.basic.logs_in_by_email_or_username"],
+        &[
+            "auth.create.signs_up_and_lowercases_email",
+            "auth.basic.logs_in_by_email_or_username",
+        ],
     )
     .await;
 }
@@ -123,7 +136,10 @@ async fn an_unlowered_email_is_caught() {
                 resp.body["email"] = json!(email);
             }
         }),
-        &["auth.create.signs_up_and_lowercases_email", "auth.property.email_case"],
+        &[
+            "auth.create.signs_up_and_lowercases_email",
+            "auth.property.email_case",
+        ],
     )
     .await;
 }
@@ -140,7 +156,10 @@ async fn a_wrong_signature_is_caught() {
                 s
             });
         }),
-        &["auth.create.signs_up_and_lowercases_email", "session.refresh.issues_new_access_and_id_tokens"],
+        &[
+            "auth.create.signs_up_and_lowercases_email",
+            "session.refresh.issues_new_access_and_id_tokens",
+        ],
     )
     .await;
 }
@@ -163,8 +182,11 @@ async fn an_unsigned_token_is_caught() {
 /// signature is valid, the claim is not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_mode_claim_is_caught() {
-    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/keys/demo1234-test.pem"))
-        .expect("fixture key");
+    let pem = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/keys/demo1234-test.pem"
+    ))
+    .expect("fixture key");
     let key = EncodingKey::from_rsa_pem(&pem).expect("RSA key");
     assert_caught(
         Defect::response(move |req, resp| {
@@ -175,19 +197,22 @@ async fn a_wrong_mode_claim_is_caught() {
                 return;
             };
             let header = jsonwebtoken::decode_header(access).expect("header");
-            let mut claims: Value = serde_json::from_slice(
-                &base64_decode(access.split('.').nth(1).unwrap_or("")),
-            )
-            .expect("claims");
+            let mut claims: Value =
+                serde_json::from_slice(&base64_decode(access.split('.').nth(1).unwrap_or("")))
+                    .expect("claims");
             if claims["mode"] != "test" {
                 return;
             }
             claims["mode"] = json!("live");
             let mut new_header = Header::new(jsonwebtoken::Algorithm::RS256);
             new_header.kid = header.kid;
-            resp.body["tokens"]["access"]["value"] = json!(encode(&new_header, &claims, &key).expect("sign"));
+            resp.body["tokens"]["access"]["value"] =
+                json!(encode(&new_header, &claims, &key).expect("sign"));
         }),
-        &["auth.create.signs_up_and_lowercases_email", "auth.basic.logs_in_by_email_or_username"],
+        &[
+            "auth.create.signs_up_and_lowercases_email",
+            "auth.basic.logs_in_by_email_or_username",
+        ],
     )
     .await;
 }
@@ -207,7 +232,10 @@ async fn a_wrong_error_message_is_caught() {
                 resp.body["message"] = json!("Invalid credentials");
             }
         }),
-        &["auth.basic.refusals", "auth.basic.pools_do_not_cross_tenants"],
+        &[
+            "auth.basic.refusals",
+            "auth.basic.pools_do_not_cross_tenants",
+        ],
     )
     .await;
 }
@@ -222,7 +250,11 @@ async fn a_missing_error_type_is_caught() {
                 error.remove("type");
             }
         }),
-        &["auth.basic.refusals", "auth.create.validation_errors", "self.auth.refuses_bad_tokens"],
+        &[
+            "auth.basic.refusals",
+            "auth.create.validation_errors",
+            "self.auth.refuses_bad_tokens",
+        ],
     )
     .await;
 }
@@ -259,7 +291,9 @@ async fn cross_tenant_access_is_caught() {
         Defect::request(|req| {
             let from = format!("/v0/tenants/{OTHER_TENANT}/");
             if req.path.starts_with(&from) {
-                req.path = req.path.replacen(&from, &format!("/v0/tenants/{DEMO_TENANT}/"), 1);
+                req.path = req
+                    .path
+                    .replacen(&from, &format!("/v0/tenants/{DEMO_TENANT}/"), 1);
             }
             None
         }),
@@ -273,7 +307,10 @@ async fn a_logout_that_ends_nothing_is_caught() {
     assert_caught(
         Defect::request(|req| {
             req.is("GET", "/v0/auth/logout").then(|| {
-                Resp::json(200, json!({ "message": "OK", "redirectTo": "http://localhost:3000/login" }))
+                Resp::json(
+                    200,
+                    json!({ "message": "OK", "redirectTo": "http://localhost:3000/login" }),
+                )
             })
         }),
         &["session.logout.ends_the_session"],
@@ -304,7 +341,10 @@ async fn ignoring_the_origin_is_caught() {
             }
             None
         }),
-        &["misc.mode.detects_live_origins", "auth.create.live_mode_from_origin"],
+        &[
+            "misc.mode.detects_live_origins",
+            "auth.create.live_mode_from_origin",
+        ],
     )
     .await;
 }
@@ -313,7 +353,9 @@ async fn ignoring_the_origin_is_caught() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_key_reading_test_data_is_caught() {
     let mock = MockUserfront::start().await.expect("mock");
-    let live = mock.api_key(DEMO_TENANT, Mode::Live, KeyType::Admin).expect("live key");
+    let live = mock
+        .api_key(DEMO_TENANT, Mode::Live, KeyType::Admin)
+        .expect("live key");
     let test = mock.admin_key();
     drop(mock);
     assert_caught(
@@ -354,7 +396,11 @@ async fn a_lax_password_rule_is_caught_and_shrunk() {
     let message = result.message.as_deref().unwrap_or("");
     assert!(message.contains("minimal input"), "{message}");
     // The replay is the minimal case only: a sign-up and the login that shows the defect.
-    assert!(!result.exchanges.is_empty() && result.exchanges.len() <= 3, "{:#?}", result.exchanges);
+    assert!(
+        !result.exchanges.is_empty() && result.exchanges.len() <= 3,
+        "{:#?}",
+        result.exchanges
+    );
     assert!(result.replay().starts_with("curl -sS -X POST"));
 }
 
@@ -416,7 +462,10 @@ async fn a_jwks_with_the_wrong_mode_keys_is_caught() {
             }
             None
         }),
-        &["auth.create.signs_up_and_lowercases_email", "jwt.keys.listing_matches_jwks"],
+        &[
+            "auth.create.signs_up_and_lowercases_email",
+            "jwt.keys.listing_matches_jwks",
+        ],
     )
     .await;
 }
@@ -474,7 +523,10 @@ async fn an_unknown_route_answered_200_is_caught() {
                 *resp = Resp::json(200, json!({}));
             }
         }),
-        &["auth.create.unknown_tenant", "misc.mode.test_without_live_origin"],
+        &[
+            "auth.create.unknown_tenant",
+            "misc.mode.test_without_live_origin",
+        ],
     )
     .await;
 }
@@ -492,7 +544,10 @@ async fn replaced_instead_of_merged_data_is_caught_as_a_short_sequence() {
                 resp.body["data"] = data.clone();
             }
         }),
-        &["self.update.edits_only_editable_fields", "auth.property.sequences"],
+        &[
+            "self.update.edits_only_editable_fields",
+            "auth.property.sequences",
+        ],
         userfront_conformance::DEFAULT_CASES,
     )
     .await;

@@ -12,24 +12,56 @@ use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        Scenario::new("auth.create.signs_up_and_lowercases_email", Group::Auth, signs_up),
-        Scenario::new("auth.create.docs_form_and_path_precedence", Group::Auth, docs_form)
-            .needs(&[Need::OtherTenant]),
-        Scenario::new("auth.create.validation_errors", Group::Auth, create_validation),
+        Scenario::new(
+            "auth.create.signs_up_and_lowercases_email",
+            Group::Auth,
+            signs_up,
+        ),
+        Scenario::new(
+            "auth.create.docs_form_and_path_precedence",
+            Group::Auth,
+            docs_form,
+        )
+        .needs(&[Need::OtherTenant]),
+        Scenario::new(
+            "auth.create.validation_errors",
+            Group::Auth,
+            create_validation,
+        ),
         Scenario::new("auth.create.unknown_tenant", Group::Auth, unknown_tenant),
-        Scenario::new("auth.create.welcome_email_in_outbox", Group::Auth, welcome_email)
-            .needs(&[Need::MockControls]),
-        Scenario::new("auth.create.live_mode_from_origin", Group::Auth, live_signup)
-            .tags(&["mode"])
-            .needs(&[Need::Live]),
-        Scenario::new("auth.basic.logs_in_by_email_or_username", Group::Auth, logs_in),
+        Scenario::new(
+            "auth.create.welcome_email_in_outbox",
+            Group::Auth,
+            welcome_email,
+        )
+        .needs(&[Need::MockControls]),
+        Scenario::new(
+            "auth.create.live_mode_from_origin",
+            Group::Auth,
+            live_signup,
+        )
+        .tags(&["mode"])
+        .needs(&[Need::Live]),
+        Scenario::new(
+            "auth.basic.logs_in_by_email_or_username",
+            Group::Auth,
+            logs_in,
+        ),
         Scenario::new("auth.basic.refusals", Group::Auth, login_refusals),
-        Scenario::new("auth.basic.pools_do_not_cross_tenants", Group::Auth, cross_tenant)
-            .tags(&["permissions"])
-            .needs(&[Need::OtherTenant]),
-        Scenario::new("auth.basic.pools_do_not_cross_modes", Group::Auth, cross_mode)
-            .tags(&["mode"])
-            .needs(&[Need::Live]),
+        Scenario::new(
+            "auth.basic.pools_do_not_cross_tenants",
+            Group::Auth,
+            cross_tenant,
+        )
+        .tags(&["permissions"])
+        .needs(&[Need::OtherTenant]),
+        Scenario::new(
+            "auth.basic.pools_do_not_cross_modes",
+            Group::Auth,
+            cross_mode,
+        )
+        .tags(&["mode"])
+        .needs(&[Need::Live]),
         Scenario::new("auth.property.password_rules", Group::Auth, password_rules)
             .tags(&["property"]),
         Scenario::new("auth.property.email_case", Group::Auth, email_case).tags(&["property"]),
@@ -48,7 +80,10 @@ fn login_path(cx: &Cx) -> String {
 
 /// CS-1: a new user signs up; the email is stored lower-cased; the sign-on is complete.
 async fn signs_up(cx: Cx) -> Outcome {
-    let email = cx.email("Signup").replace("cf-", "CF-").replace("@example.com", "@Example.COM");
+    let email = cx
+        .email("Signup")
+        .replace("cf-", "CF-")
+        .replace("@example.com", "@Example.COM");
     let name = "Signup Person";
     let (body, tokens) = flows::signup_with(
         &cx,
@@ -56,18 +91,32 @@ async fn signs_up(cx: Cx) -> Outcome {
         None,
     )
     .await?;
-    ensure_eq!(body["email"], email.to_lowercase(), "stored email (C-3: lower-case)");
+    ensure_eq!(
+        body["email"],
+        email.to_lowercase(),
+        "stored email (C-3: lower-case)"
+    );
     ensure_eq!(body["name"], name, "name");
     ensure_eq!(body["data"], json!({ "plan": "pro" }), "custom data");
-    ensure_eq!(body["isEmailConfirmed"], false, "a password signup is unconfirmed");
+    ensure_eq!(
+        body["isEmailConfirmed"],
+        false,
+        "a password signup is unconfirmed"
+    );
     ensure_eq!(body["tenantId"], cx.tenant(), "tenantId");
     ensure_eq!(body["authorization"], json!({}), "a new user has no roles");
     ensure!(
-        body["redirectTo"].as_str().is_some_and(|r| r.starts_with(TEST_BASE)),
+        body["redirectTo"]
+            .as_str()
+            .is_some_and(|r| r.starts_with(TEST_BASE)),
         "redirectTo without an origin starts with {TEST_BASE} (C-8.2): {}",
         body["redirectTo"]
     );
-    ensure_eq!(tokens.claims["tenantId"], cx.tenant(), "access token tenant");
+    ensure_eq!(
+        tokens.claims["tenantId"],
+        cx.tenant(),
+        "access token tenant"
+    );
     // The stored address is lower-case: the same address in other cases is taken.
     cx.post(create_path(&cx))
         .json(json!({ "email": email.to_uppercase(), "password": PASSWORD }))
@@ -118,8 +167,16 @@ async fn docs_form(cx: Cx) -> Outcome {
         let tokens = flows::check_sign_on(&cx, &body, Mode::Test).await?;
         (body, tokens)
     };
-    ensure_eq!(body["userUuid"], tokens.claims["userUuid"], "path-form login user");
-    ensure_eq!(tokens.claims["tenantId"], cx.tenant(), "the path tenant wins");
+    ensure_eq!(
+        body["userUuid"],
+        tokens.claims["userUuid"],
+        "path-form login user"
+    );
+    ensure_eq!(
+        tokens.claims["tenantId"],
+        cx.tenant(),
+        "the path tenant wins"
+    );
     Ok(())
 }
 
@@ -165,7 +222,11 @@ async fn create_validation(cx: Cx) -> Outcome {
         .header("content-type", "application/json")
         .send()
         .await?;
-    ensure!(resp.status() == 400, "an empty body: expected 400, got {}", resp.status());
+    ensure!(
+        resp.status() == 400,
+        "an empty body: expected 400, got {}",
+        resp.status()
+    );
     Ok(())
 }
 
@@ -198,7 +259,9 @@ async fn welcome_email(cx: Cx) -> Outcome {
     ensure_eq!(sent[0]["suppressed"], true, "test mode suppresses delivery");
     ensure_eq!(sent[0]["mode"], "test", "message mode");
     ensure!(
-        sent[0]["link"].as_str().is_some_and(|l| l.contains("type=welcome")),
+        sent[0]["link"]
+            .as_str()
+            .is_some_and(|l| l.contains("type=welcome")),
         "welcome link: {}",
         sent[0]["link"]
     );
@@ -230,7 +293,9 @@ async fn live_signup(cx: Cx) -> Outcome {
     .await?;
     ensure_eq!(body["mode"], "live", "user mode");
     ensure!(
-        body["redirectTo"].as_str().is_some_and(|r| r.starts_with(&origin)),
+        body["redirectTo"]
+            .as_str()
+            .is_some_and(|r| r.starts_with(&origin)),
         "redirectTo uses the calling origin: {}",
         body["redirectTo"]
     );
@@ -261,18 +326,28 @@ async fn logs_in(cx: Cx) -> Outcome {
     )
     .await?;
     let (by_email, tokens) = flows::login(&cx, &email.to_uppercase(), PASSWORD).await?;
-    ensure_eq!(by_email["userId"], created["userId"], "login by email finds the user");
+    ensure_eq!(
+        by_email["userId"],
+        created["userId"],
+        "login by email finds the user"
+    );
     ensure!(
         by_email["sessionId"] != created["sessionId"],
         "each sign-on opens its own session"
     );
     ensure!(
-        by_email["redirectTo"].as_str().is_some_and(|r| r.starts_with(TEST_BASE)),
+        by_email["redirectTo"]
+            .as_str()
+            .is_some_and(|r| r.starts_with(TEST_BASE)),
         "login redirectTo: {}",
         by_email["redirectTo"]
     );
     let (by_name, _) = flows::login(&cx, &username, PASSWORD).await?;
-    ensure_eq!(by_name["userUuid"], created["userUuid"], "login by username");
+    ensure_eq!(
+        by_name["userUuid"],
+        created["userUuid"],
+        "login by username"
+    );
     // The legacy fields `email` and `username` also work when `emailOrUsername` is absent.
     let body = cx
         .post(login_path(&cx))
@@ -294,11 +369,11 @@ async fn login_refusals(cx: Cx) -> Outcome {
         json!({ "emailOrUsername": email, "password": "wrong-Passw0rd" }),
         json!({ "emailOrUsername": cx.email("nobody"), "password": PASSWORD }),
     ] {
-        cx.post(path.clone())
-            .json(body)
-            .send()
-            .await?
-            .err_type(400, "Incorrect email or password", "bad_request_error")?;
+        cx.post(path.clone()).json(body).send().await?.err_type(
+            400,
+            "Incorrect email or password",
+            "bad_request_error",
+        )?;
     }
     cx.post(path.clone())
         .json(json!({ "password": PASSWORD }))
@@ -396,7 +471,11 @@ async fn password_rules(cx: Cx) -> Outcome {
         if password_is_valid(&password, Mode::Test) {
             let body = resp.ok()?;
             let (again, _) = flows::login(&cx, &email, &password).await?;
-            ensure_eq!(again["userId"], body["userId"], "login with the new password");
+            ensure_eq!(
+                again["userId"],
+                body["userId"],
+                "login with the new password"
+            );
         } else {
             resp.err(400, userfront_mock::msg::PASSWORD_RULES)?;
             // Nothing was created: the address is still free.
@@ -429,32 +508,40 @@ async fn email_case(cx: Cx) -> Outcome {
         prop::collection::vec(any::<bool>(), 1..16),
         "(example\\.com|Example\\.ORG|mail\\.EXAMPLE\\.net)",
     );
-    props::check(&cx, strategy, |cx, (local, flips, login_flips, domain)| async move {
-        let local = format!("{}{local}", cx.unique("ec"));
-        let email = format!("{}@{domain}", mixed_case(&local, &flips));
-        let (body, _) = flows::signup(&cx, &email, PASSWORD).await?;
-        ensure_eq!(body["email"], email.to_lowercase(), "stored email");
-        let login_as = format!("{}@{}", mixed_case(&local, &login_flips), domain.to_uppercase());
-        let (again, _) = flows::login(&cx, &login_as, PASSWORD).await?;
-        ensure_eq!(again["userId"], body["userId"], "login in another case");
-        cx.post(create_path(&cx))
-            .json(json!({ "email": login_as, "password": PASSWORD }))
-            .send()
-            .await?
-            .err(400, "Email exists")?;
-        Ok(())
-    })
+    props::check(
+        &cx,
+        strategy,
+        |cx, (local, flips, login_flips, domain)| async move {
+            let local = format!("{}{local}", cx.unique("ec"));
+            let email = format!("{}@{domain}", mixed_case(&local, &flips));
+            let (body, _) = flows::signup(&cx, &email, PASSWORD).await?;
+            ensure_eq!(body["email"], email.to_lowercase(), "stored email");
+            let login_as = format!(
+                "{}@{}",
+                mixed_case(&local, &login_flips),
+                domain.to_uppercase()
+            );
+            let (again, _) = flows::login(&cx, &login_as, PASSWORD).await?;
+            ensure_eq!(again["userId"], body["userId"], "login in another case");
+            cx.post(create_path(&cx))
+                .json(json!({ "email": login_as, "password": PASSWORD }))
+                .send()
+                .await?
+                .err(400, "Email exists")?;
+            Ok(())
+        },
+    )
     .await
 }
 
 /// Addresses that break the documented shape (C-9) in one way each.
 fn bad_emails() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[a-z]{1,10}",                      // no @
-        "[a-z]{1,8}@[a-z]{1,8}",            // no dot in the domain
-        "@[a-z]{1,8}\\.com",                // empty local part
-        "[a-z]{1,6}@@[a-z]{1,6}\\.com",     // two @
-        "[a-z]{1,6} [a-z]{1,6}@ex\\.com",   // whitespace
+        "[a-z]{1,10}",                        // no @
+        "[a-z]{1,8}@[a-z]{1,8}",              // no dot in the domain
+        "@[a-z]{1,8}\\.com",                  // empty local part
+        "[a-z]{1,6}@@[a-z]{1,6}\\.com",       // two @
+        "[a-z]{1,6} [a-z]{1,6}@ex\\.com",     // whitespace
         "[a-z]{1,6}@[a-z]{1,6}\\.com@x\\.io", // two @ apart
     ]
 }

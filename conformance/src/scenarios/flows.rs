@@ -27,11 +27,7 @@ pub async fn signup(cx: &Cx, email: &str, password: &str) -> Outcome<(Value, Tok
 }
 
 /// Signs up with any body, from `origin` (live when it is a live origin).
-pub async fn signup_with(
-    cx: &Cx,
-    body: Value,
-    origin: Option<&str>,
-) -> Outcome<(Value, Tokens)> {
+pub async fn signup_with(cx: &Cx, body: Value, origin: Option<&str>) -> Outcome<(Value, Tokens)> {
     let mut req = cx
         .post(format!("/v0/tenants/{}/auth/create", cx.tenant()))
         .json(body);
@@ -81,17 +77,33 @@ pub async fn check_sign_on(cx: &Cx, body: &Value, mode: Mode) -> Outcome<Tokens>
     let claims = cx.verify_token(&access, mode).await?;
     let id_claims = cx.verify_token(&id, mode).await?;
     let refresh_claims = cx.verify_token(&refresh, mode).await?;
-    for (what, c) in [("access", &claims), ("id", &id_claims), ("refresh", &refresh_claims)] {
+    for (what, c) in [
+        ("access", &claims),
+        ("id", &id_claims),
+        ("refresh", &refresh_claims),
+    ] {
         ensure_eq!(c["mode"], mode.as_str(), "{what} token mode claim");
         ensure_eq!(c["userId"], body["userId"], "{what} token userId claim");
-        ensure_eq!(c["userUuid"], body["userUuid"], "{what} token userUuid claim");
-        ensure_eq!(c["sessionId"], body["sessionId"], "{what} token sessionId claim");
+        ensure_eq!(
+            c["userUuid"],
+            body["userUuid"],
+            "{what} token userUuid claim"
+        );
+        ensure_eq!(
+            c["sessionId"],
+            body["sessionId"],
+            "{what} token sessionId claim"
+        );
         ensure!(
             c["iat"].is_i64() && c["exp"].is_i64(),
             "{what} token needs integer iat and exp: {c}"
         );
     }
-    ensure_eq!(claims["tenantId"], body["tenantId"], "access token tenantId claim");
+    ensure_eq!(
+        claims["tenantId"],
+        body["tenantId"],
+        "access token tenantId claim"
+    );
     ensure_eq!(
         claims["authorization"],
         body["authorization"],
@@ -102,14 +114,25 @@ pub async fn check_sign_on(cx: &Cx, body: &Value, mode: Mode) -> Outcome<Tokens>
         body["isEmailConfirmed"],
         "access token isEmailConfirmed claim"
     );
-    ensure!(claims.get("type").is_none(), "an access token has no type claim");
+    ensure!(
+        claims.get("type").is_none(),
+        "an access token has no type claim"
+    );
     ensure_eq!(id_claims["email"], body["email"], "ID token email claim");
-    ensure_eq!(refresh_claims["type"], "refresh", "refresh token type claim");
+    ensure_eq!(
+        refresh_claims["type"],
+        "refresh",
+        "refresh token type claim"
+    );
     ensure!(
         refresh_claims.get("authorization").is_none(),
         "a refresh token carries no authorization (C-12.3)"
     );
-    for (kind, c) in [("access", &claims), ("id", &id_claims), ("refresh", &refresh_claims)] {
+    for (kind, c) in [
+        ("access", &claims),
+        ("id", &id_claims),
+        ("refresh", &refresh_claims),
+    ] {
         check_cookie(body, kind, c, mode)?;
     }
     Ok(Tokens {
@@ -135,8 +158,9 @@ pub fn check_cookie(body: &Value, kind: &str, claims: &Value, mode: Mode) -> Out
     }
     let lifetime = claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0);
     let days = options["expires"].as_f64().unwrap_or(-1.0);
+    let close = (days * 86_400.0 - lifetime as f64).abs() < 60.0;
     ensure!(
-        (days * 86_400.0 - lifetime as f64).abs() < 60.0,
+        close,
         "tokens.{kind}.cookieOptions.expires is {days} days but the token lives {lifetime} s"
     );
     Ok(())

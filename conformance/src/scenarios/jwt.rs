@@ -14,11 +14,19 @@ use crate::{ensure, ensure_eq};
 pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new("jwt.keys.listing_matches_jwks", Group::Jwt, listing),
-        Scenario::new("jwt.keys.modes_have_separate_keys", Group::Jwt, separate_modes)
-            .tags(&["mode"]),
-        Scenario::new("jwt.keys.key_alias_uses_the_key_mode", Group::Jwt, key_alias)
-            .tags(&["mode"])
-            .needs(&[Need::Live]),
+        Scenario::new(
+            "jwt.keys.modes_have_separate_keys",
+            Group::Jwt,
+            separate_modes,
+        )
+        .tags(&["mode"]),
+        Scenario::new(
+            "jwt.keys.key_alias_uses_the_key_mode",
+            Group::Jwt,
+            key_alias,
+        )
+        .tags(&["mode"])
+        .needs(&[Need::Live]),
         Scenario::new("jwt.jwks.legacy_mode_path_and_unknowns", Group::Jwt, legacy),
     ]
 }
@@ -72,7 +80,11 @@ async fn separate_modes(cx: Cx) -> Outcome {
     let (_, tokens) = flows::signup(&cx, &cx.email("modekeys"), PASSWORD).await?;
     let live = cx.get(list_path(&cx, Mode::Live)).send().await?.ok()?;
     let test = cx.get(list_path(&cx, Mode::Test)).send().await?.ok()?;
-    ensure_eq!(live["results"][0]["mode"], "live", "default listing is live");
+    ensure_eq!(
+        live["results"][0]["mode"],
+        "live",
+        "default listing is live"
+    );
     ensure!(
         live["results"][0]["kid"] != test["results"][0]["kid"],
         "test and live keys differ"
@@ -108,7 +120,11 @@ async fn key_alias(cx: Cx) -> Outcome {
 async fn legacy(cx: Cx) -> Outcome {
     for mode in [Mode::Test, Mode::Live] {
         let legacy = cx
-            .get(format!("/v0/tenants/{}/jwks/{}", cx.tenant(), mode.as_str()))
+            .get(format!(
+                "/v0/tenants/{}/jwks/{}",
+                cx.tenant(),
+                mode.as_str()
+            ))
             .send()
             .await?
             .ok()?;

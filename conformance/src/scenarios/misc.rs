@@ -9,11 +9,19 @@ use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        Scenario::new("misc.mode.detects_live_origins", Group::Misc, mode_detection)
-            .tags(&["mode"])
-            .needs(&[Need::Live]),
+        Scenario::new(
+            "misc.mode.detects_live_origins",
+            Group::Misc,
+            mode_detection,
+        )
+        .tags(&["mode"])
+        .needs(&[Need::Live]),
         Scenario::new("misc.mode.test_without_live_origin", Group::Misc, mode_test),
-        Scenario::new("misc.flows_default.returns_the_flow", Group::Misc, default_flow),
+        Scenario::new(
+            "misc.flows_default.returns_the_flow",
+            Group::Misc,
+            default_flow,
+        ),
     ]
 }
 
@@ -36,10 +44,16 @@ async fn mode_detection(cx: Cx) -> Outcome {
         (Some(("x-application-id", origin.clone())), "live"),
         (Some(("x-origin", format!("https://app.{host}"))), "live"),
         (Some(("x-origin", format!("http://{host}"))), "test"),
-        (Some(("x-origin", format!("https://{host}.attacker.io"))), "test"),
+        (
+            Some(("x-origin", format!("https://{host}.attacker.io"))),
+            "test",
+        ),
         (Some(("x-origin", format!("https://not{host}"))), "test"),
         (Some(("x-origin", "https://localhost".to_owned())), "test"),
-        (Some(("x-origin", "https://192.168.1.10".to_owned())), "test"),
+        (
+            Some(("x-origin", "https://192.168.1.10".to_owned())),
+            "test",
+        ),
         (None, "test"),
     ];
     for (header, expected) in cases {
@@ -54,7 +68,11 @@ async fn mode_detection(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    ensure_eq!(body["mode"], "test", "x-origin takes precedence over Origin");
+    ensure_eq!(
+        body["mode"],
+        "test",
+        "x-origin takes precedence over Origin"
+    );
     Ok(())
 }
 
@@ -84,6 +102,10 @@ async fn default_flow(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    ensure_eq!(flow, mode["authentication"], "flows/default equals /mode's flow");
+    ensure_eq!(
+        flow,
+        mode["authentication"],
+        "flows/default equals /mode's flow"
+    );
     Ok(())
 }

@@ -66,7 +66,8 @@ mod tests {
         assert_eq!(before, names.len(), "duplicate scenario names");
         for s in &all {
             assert!(
-                s.name.starts_with(&format!("{}.", s.group.as_str())) || s.tags.contains(&"snapshot"),
+                s.name.starts_with(&format!("{}.", s.group.as_str()))
+                    || s.tags.contains(&"snapshot"),
                 "{} is not named after its group",
                 s.name
             );

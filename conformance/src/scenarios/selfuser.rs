@@ -10,7 +10,11 @@ use crate::{ensure, ensure_eq};
 pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new("self.read.returns_the_token_user", Group::SelfUser, read),
-        Scenario::new("self.update.edits_only_editable_fields", Group::SelfUser, update),
+        Scenario::new(
+            "self.update.edits_only_editable_fields",
+            Group::SelfUser,
+            update,
+        ),
         Scenario::new("self.auth.refuses_bad_tokens", Group::SelfUser, refusals)
             .tags(&["permissions"]),
     ]
@@ -20,7 +24,12 @@ pub fn scenarios() -> Vec<Scenario> {
 async fn read(cx: Cx) -> Outcome {
     let email = cx.email("self");
     let (signed, tokens) = flows::signup(&cx, &email, PASSWORD).await?;
-    let me = cx.get("/v0/self").bearer(&tokens.access).send().await?.ok()?;
+    let me = cx
+        .get("/v0/self")
+        .bearer(&tokens.access)
+        .send()
+        .await?
+        .ok()?;
     ensure_eq!(me["userUuid"], signed["userUuid"], "self userUuid");
     ensure_eq!(me["email"], email, "self email");
     ensure_eq!(me["mode"], "test", "self mode");
@@ -59,7 +68,11 @@ async fn update(cx: Cx) -> Outcome {
         .ok()?;
     ensure_eq!(updated["name"], "New Name", "name");
     ensure_eq!(updated["username"], username, "username");
-    ensure_eq!(updated["image"], "https://images.example.com/me.png", "image");
+    ensure_eq!(
+        updated["image"],
+        "https://images.example.com/me.png",
+        "image"
+    );
     ensure_eq!(
         updated["data"],
         json!({ "keep": 1, "swap": "new", "added": true }),
@@ -67,8 +80,17 @@ async fn update(cx: Cx) -> Outcome {
     );
     ensure_eq!(updated["email"], email, "email is not editable here");
     ensure_eq!(updated["locked"], false, "locked is not editable here");
-    ensure_eq!(updated["userId"], signed["userId"], "userId is not editable here");
-    let me = cx.get("/v0/self").bearer(&tokens.access).send().await?.ok()?;
+    ensure_eq!(
+        updated["userId"],
+        signed["userId"],
+        "userId is not editable here"
+    );
+    let me = cx
+        .get("/v0/self")
+        .bearer(&tokens.access)
+        .send()
+        .await?
+        .ok()?;
     ensure_eq!(me["data"], updated["data"], "the update is stored");
     // Another user's username is taken.
     let (_, other) = flows::signup(&cx, &cx.email("taken"), PASSWORD).await?;

@@ -34,7 +34,11 @@ pub enum Op {
     /// `PUT /v0/self` with a new name.
     Rename { slot: usize, name: String },
     /// `PUT /v0/self` merging one data member.
-    Merge { slot: usize, key: String, value: i64 },
+    Merge {
+        slot: usize,
+        key: String,
+        value: i64,
+    },
     /// `GET /v0/self`.
     Read { slot: usize },
     /// `GET /v0/auth/refresh`.
@@ -84,7 +88,9 @@ async fn sequences(cx: Cx) -> Outcome {
             apply(&cx, &mut model, op, &email(op_slot(op)))
                 .await
                 .map_err(|e| match e {
-                    crate::scenario::Failure::Fail(m) => fail(format!("step {} {op:?}: {m}", step + 1)),
+                    crate::scenario::Failure::Fail(m) => {
+                        fail(format!("step {} {op:?}: {m}", step + 1))
+                    }
                     other => other,
                 })?;
         }
@@ -106,8 +112,12 @@ fn op_slot(op: &Op) -> usize {
 }
 
 fn remember_sign_on(user: &mut ModelUser, body: &Value) {
-    user.access = body["tokens"]["access"]["value"].as_str().map(str::to_owned);
-    user.refresh = body["tokens"]["refresh"]["value"].as_str().map(str::to_owned);
+    user.access = body["tokens"]["access"]["value"]
+        .as_str()
+        .map(str::to_owned);
+    user.refresh = body["tokens"]["refresh"]["value"]
+        .as_str()
+        .map(str::to_owned);
     user.session_open = true;
 }
 
@@ -117,7 +127,11 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
     let exists = model.users.get(&slot).is_some_and(|u| u.user_id.is_some());
     match op {
         Op::Signup { shout, .. } => {
-            let address = if *shout { email.to_uppercase() } else { email.to_owned() };
+            let address = if *shout {
+                email.to_uppercase()
+            } else {
+                email.to_owned()
+            };
             let resp = cx
                 .post(format!("/v0/tenants/{tenant}/auth/create"))
                 .json(json!({ "email": address, "password": PASSWORD }))
@@ -161,7 +175,12 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
                 Op::Merge { key, value, .. } => json!({ "data": { key: value } }),
                 _ => json!({ "name": name }),
             };
-            let resp = cx.put("/v0/self").bearer(&access).json(patch).send().await?;
+            let resp = cx
+                .put("/v0/self")
+                .bearer(&access)
+                .json(patch)
+                .send()
+                .await?;
             if user.session_open {
                 let body = resp.ok()?;
                 match op {
@@ -171,7 +190,11 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
                     _ => user.name = name.clone(),
                 }
                 ensure_eq!(body["name"], user.name, "name after the update");
-                ensure_eq!(body["data"], Value::Object(user.data.clone()), "data after the update");
+                ensure_eq!(
+                    body["data"],
+                    Value::Object(user.data.clone()),
+                    "data after the update"
+                );
             } else {
                 resp.err(401, "Unauthorized")?;
             }
@@ -217,7 +240,12 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
             let Some(access) = &user.access else {
                 return Ok(());
             };
-            let body = cx.get("/v0/auth/logout").bearer(access).send().await?.ok()?;
+            let body = cx
+                .get("/v0/auth/logout")
+                .bearer(access)
+                .send()
+                .await?
+                .ok()?;
             ensure!(body["redirectTo"].is_string(), "logout redirectTo");
             user.session_open = false;
         }

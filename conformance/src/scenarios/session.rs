@@ -11,15 +11,35 @@ use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        Scenario::new("session.refresh.issues_new_access_and_id_tokens", Group::Session, refresh),
-        Scenario::new("session.refresh.refuses_other_credentials", Group::Session, refresh_refusals),
+        Scenario::new(
+            "session.refresh.issues_new_access_and_id_tokens",
+            Group::Session,
+            refresh,
+        ),
+        Scenario::new(
+            "session.refresh.refuses_other_credentials",
+            Group::Session,
+            refresh_refusals,
+        ),
         Scenario::new("session.logout.ends_the_session", Group::Session, logout),
-        Scenario::new("session.logout_all.ends_every_session", Group::Session, logout_all),
-        Scenario::new("session.read.current_and_list", Group::Session, read_sessions),
+        Scenario::new(
+            "session.logout_all.ends_every_session",
+            Group::Session,
+            logout_all,
+        ),
+        Scenario::new(
+            "session.read.current_and_list",
+            Group::Session,
+            read_sessions,
+        ),
         Scenario::new("session.tokens.expire_on_the_clock", Group::Session, expiry)
             .needs(&[Need::MockControls]),
-        Scenario::new("session.tokens.default_lifetimes", Group::Session, lifetimes)
-            .tags(&["defaults"]),
+        Scenario::new(
+            "session.tokens.default_lifetimes",
+            Group::Session,
+            lifetimes,
+        )
+        .tags(&["defaults"]),
     ]
 }
 
@@ -49,13 +69,25 @@ async fn refresh(cx: Cx) -> Outcome {
     let id = body["tokens"]["id"]["value"].as_str().unwrap_or("");
     let claims = cx.verify_token(access, Mode::Test).await?;
     let id_claims = cx.verify_token(id, Mode::Test).await?;
-    ensure_eq!(claims["sessionId"], signed["sessionId"], "access token session");
+    ensure_eq!(
+        claims["sessionId"],
+        signed["sessionId"],
+        "access token session"
+    );
     ensure_eq!(claims["userId"], signed["userId"], "access token user");
-    ensure_eq!(id_claims["name"], "Renamed Person", "refreshed ID token name");
+    ensure_eq!(
+        id_claims["name"],
+        "Renamed Person",
+        "refreshed ID token name"
+    );
     flows::check_cookie(&body, "access", &claims, Mode::Test)?;
     // The new access token works.
     let me = cx.get("/v0/self").bearer(access).send().await?.ok()?;
-    ensure_eq!(me["userUuid"], signed["userUuid"], "self with the refreshed token");
+    ensure_eq!(
+        me["userUuid"],
+        signed["userUuid"],
+        "self with the refreshed token"
+    );
     Ok(())
 }
 
@@ -89,7 +121,9 @@ async fn logout(cx: Cx) -> Outcome {
         .ok()?;
     ensure_eq!(body["message"], "OK", "logout message");
     ensure!(
-        body["redirectTo"].as_str().is_some_and(|r| r.starts_with(TEST_BASE) && r.ends_with("/login")),
+        body["redirectTo"]
+            .as_str()
+            .is_some_and(|r| r.starts_with(TEST_BASE) && r.ends_with("/login")),
         "logout redirectTo is the After-logout path: {}",
         body["redirectTo"]
     );
@@ -151,7 +185,11 @@ async fn read_sessions(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    ensure_eq!(current["sessionId"], second_body["sessionId"], "current session");
+    ensure_eq!(
+        current["sessionId"],
+        second_body["sessionId"],
+        "current session"
+    );
     ensure_eq!(current["isCurrent"], true, "isCurrent");
     ensure_eq!(current["isActive"], true, "isActive");
     ensure_eq!(current["userUuid"], first_body["userUuid"], "session user");
@@ -208,7 +246,8 @@ async fn read_sessions(cx: Cx) -> Outcome {
 /// tokens after 30 (nothing works).
 async fn expiry(cx: Cx) -> Outcome {
     let (_, tokens) = flows::signup(&cx, &cx.email("expiry"), PASSWORD).await?;
-    let lifetime = tokens.claims["exp"].as_i64().unwrap_or(0) - tokens.claims["iat"].as_i64().unwrap_or(0);
+    let lifetime =
+        tokens.claims["exp"].as_i64().unwrap_or(0) - tokens.claims["iat"].as_i64().unwrap_or(0);
     cx.advance(lifetime + 1).await?;
     cx.get("/v0/self")
         .bearer(&tokens.access)
@@ -216,7 +255,10 @@ async fn expiry(cx: Cx) -> Outcome {
         .await?
         .err(401, "Unauthorized")?;
     let body = refresh_with(&cx, &tokens.refresh).await?.ok()?;
-    let fresh = body["tokens"]["access"]["value"].as_str().unwrap_or("").to_owned();
+    let fresh = body["tokens"]["access"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     cx.get("/v0/self").bearer(&fresh).send().await?.ok()?;
     cx.advance(31 * 86_400).await?;
     refresh_with(&cx, &tokens.refresh)

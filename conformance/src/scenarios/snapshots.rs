@@ -36,8 +36,14 @@ async fn password_flow(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    let access = login["tokens"]["access"]["value"].as_str().unwrap_or("").to_owned();
-    let refresh = login["tokens"]["refresh"]["value"].as_str().unwrap_or("").to_owned();
+    let access = login["tokens"]["access"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let refresh = login["tokens"]["refresh"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     cx.get("/v0/self").bearer(&access).send().await?.ok()?;
     cx.put("/v0/self")
         .bearer(&access)
@@ -45,9 +51,21 @@ async fn password_flow(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    cx.get("/v0/auth/session").bearer(&access).send().await?.ok()?;
-    cx.get("/v0/auth/refresh").bearer(&refresh).send().await?.ok()?;
-    cx.get("/v0/auth/logout").bearer(&access).send().await?.ok()?;
+    cx.get("/v0/auth/session")
+        .bearer(&access)
+        .send()
+        .await?
+        .ok()?;
+    cx.get("/v0/auth/refresh")
+        .bearer(&refresh)
+        .send()
+        .await?
+        .ok()?;
+    cx.get("/v0/auth/logout")
+        .bearer(&access)
+        .send()
+        .await?
+        .ok()?;
     cx.get("/v0/auth/refresh")
         .bearer(&refresh)
         .send()
@@ -76,24 +94,49 @@ async fn errors(cx: Cx) -> Outcome {
     let t = cx.tenant().to_owned();
     let email = format!("cf-{}-errors@example.com", cx.target.run_id);
     let calls = [
-        ("/v0/auth/create".to_owned(), json!({ "email": email, "password": PASSWORD })),
-        (format!("/v0/tenants/{t}/auth/create"), json!({ "password": PASSWORD })),
-        (format!("/v0/tenants/{t}/auth/create"), json!({ "email": "nope", "password": PASSWORD })),
-        (format!("/v0/tenants/{t}/auth/create"), json!({ "email": email, "password": "short" })),
-        (format!("/v0/tenants/{t}/auth/basic"), json!({ "emailOrUsername": email, "password": PASSWORD })),
-        ("/v0/tenants/zz000000/auth/basic".to_owned(), json!({ "emailOrUsername": email, "password": PASSWORD })),
+        (
+            "/v0/auth/create".to_owned(),
+            json!({ "email": email, "password": PASSWORD }),
+        ),
+        (
+            format!("/v0/tenants/{t}/auth/create"),
+            json!({ "password": PASSWORD }),
+        ),
+        (
+            format!("/v0/tenants/{t}/auth/create"),
+            json!({ "email": "nope", "password": PASSWORD }),
+        ),
+        (
+            format!("/v0/tenants/{t}/auth/create"),
+            json!({ "email": email, "password": "short" }),
+        ),
+        (
+            format!("/v0/tenants/{t}/auth/basic"),
+            json!({ "emailOrUsername": email, "password": PASSWORD }),
+        ),
+        (
+            "/v0/tenants/zz000000/auth/basic".to_owned(),
+            json!({ "emailOrUsername": email, "password": PASSWORD }),
+        ),
     ];
     for (path, body) in calls {
         let resp = cx.post(path).json(body).send().await?;
         resp.expect_status(resp.status().max(400))?;
     }
     cx.get("/v0/self").send().await?.expect_status(401)?;
-    cx.get("/v0/self").bearer("nonsense").send().await?.expect_status(401)?;
+    cx.get("/v0/self")
+        .bearer("nonsense")
+        .send()
+        .await?
+        .expect_status(401)?;
     cx.get("/v0/auth/refresh")
         .bearer("nonsense")
         .send()
         .await?
         .expect_status(401)?;
-    cx.get("/v0/nothing/here").send().await?.expect_status(404)?;
+    cx.get("/v0/nothing/here")
+        .send()
+        .await?
+        .expect_status(404)?;
     snapshot::check(&cx, "error_catalogue")
 }

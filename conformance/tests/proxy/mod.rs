@@ -184,8 +184,8 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     let mut resp = match answered {
         Some(resp) => resp,
         None => {
-            let method = reqwest::Method::from_bytes(req.method.as_bytes())
-                .unwrap_or(reqwest::Method::GET);
+            let method =
+                reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or(reqwest::Method::GET);
             let mut builder = shared
                 .http
                 .request(method, format!("{}{}", shared.upstream, req.path));
@@ -220,10 +220,11 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         f(&req, &mut resp);
     }
     let text = match &resp.body {
-        Value::String(s) if !resp
-            .headers
-            .iter()
-            .any(|(n, v)| n == "content-type" && v.starts_with("application/json")) =>
+        Value::String(s)
+            if !resp
+                .headers
+                .iter()
+                .any(|(n, v)| n == "content-type" && v.starts_with("application/json")) =>
         {
             s.clone()
         }
