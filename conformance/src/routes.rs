@@ -74,7 +74,8 @@ pub struct Route {
     /// The credential kind of `endpoints.tsv` (`public`, `jwt`, `admin`, ...).
     pub auth: &'static str,
     pub group: Group,
-    /// The name of the success-response schema in the contract.
+    /// What a success looks like: `Html` and `Redirect` for the non-JSON answers, else the
+    /// name of the body's shape (informative).
     pub response: &'static str,
 }
 

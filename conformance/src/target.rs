@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::contract::{Builtin, Contract};
+use crate::contract::{Contract, OpenApi};
 use crate::http::{self, Request};
 
 /// Test or live data of a workspace (conventions C-3, C-4).
@@ -199,7 +199,7 @@ impl Target {
             run_id,
             seed,
             cases,
-            contract: Box::new(Builtin::new()),
+            contract: Box::new(OpenApi),
             created: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
         })
