@@ -32,7 +32,7 @@ pub trait Contract: Send + Sync {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OpenApi;
 
-fn content_type<'a>(headers: &'a HeaderMap) -> &'a str {
+fn content_type(headers: &HeaderMap) -> &str {
     headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -52,7 +52,7 @@ fn error_shape(status: u16, body: &Value) -> Vec<String> {
             body["statusCode"]
         ));
     }
-    if !body["message"].as_str().is_some_and(|m| !m.is_empty()) {
+    if body["message"].as_str().is_none_or(str::is_empty) {
         problems.push("error body needs a non-empty message".into());
     }
     match body["error"]["type"].as_str() {
@@ -107,12 +107,12 @@ impl Contract for OpenApi {
             problems.push("a 302 needs a Location header".into());
         }
         // Routes outside the documented API (unknown paths answered 404) have no operation.
-        if route.is_some() || status < 400 {
-            if let Err(errors) =
-                userfront_mock::schema::validate_response(method, path, status, body)
-            {
-                problems.extend(errors);
-            }
+        let documented = route.is_some() || status < 400;
+        if let (true, Err(errors)) = (
+            documented,
+            userfront_mock::schema::validate_response(method, path, status, body),
+        ) {
+            problems.extend(errors);
         }
         problems
     }
