@@ -75,13 +75,7 @@ pub fn check_sign_on(
 ) -> Result<()> {
     let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
     if let Some(token) = ctx.first_factor_token() {
-        let pending = realm.pending_sign_on(token, world.now())?;
-        if pending.signon.user_id != user_id
-            || pending.signon.first_factor == *factor
-            || !realm.config.flow.second_factors.contains(factor)
-        {
-            return Err(Error::bad_request(msg::INVALID_TOKEN));
-        }
+        realm.check_second_factor(token, Some(user_id), factor, world.now())?;
     }
     if realm.user(user_id)?.locked {
         return Err(Error::new(403, msg::USER_LOCKED));
@@ -106,7 +100,7 @@ pub fn complete(
     let base = ctx.base_url(world, &scope.tenant_id, scope.mode)?;
     let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
     if let Some(token) = ctx.first_factor_token() {
-        return realm.complete_second_factor(token, factor, now);
+        return realm.complete_second_factor(token, factor, ctx.code_challenge(), now);
     }
     realm.finish_sign_on(
         SignOn {
@@ -127,7 +121,7 @@ pub fn complete(
 
 /// The redirect path a sign-on request asked for: body `options.redirect`, else query `redirect`
 /// (conventions C-13.1).
-fn requested_redirect(body: &Body, ctx: &Ctx) -> Result<Option<String>> {
+pub fn requested_redirect(body: &Body, ctx: &Ctx) -> Result<Option<String>> {
     Ok(body
         .options()?
         .str("redirect")?
@@ -215,7 +209,7 @@ fn send_link_to(
 }
 
 /// The answer of a message-sending endpoint (conventions C-8.4).
-fn sent(result: Value) -> Response {
+pub fn sent(result: Value) -> Response {
     json_response(json!({ "message": "OK", "result": result }))
 }
 
@@ -252,7 +246,7 @@ fn token_scope(auth: &UserAuth, path: &PathTenant, body: &Body) -> Result<Scope>
 /// The scope of a client request that may carry a user's access token, and that user. With a
 /// token, its tenant and mode apply (another named tenant → 403) and a bad token is a 401;
 /// without one (or with a firstFactorToken), conventions C-2.1 and C-4.2 apply.
-fn scope_and_token_user(
+pub fn scope_and_token_user(
     world: &World,
     path: &PathTenant,
     body: &Body,
@@ -391,7 +385,7 @@ async fn login(State(app): State<App>, ctx: Ctx, path: PathTenant, body: Body) -
 }
 
 /// The identifier of a password login: `emailOrUsername`, else `email`, else `username`.
-fn login_identifier(body: &Body) -> Result<Option<String>> {
+pub fn login_identifier(body: &Body) -> Result<Option<String>> {
     for key in ["emailOrUsername", "email", "username"] {
         if let Some(value) = body.str(key)?.filter(|v| !v.trim().is_empty()) {
             return Ok(Some(value.to_owned()));
@@ -403,7 +397,7 @@ fn login_identifier(body: &Body) -> Result<Option<String>> {
 /// A password factor. Without a firstFactorToken the body identifies the user; with one, the
 /// pending sign-on does, and a body identifier must name the same user. `set_if_missing` (the
 /// password second factor of CS-1) stores the password of a user who has none.
-async fn password_sign_on(
+pub async fn password_sign_on(
     app: &App,
     ctx: &Ctx,
     path: &PathTenant,
@@ -681,7 +675,13 @@ impl LinkSignOn<'_> {
         let link = realm
             .check_link(uuid, token, self.allowed, world.now())?
             .clone();
-        check_sign_on(world, self.scope, self.ctx, link.user_id, &link_factor())?;
+        check_sign_on(
+            world,
+            self.scope,
+            self.ctx,
+            link.user_id,
+            &link_factor(&link),
+        )?;
         if let Some(new_email) = &link.new_email
             && realm
                 .user_id_by_email(new_email)
@@ -719,16 +719,20 @@ impl LinkSignOn<'_> {
             self.scope,
             self.ctx,
             link.user_id,
-            link_factor(),
+            link_factor(&link),
             link.is_new_user,
             redirect,
         )
     }
 }
 
-/// The factor of every link-based sign-on.
-fn link_factor() -> Factor {
-    Factor::new("email", "link")
+/// The factor of a link-based sign-on: the email link, or for SSO hand-off credentials the
+/// provider that signed the user in (conventions C-14.1 factor table).
+fn link_factor(link: &LinkCredential) -> Factor {
+    match &link.sso_provider {
+        Some(provider) => Factor::new("email", provider),
+        None => Factor::new("email", "link"),
+    }
 }
 
 /// CS-3 `PUT /v0/auth/link`: log in with login, welcome, verify or SSO credentials. Using them

@@ -252,6 +252,7 @@ impl Realm {
             expires_at: now + lifetime,
             new_email,
             is_new_user: false,
+            sso_provider: None,
             created_at: now,
         };
         self.links.insert(link.token, link.clone());
@@ -314,6 +315,7 @@ impl Realm {
             user_id,
             expires_at: now + CODE_LIFETIME,
             new_phone: None,
+            signup: false,
         });
         code
     }

@@ -11,15 +11,20 @@
 //! knowing its tenant and mode. Nothing in this module knows about HTTP.
 
 pub mod clock;
+pub mod codes;
 pub mod ids;
 pub mod imports;
 pub mod jwt;
 pub mod keys;
 pub mod messages;
 pub mod model;
+pub mod passthrough;
 pub mod roles;
+pub mod saml;
 pub mod seed;
 pub mod signon;
+pub mod sso;
+pub mod totp;
 pub mod users;
 pub mod views;
 pub mod webhooks;
@@ -146,6 +151,8 @@ pub struct Realm {
     pub first_factor_tokens: HashMap<String, PendingSignOn>,
     /// authorizationCode → pending PKCE sign-on.
     pub pkce_codes: HashMap<Uuid, PendingPkce>,
+    /// SAML tokens and SP-initiated requests waiting for a sign-on (conventions C-14.4).
+    pub saml: saml::SamlState,
 }
 
 impl Realm {
@@ -221,6 +228,10 @@ pub struct World {
     pub webhooks: VecDeque<WebhookDelivery>,
     /// Where webhook deliveries are queued (set by the server; kept across resets).
     pub webhook_tx: Option<webhooks::DeliverySender>,
+    /// Fake SSO provider identities and sign-ons waiting for the provider (conventions C-14.3).
+    pub sso: sso::SsoState,
+    /// Calls made to passthrough upstreams (conventions C-14.5), oldest first.
+    pub passthrough_calls: VecDeque<Value>,
 }
 
 impl World {
@@ -237,6 +248,8 @@ impl World {
             outbox: VecDeque::new(),
             webhooks: VecDeque::new(),
             webhook_tx: None,
+            sso: Default::default(),
+            passthrough_calls: VecDeque::new(),
         };
         seed.apply(&mut world);
         world

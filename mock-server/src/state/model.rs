@@ -100,6 +100,9 @@ pub struct Totp {
     pub confirmed: bool,
     /// Backup codes not used yet.
     pub backup_codes: Vec<String>,
+    /// The time step of the last accepted code: a code is good once (RFC 6238 section 5.2).
+    #[serde(default)]
+    pub last_step: Option<i64>,
 }
 
 /// A stored user. `email` and `username` are lowercase; confirmation flags are derived from the
@@ -350,6 +353,10 @@ pub struct LinkCredential {
     pub new_email: Option<String>,
     /// Credentials handed to a user this flow just created (SSO): redirect to the signup path.
     pub is_new_user: bool,
+    /// SSO hand-off credentials: the provider that signed the user in, which is the session's
+    /// first factor (`{channel: "email", strategy: <provider>}`).
+    #[serde(default)]
+    pub sso_provider: Option<String>,
     pub created_at: Millis,
 }
 
@@ -385,6 +392,10 @@ pub struct VerificationCode {
     /// with the user's access token): using the code makes it the user's `phoneNumber`.
     #[serde(default)]
     pub new_phone: Option<String>,
+    /// Sent to a user that `POST /v0/auth/code` created: signing in with it lands on the
+    /// After-signup path.
+    #[serde(default)]
+    pub signup: bool,
 }
 
 /// API key type.

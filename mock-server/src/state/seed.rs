@@ -277,6 +277,7 @@ impl Seed {
                     },
                     first_factor_tokens: Default::default(),
                     pkce_codes: Default::default(),
+                    saml: Default::default(),
                 };
                 for user in &seed.users {
                     realm.insert_user(user.clone());

@@ -24,6 +24,14 @@ pub const FIRST_FACTOR_LIFETIME: Millis = HOUR;
 /// Lifetime of a PKCE authorization code.
 pub const PKCE_LIFETIME: Millis = 5 * MINUTE;
 
+/// The S256 code challenge of a PKCE verifier: `base64url(SHA-256(verifier))`, unpadded
+/// (RFC 7636 section 4.2).
+pub fn s256_challenge(verifier: &str) -> String {
+    use base64::Engine;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
 /// A sign-on whose first factor succeeded.
 #[derive(Clone, Debug)]
 pub struct SignOn {
@@ -251,26 +259,67 @@ impl Realm {
             .ok_or_else(|| Error::new(401, msg::INVALID_TOKEN))
     }
 
-    /// Completes a pending sign-on with a second factor: the factor must be one of the tenant's
-    /// second factors and differ from the first (conventions C-14.1 rule 4).
+    /// The firstFactorToken of the pending sign-on a legacy `firstFactorCode` names
+    /// (conventions C-13.2: both name the same sign-on); 400 `Invalid token` when unknown or
+    /// expired.
+    pub fn token_of_first_factor_code(&self, code: &str, now: Millis) -> Result<String> {
+        let code = Uuid::parse_str(code.trim()).ok();
+        self.first_factor_tokens
+            .iter()
+            .find(|(_, p)| Some(p.first_factor_code) == code && p.expires_at > now)
+            .map(|(token, _)| token.clone())
+            .ok_or_else(|| Error::bad_request(msg::INVALID_TOKEN))
+    }
+
+    /// Checks, changing nothing, that `factor` may complete the pending sign-on of `token`: the
+    /// token is valid, `user_id` (when the caller identified one) is its user, the factor is one
+    /// of the tenant's second factors and differs from the first (conventions C-14.1 rule 4),
+    /// and the user is not locked. Returns the pending user.
+    pub fn check_second_factor(
+        &self,
+        token: &str,
+        user_id: Option<u64>,
+        factor: &Factor,
+        now: Millis,
+    ) -> Result<u64> {
+        let pending = self.pending_sign_on(token, now)?;
+        if user_id.is_some_and(|id| id != pending.signon.user_id)
+            || pending.signon.first_factor == *factor
+            || !self.config.flow.second_factors.contains(factor)
+        {
+            return Err(Error::bad_request(msg::INVALID_TOKEN));
+        }
+        if self.user(pending.signon.user_id)?.locked {
+            return Err(Error::new(403, msg::USER_LOCKED));
+        }
+        Ok(pending.signon.user_id)
+    }
+
+    /// Completes a pending sign-on with a second factor (checked as in
+    /// [`Realm::check_second_factor`]). A `code_challenge` sent with the second factor applies
+    /// when the first factor had none (the client adds it to every sign-on call, C-14.2).
     pub fn complete_second_factor(
         &mut self,
         token: &str,
         factor: Factor,
+        code_challenge: Option<(String, String)>,
         now: Millis,
     ) -> Result<Outcome> {
-        let pending = self.pending_sign_on(token, now)?;
-        if pending.signon.first_factor == factor
-            || !self.config.flow.second_factors.contains(&factor)
-        {
-            return Err(Error::bad_request(msg::INVALID_TOKEN));
-        }
+        self.check_second_factor(token, None, &factor, now)?;
         let mut pending = self
             .first_factor_tokens
             .remove(token)
             .ok_or_else(|| Error::bad_request(msg::INVALID_TOKEN))?;
         pending.signon.second_factor = Some(factor);
+        if pending.signon.code_challenge.is_none() {
+            pending.signon.code_challenge = code_challenge;
+        }
         self.finish_sign_on(pending.signon, now)
+    }
+
+    /// Whether an authorization code of this realm is waiting for its exchange.
+    pub fn holds_pkce_code(&self, code: &str) -> bool {
+        Uuid::parse_str(code.trim()).is_ok_and(|code| self.pkce_codes.contains_key(&code))
     }
 
     /// Exchanges a PKCE authorization code (conventions C-14.2): single use, 5 minutes, S256 or
@@ -285,9 +334,7 @@ impl Realm {
         let expected = if pending.method.eq_ignore_ascii_case("plain") {
             verifier.to_owned()
         } else {
-            use base64::Engine;
-            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+            s256_challenge(verifier)
         };
         if expected != pending.code_challenge {
             return Err(Error::bad_request(msg::INVALID_CODE_VERIFIER));
@@ -494,5 +541,19 @@ impl Realm {
         self.user_mut(user_id)?.last_active_at = Some(now);
         let user = self.user(user_id)?;
         Ok(self.prepare_tokens(user, &tenant_id, session_id, body, now, false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7636 Appendix B.
+    #[test]
+    fn s256_matches_rfc7636_appendix_b() {
+        assert_eq!(
+            s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 }

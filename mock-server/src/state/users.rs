@@ -142,9 +142,12 @@ impl Realm {
             .map(|u| u.user_id)
     }
 
-    /// Inserts a complete user record and its indexes (seed, import of a state file).
+    /// Inserts a complete user record and its indexes (seed, import of a state file). A user
+    /// without an email (signed up with a phone number) is not in the email index.
     pub fn insert_user(&mut self, user: User) {
-        self.by_email.insert(user.email.clone(), user.user_id);
+        if !user.email.is_empty() {
+            self.by_email.insert(user.email.clone(), user.user_id);
+        }
         self.by_username.insert(user.username.clone(), user.user_id);
         self.by_uuid.insert(user.user_uuid, user.user_id);
         self.next_user_id = self.next_user_id.max(user.user_id + 1);
@@ -209,9 +212,11 @@ impl Realm {
         Ok((email, username))
     }
 
-    /// Creates a user. `fields.email` is required. Returns the new user's id.
+    /// Creates a user. `fields.email` is required, except for a user signing up with a phone
+    /// number (`POST /v0/auth/code`, README choice 38), whose email stays `""`. Returns the new
+    /// user's id.
     pub fn create_user(&mut self, fields: UserFields, now: Millis) -> Result<u64> {
-        if fields.email.is_none() {
+        if fields.email.is_none() && !matches!(fields.phone_number, Some(Some(_))) {
             return Err(Error::required("email"));
         }
         let (email, username) = self.check_fields(None, &fields)?;

@@ -1,0 +1,1 @@
+//! Password migration through an upstream (conventions C-14.5).
