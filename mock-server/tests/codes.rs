@@ -55,7 +55,10 @@ async fn a_phone_number_alone_signs_up_and_logs_in() {
         .collect();
     assert_eq!(created.len(), 1);
     assert_eq!(created[0]["body"]["record"]["phoneNumber"], PHONE);
-    assert_eq!(created[0]["body"]["record"]["isPhoneNumberConfirmed"], false);
+    assert_eq!(
+        created[0]["body"]["record"]["isPhoneNumberConfirmed"],
+        false
+    );
 
     let login = h
         .put(CODE)
@@ -139,14 +142,23 @@ async fn an_unknown_email_signs_up_with_the_given_fields() {
     assert_eq!(login["username"], "newbie");
     assert_eq!(login["data"]["plan"], "pro");
     assert_eq!(login["phoneNumber"], "+15550001111");
-    assert_eq!(login["isPhoneNumberConfirmed"], false, "only the email was proven");
+    assert_eq!(
+        login["isPhoneNumberConfirmed"], false,
+        "only the email was proven"
+    );
 }
 
 #[tokio::test]
 async fn codes_are_single_use_and_expire_after_ten_minutes() {
     let h = Harness::start().await;
     let body = |code: &str| json!({"channel": "email", "email": "member@example.com", "verificationCode": code});
-    let code = code_of(&send(&h, json!({"channel": "email", "email": "member@example.com"})).await);
+    let code = code_of(
+        &send(
+            &h,
+            json!({"channel": "email", "email": "member@example.com"}),
+        )
+        .await,
+    );
     h.put(CODE)
         .json(body(&other_code(&code)))
         .send()
@@ -161,13 +173,29 @@ async fn codes_are_single_use_and_expire_after_ten_minutes() {
         .err(400, "Invalid verificationCode");
 
     h.advance(3).await;
-    let code = code_of(&send(&h, json!({"channel": "email", "email": "member@example.com"})).await);
+    let code = code_of(
+        &send(
+            &h,
+            json!({"channel": "email", "email": "member@example.com"}),
+        )
+        .await,
+    );
     h.advance(599).await;
     let still = h.put(CODE).json(body(&code)).send().await;
-    assert_eq!(still.status, 200, "valid just before ten minutes: {}", still.body);
+    assert_eq!(
+        still.status, 200,
+        "valid just before ten minutes: {}",
+        still.body
+    );
 
     h.advance(3).await;
-    let code = code_of(&send(&h, json!({"channel": "email", "email": "member@example.com"})).await);
+    let code = code_of(
+        &send(
+            &h,
+            json!({"channel": "email", "email": "member@example.com"}),
+        )
+        .await,
+    );
     h.advance(601).await;
     h.put(CODE)
         .json(body(&code))
@@ -179,9 +207,21 @@ async fn codes_are_single_use_and_expire_after_ten_minutes() {
 #[tokio::test]
 async fn a_new_code_replaces_the_previous_one() {
     let h = Harness::start().await;
-    let first = code_of(&send(&h, json!({"channel": "email", "email": "viewer@example.com"})).await);
+    let first = code_of(
+        &send(
+            &h,
+            json!({"channel": "email", "email": "viewer@example.com"}),
+        )
+        .await,
+    );
     h.advance(3).await;
-    let second = code_of(&send(&h, json!({"channel": "email", "email": "viewer@example.com"})).await);
+    let second = code_of(
+        &send(
+            &h,
+            json!({"channel": "email", "email": "viewer@example.com"}),
+        )
+        .await,
+    );
     if first != second {
         h.put(CODE)
             .json(json!({"channel": "email", "email": "viewer@example.com", "verificationCode": first}))
@@ -190,7 +230,9 @@ async fn a_new_code_replaces_the_previous_one() {
             .err(400, "Invalid verificationCode");
     }
     h.put(CODE)
-        .json(json!({"channel": "email", "email": "viewer@example.com", "verificationCode": second}))
+        .json(
+            json!({"channel": "email", "email": "viewer@example.com", "verificationCode": second}),
+        )
         .send()
         .await
         .ok();
@@ -267,7 +309,9 @@ async fn sending_refuses_bad_requests() {
 async fn logging_in_refuses_bad_requests() {
     let h = Harness::start().await;
     h.put(CODE)
-        .json(json!({"channel": "sms", "phoneNumber": "+15550009999", "verificationCode": "123456"}))
+        .json(
+            json!({"channel": "sms", "phoneNumber": "+15550009999", "verificationCode": "123456"}),
+        )
         .send()
         .await
         .err(400, "\"phoneNumber\" not found or not yet verified");
@@ -292,7 +336,9 @@ async fn logging_in_refuses_bad_requests() {
         .await
         .err(400, "\"verificationCode\" is required");
     h.put(CODE)
-        .json(json!({"channel": "email", "email": "admin@example.com", "verificationCode": "123456"}))
+        .json(
+            json!({"channel": "email", "email": "admin@example.com", "verificationCode": "123456"}),
+        )
         .send()
         .await
         .err(400, "Invalid verificationCode");
@@ -308,8 +354,10 @@ async fn the_docs_form_takes_the_tenant_from_the_body() {
         .await
         .ok();
     h.put("/v0/auth/code")
-        .json(json!({"tenantId": DEMO_TENANT, "channel": "email", "email": "admin@example.com",
-                     "verificationCode": code_of(&sent)}))
+        .json(
+            json!({"tenantId": DEMO_TENANT, "channel": "email", "email": "admin@example.com",
+                     "verificationCode": code_of(&sent)}),
+        )
         .send()
         .await
         .ok();

@@ -59,14 +59,19 @@ async fn mfa_required_answers_in_both_shapes_and_completes_by_sms() {
         pending["authentication"]["firstFactor"],
         json!({"channel": "email", "strategy": "password"})
     );
-    let second = pending["authentication"]["secondFactors"].as_array().unwrap();
+    let second = pending["authentication"]["secondFactors"]
+        .as_array()
+        .unwrap();
     assert_eq!(second.len(), 2);
     assert_eq!(second[0]["strategy"], "verificationCode");
     assert_eq!(second[0]["isConfiguredByUser"], false);
     assert_eq!(second[1]["strategy"], "totp");
     assert_eq!(pending["result"]["mode"], "test");
     assert!(pending["result"]["firstFactorCode"].is_string());
-    assert_eq!(pending["result"]["allowedStrategies"], json!(["verificationCode"]));
+    assert_eq!(
+        pending["result"]["allowedStrategies"],
+        json!(["verificationCode"])
+    );
     assert_eq!(pending["result"]["allowedChannels"], json!(["sms"]));
 
     // The pending user registers a phone as the second factor and signs in with its code.
@@ -117,7 +122,8 @@ async fn mfa_required_answers_in_both_shapes_and_completes_by_sms() {
 #[tokio::test]
 async fn without_second_factors_nothing_is_required() {
     let h = Harness::start().await;
-    h.settings(DEMO_TENANT, json!({"isMfaRequired": true})).await;
+    h.settings(DEMO_TENANT, json!({"isMfaRequired": true}))
+        .await;
     let login = h.login("admin@example.com", TEST_PASSWORD).await;
     assert_eq!(login["message"], "OK", "no second factor enabled");
 }
@@ -382,13 +388,18 @@ async fn legacy_mfa_sends_and_checks_an_sms_code() {
     let first_factor_code = pending["result"]["firstFactorCode"].as_str().unwrap();
     let sent = h
         .post("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
-                     "strategy": "verificationCode", "channel": "sms", "to": PHONE}))
+        .json(
+            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+                     "strategy": "verificationCode", "channel": "sms", "to": PHONE}),
+        )
         .send()
         .await
         .ok();
     assert_eq!(sent["result"]["phoneNumber"], PHONE);
-    let code = sent["result"]["verificationCode"].as_str().unwrap().to_owned();
+    let code = sent["result"]["verificationCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let outbox = h.outbox("type=mfa").await;
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0]["verificationCode"], code.as_str());
@@ -405,15 +416,19 @@ async fn legacy_mfa_sends_and_checks_an_sms_code() {
         .err(400, "Missing information");
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     h.put("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
-                     "verificationCode": wrong}))
+        .json(
+            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+                     "verificationCode": wrong}),
+        )
         .send()
         .await
         .err(400, "Invalid verificationCode");
     let done = h
         .put("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
-                     "verificationCode": code, "to": PHONE}))
+        .json(
+            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+                     "verificationCode": code, "to": PHONE}),
+        )
         .send()
         .await
         .ok();
@@ -423,8 +438,10 @@ async fn legacy_mfa_sends_and_checks_an_sms_code() {
     assert_eq!(done["isPhoneNumberConfirmed"], true);
     // The sign-on is complete: the code names nothing any more.
     h.put("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
-                     "verificationCode": code}))
+        .json(
+            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+                     "verificationCode": code}),
+        )
         .send()
         .await
         .err(400, "Invalid token");
@@ -443,8 +460,10 @@ async fn legacy_mfa_refusals() {
         .await
         .err(400, "Invalid token");
     h.post("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "strategy": "verificationCode",
-                     "channel": "sms", "to": PHONE}))
+        .json(
+            json!({"tenantId": DEMO_TENANT, "strategy": "verificationCode",
+                     "channel": "sms", "to": PHONE}),
+        )
         .send()
         .await
         .err(400, "\"firstFactorCode\" is required");

@@ -100,7 +100,11 @@ async fn codes_expire_after_five_minutes() {
 #[tokio::test]
 async fn plain_challenges_compare_directly() {
     let h = Harness::start().await;
-    let pending = pkce_login(&h, "code_challenge=plain-verifier&code_challenge_method=plain").await;
+    let pending = pkce_login(
+        &h,
+        "code_challenge=plain-verifier&code_challenge_method=plain",
+    )
+    .await;
     let code = &pending["authorizationCode"];
     h.post(EXCHANGE)
         .json(json!({"authorizationCode": code, "codeVerifier": s256_challenge("plain-verifier")}))
@@ -117,8 +121,11 @@ async fn plain_challenges_compare_directly() {
 #[tokio::test]
 async fn the_tenants_pkce_redirect_uri_is_used() {
     let h = Harness::start().await;
-    h.settings(DEMO_TENANT, json!({"pkceLoginRedirectUri": "my-app:/login"}))
-        .await;
+    h.settings(
+        DEMO_TENANT,
+        json!({"pkceLoginRedirectUri": "my-app:/login"}),
+    )
+    .await;
     let pending = pkce_login(&h, &s256_query()).await;
     assert_eq!(pending["redirectTo"], "my-app:/login");
 }
@@ -142,8 +149,10 @@ async fn every_sign_on_endpoint_honours_the_challenge() {
     assert_eq!(pending["message"], "PKCE required");
     let done = h
         .post("/v0/auth/pkce")
-        .json(json!({"tenantId": DEMO_TENANT, "authorizationCode": pending["authorizationCode"],
-                     "codeVerifier": VERIFIER}))
+        .json(
+            json!({"tenantId": DEMO_TENANT, "authorizationCode": pending["authorizationCode"],
+                     "codeVerifier": VERIFIER}),
+        )
         .send()
         .await
         .ok();
@@ -158,7 +167,9 @@ async fn a_live_code_is_exchanged_without_an_origin() {
     let pending = h
         .post(&format!("/v0/tenants/demo1234/auth/basic?{}", s256_query()))
         .origin(LIVE_ORIGIN)
-        .json(json!({"emailOrUsername": "native@example.com", "password": "correct-horse-battery-9"}))
+        .json(
+            json!({"emailOrUsername": "native@example.com", "password": "correct-horse-battery-9"}),
+        )
         .send()
         .await
         .ok();

@@ -85,19 +85,27 @@ async fn reading_creates_a_pending_pairing_with_a_real_qr_code() {
     let info = read(&h, &token).await;
     let secret = info["totpSecret"].as_str().unwrap();
     assert_eq!(secret.len(), 16);
-    assert!(secret.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)));
+    assert!(
+        secret
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+    );
     let backups = info["backupCodes"].as_array().unwrap();
     assert_eq!(backups.len(), 10);
 
     // The PNG shows exactly the QR code of the otpauth URI (issuer = tenant name).
     let uri = otpauth_uri("Demo Workspace", "member@example.com", secret);
     assert!(uri.starts_with("otpauth://totp/Demo%20Workspace:member%40example.com?secret="));
-    let expected = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
-        .unwrap();
+    let expected =
+        qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M).unwrap();
     let width = expected.width();
     let pixels = decode_png(info["qrCode"].as_str().unwrap());
     let module = pixels.len() / (width + 8);
-    assert_eq!(pixels.len(), (width + 8) * module, "quiet zone of 4 modules");
+    assert_eq!(
+        pixels.len(),
+        (width + 8) * module,
+        "quiet zone of 4 modules"
+    );
     let colors = expected.to_colors();
     for y in 0..width {
         for x in 0..width {
@@ -242,11 +250,7 @@ async fn removing_the_authenticator() {
         .send()
         .await
         .err(401, "Unauthorized");
-    h.delete("/v0/auth/totp")
-        .bearer(&token)
-        .send()
-        .await
-        .ok();
+    h.delete("/v0/auth/totp").bearer(&token).send().await.ok();
     h.delete("/v0/auth/totp")
         .bearer(&token)
         .send()

@@ -239,7 +239,8 @@ impl Realm {
     ) -> Result<TotpUse> {
         let not_set_up = || Error::bad_request(msg::TOTP_NOT_SET_UP);
         let totp = self.user(user_id)?.totp.as_deref().ok_or_else(not_set_up)?;
-        if !totp.confirmed && !(may_confirm && totp_code.is_some()) {
+        let usable = totp.confirmed || (may_confirm && totp_code.is_some());
+        if !usable {
             return Err(not_set_up());
         }
         if let Some(code) = totp_code {
