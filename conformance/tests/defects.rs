@@ -562,3 +562,123 @@ async fn replaced_instead_of_merged_data_is_caught_as_a_short_sequence() {
     assert_eq!(message.matches("Signup {\n").count(), 1, "{message}");
     assert_eq!(result.exchanges.len(), 3, "{}", result.replay());
 }
+
+/// A link that can be used twice: the proxy remembers the first successful answer to
+/// `PUT /auth/link` for a token and replays it on the second use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reusable_link_is_caught() {
+    let seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Resp>>> =
+        std::sync::Arc::default();
+    let remember = seen.clone();
+    assert_caught(
+        Defect::request(move |req| {
+            let token = req.body.as_ref()?.get("token")?.as_str()?.to_owned();
+            (req.method == "PUT" && req.route().ends_with("/auth/link"))
+                .then(|| seen.lock().ok()?.get(&token).cloned())
+                .flatten()
+        })
+        .and_response(move |req, resp| {
+            if req.method == "PUT"
+                && req.route().ends_with("/auth/link")
+                && resp.status == 200
+                && let Some(token) = req.body.as_ref().and_then(|b| b["token"].as_str())
+                && let Ok(mut map) = remember.lock()
+            {
+                map.insert(token.to_owned(), resp.clone());
+            }
+        }),
+        &[
+            "auth.link.passwordless_signup_is_single_use",
+            "auth.link.generated_credentials",
+        ],
+    )
+    .await;
+}
+
+/// The mock never learns that time moved: an expired link is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_link_accepted_is_caught() {
+    assert_caught(
+        Defect::request(|req| {
+            (req.is("POST", "/__mock/clock"))
+                .then(|| Resp::json(200, json!({ "now": "2030-01-01T00:00:00.000Z" })))
+        }),
+        &["auth.link.expires_after_an_hour"],
+    )
+    .await;
+}
+
+/// A read-only key allowed to write: the proxy swaps it for the admin key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_readonly_key_allowed_to_write_is_caught() {
+    let mock = MockUserfront::start().await.expect("mock");
+    let readonly = mock
+        .api_key(DEMO_TENANT, Mode::Test, KeyType::Readonly)
+        .expect("readonly key");
+    let admin = mock.admin_key();
+    drop(mock);
+    assert_caught(
+        Defect::request(move |req| {
+            if req.bearer() == Some(readonly.as_str()) {
+                req.set_header("authorization", format!("Bearer {admin}"));
+            }
+            None
+        }),
+        &[
+            "keys.credentials.checked_in_documented_order",
+            "auth.link.generated_credentials",
+        ],
+    )
+    .await;
+}
+
+/// No rate limit: a 429 is turned into the answer a sent message would get.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_rate_limit_is_caught() {
+    assert_caught(
+        Defect::response(|_, resp| {
+            if resp.status == 429 {
+                *resp = Resp::json(200, json!({ "message": "OK", "result": { "link": "http://localhost:3000/login?uuid=x&token=y" } }));
+            }
+        }),
+        &["auth.rate_limit.duplicate_within_two_seconds", "auth.rate_limit.spam_limit_for_unconfirmed"],
+    )
+    .await;
+}
+
+/// Roles set but not reflected in refreshed tokens: the proxy re-signs nothing, it just
+/// answers a role change without forwarding it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_change_that_is_not_stored_is_caught() {
+    assert_caught(
+        Defect::request(|req| {
+            (req.method == "PUT" && req.route().ends_with("/roles") && req.route().contains("/users/"))
+                .then(|| Resp::json(400, json!({ "statusCode": 400, "message": "Role \"x\" not found", "error": { "type": "bad_request_error" } })))
+        }),
+        &["roles.assignments_show_in_tokens"],
+    )
+    .await;
+}
+
+/// An import whose password is not masked in the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmasked_import_password_is_caught() {
+    assert_caught(
+        Defect::response(|req, resp| {
+            if req.is("POST", "/v0/user-import")
+                && let (Some(users), Some(sent)) = (
+                    resp.body["users"].as_array_mut(),
+                    req.body.as_ref().and_then(|b| b["users"].as_array()),
+                )
+            {
+                for (u, s) in users.iter_mut().zip(sent) {
+                    if let Some(pw) = s.get("password") {
+                        u["password"] = pw.clone();
+                    }
+                }
+            }
+        }),
+        &["imports.create_process_read_delete"],
+    )
+    .await;
+}

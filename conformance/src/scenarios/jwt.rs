@@ -28,6 +28,12 @@ pub fn scenarios() -> Vec<Scenario> {
         .tags(&["mode"])
         .needs(&[Need::Live]),
         Scenario::new("jwt.jwks.legacy_mode_path_and_unknowns", Group::Jwt, legacy),
+        Scenario::new(
+            "jwt.custom.token_with_user_attributes",
+            Group::Jwt,
+            custom_token,
+        ),
+        Scenario::new("jwt.format.applies_to_new_tokens", Group::Jwt, format),
     ]
 }
 
@@ -149,4 +155,154 @@ async fn legacy(cx: Cx) -> Outcome {
         .await?
         .err(404, "Not Found")?;
     Ok(())
+}
+
+/// SS-42: payload + looked-up attributes + server claims, signed with the workspace key; a
+/// session is created; reserved claims and bad durations are refused.
+async fn custom_token(cx: Cx) -> Outcome {
+    let email = cx.email("custom");
+    let (signed, _) = flows::signup(&cx, &email, PASSWORD).await?;
+    let body = cx
+        .post("/v0/auth/jwt")
+        .bearer(cx.admin())
+        .json(serde_json::json!({
+            "userId": signed["userId"],
+            "payload": { "plan": "pro" },
+            "options": { "userAttributes": ["email"], "accessTokenDuration": "1 hour" }
+        }))
+        .send()
+        .await?
+        .ok()?;
+    let access = body["tokens"]["access"]["value"].as_str().unwrap_or("");
+    let claims = cx.verify_token(access, Mode::Test).await?;
+    ensure_eq!(claims["plan"], "pro", "payload claim");
+    ensure_eq!(claims["email"], email, "looked-up attribute");
+    ensure_eq!(claims["tenantId"], cx.tenant(), "server claim tenantId");
+    ensure_eq!(claims["mode"], "test", "server claim mode");
+    ensure_eq!(
+        claims["sessionId"],
+        body["sessionId"],
+        "server claim sessionId"
+    );
+    let span = claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0);
+    ensure_eq!(span, 3_600, "accessTokenDuration");
+    for reserved in ["tenantId", "sessionId", "mode", "exp", "iat"] {
+        cx.post("/v0/auth/jwt")
+            .bearer(cx.admin())
+            .json(serde_json::json!({ "payload": { reserved: 1 } }))
+            .send()
+            .await?
+            .err(400, userfront_mock::msg::RESERVED_PAYLOAD)?;
+    }
+    cx.post("/v0/auth/jwt")
+        .bearer(cx.admin())
+        .json(serde_json::json!({ "payload": {}, "options": { "accessTokenDuration": "soon" } }))
+        .send()
+        .await?
+        .err(400, "Invalid duration")?;
+    cx.post("/v0/auth/jwt")
+        .bearer(cx.admin())
+        .json(serde_json::json!({ "payload": {}, "options": { "userAttributes": ["email"] } }))
+        .send()
+        .await?
+        .err(400, "\"userId\" or \"userUuid\" is required")?;
+    Ok(())
+}
+
+/// SS-43 … SS-45: a custom format changes the claims of tokens issued afterwards only. The
+/// workspace's format is restored at the end (it is shared by every user).
+async fn format(cx: Cx) -> Outcome {
+    let before = cx
+        .get("/v0/jwt-format")
+        .bearer(cx.admin())
+        .send()
+        .await?
+        .ok()?;
+    ensure!(
+        before["claims"]["userId"]["type"] == "required",
+        "the format lists the required claims: {before}"
+    );
+    let available = cx
+        .get("/v0/jwt-format/available-claims")
+        .bearer(cx.admin())
+        .send()
+        .await?
+        .ok()?;
+    ensure!(
+        available["claims"].as_object().is_some_and(|c| c
+            .values()
+            .all(|v| v["type"] == "optional" || v["type"] == "OIDC")),
+        "available claims are optional or OIDC: {available}"
+    );
+    let email = cx.email("format");
+    let (_, old_tokens) = flows::signup(&cx, &email, PASSWORD).await?;
+    // The claims set so far (minus the required ones), plus two of ours.
+    let restore: serde_json::Map<String, Value> = before["claims"]
+        .as_object()
+        .map(|c| {
+            c.iter()
+                .filter(|(_, v)| v["type"] != "required")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut custom = restore.clone();
+    custom.insert(
+        "email".into(),
+        serde_json::json!({ "type": "optional", "source": "user.email" }),
+    );
+    custom.insert(
+        "tier".into(),
+        serde_json::json!({ "type": "custom", "source": "literal:gold" }),
+    );
+    let result = async {
+        let stored = cx
+            .put("/v0/jwt-format")
+            .bearer(cx.admin())
+            .json(serde_json::json!({ "claims": custom }))
+            .send()
+            .await?
+            .ok()?;
+        ensure_eq!(
+            stored["claims"]["tier"]["type"],
+            "custom",
+            "stored custom claim"
+        );
+        ensure_eq!(
+            stored["claims"]["userId"]["type"],
+            "required",
+            "required claims are kept"
+        );
+        let (_, tokens) = flows::login(&cx, &email, PASSWORD).await?;
+        ensure_eq!(tokens.claims["tier"], "gold", "custom claim in a new token");
+        ensure_eq!(
+            tokens.claims["email"],
+            email,
+            "optional claim in a new token"
+        );
+        ensure!(
+            old_tokens.claims.get("tier").is_none(),
+            "older tokens keep their payload"
+        );
+        cx.put("/v0/jwt-format")
+            .bearer(cx.admin())
+            .json(serde_json::json!({ "claims": { "x": { "type": "bogus", "source": "mode" } } }))
+            .send()
+            .await?
+            .err(400, "Invalid claim \"x\"")?;
+        cx.put("/v0/jwt-format")
+            .bearer(cx.admin())
+            .json(serde_json::json!({}))
+            .send()
+            .await?
+            .err(400, "\"claims\" is required")
+    }
+    .await;
+    cx.put("/v0/jwt-format")
+        .bearer(cx.admin())
+        .json(serde_json::json!({ "claims": restore }))
+        .send()
+        .await?
+        .ok()?;
+    result
 }

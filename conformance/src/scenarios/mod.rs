@@ -2,8 +2,12 @@
 
 mod auth;
 mod flows;
+mod imports;
 mod jwt;
+mod keys;
+mod links;
 mod misc;
+mod roles;
 mod selfuser;
 mod sequences;
 mod session;
@@ -19,9 +23,13 @@ use crate::scenario::Scenario;
 pub fn all() -> Vec<Scenario> {
     [
         auth::scenarios(),
+        links::scenarios(),
         session::scenarios(),
         selfuser::scenarios(),
         misc::scenarios(),
+        roles::scenarios(),
+        imports::scenarios(),
+        keys::scenarios(),
         jwt::scenarios(),
         sequences::scenarios(),
         snapshots::scenarios(),
