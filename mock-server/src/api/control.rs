@@ -198,6 +198,9 @@ async fn settings(
         }
     };
     let passthrough = body.get("passthrough").cloned();
+    if let Some(p) = &passthrough {
+        crate::state::passthrough::parse(p)?;
+    }
     let name = body.str("name")?.map(str::to_owned);
     let image = body.str("image")?.map(str::to_owned);
 

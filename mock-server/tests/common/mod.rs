@@ -438,3 +438,90 @@ pub fn demo_seed_with_users(users: Value) -> Value {
         }
     }]})
 }
+
+/// A request a [`Receiver`] got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub path: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+/// A tiny HTTP server on `127.0.0.1:0` standing in for a webhook receiver or a passthrough
+/// upstream: it records every request and answers with a fixed status and JSON body.
+pub struct Receiver {
+    pub url: String,
+    received: std::sync::Arc<tokio::sync::Mutex<Vec<Received>>>,
+    notify: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Receiver {
+    /// Starts a receiver answering every request with `status` and `body`.
+    pub async fn start(status: u16, body: Value) -> Self {
+        use axum::http::StatusCode;
+        let received = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
+        let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (log, bell) = (received.clone(), notify.clone());
+        let handler = move |uri: axum::http::Uri, headers: axum::http::HeaderMap, bytes: axum::body::Bytes| {
+            let (log, bell, body) = (log.clone(), bell.clone(), body.clone());
+            async move {
+                log.lock().await.push(Received {
+                    path: uri.path().to_owned(),
+                    headers,
+                    body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                });
+                bell.notify_waiters();
+                (
+                    StatusCode::from_u16(status).expect("a status"),
+                    axum::Json(body),
+                )
+            }
+        };
+        let app = axum::Router::new().fallback(handler);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            url,
+            received,
+            notify,
+        }
+    }
+
+    /// Waits (at most 5 seconds) until `count` requests arrived; returns them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let notified = self.notify.notified();
+            {
+                let got = self.received.lock().await;
+                if got.len() >= count {
+                    return got.clone();
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let got = self.received.lock().await;
+                panic!("expected {count} requests, got {}", got.len());
+            }
+        }
+    }
+
+    /// What arrived so far.
+    pub async fn received(&self) -> Vec<Received> {
+        self.received.lock().await.clone()
+    }
+}
+
+/// A URL on `127.0.0.1` where nothing listens (a port that was just free).
+pub async fn unreachable_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    format!("http://{addr}/hook")
+}
