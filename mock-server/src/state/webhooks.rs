@@ -173,3 +173,62 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::state::seed::Seed;
+
+    /// Every user and tenant event goes to its own URL, with the webhook key of its mode.
+    #[test]
+    fn each_event_is_queued_for_its_url() {
+        let mut world = World::from_seed(Arc::new(Seed::embedded().expect("embedded seed")));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        world.webhook_tx = Some(tx);
+        let events = [
+            (Model::User, Action::Create),
+            (Model::User, Action::Update),
+            (Model::User, Action::Delete),
+            (Model::Tenant, Action::Create),
+            (Model::Tenant, Action::Update),
+            (Model::Tenant, Action::Delete),
+        ];
+        {
+            let realm = world.realm_of_mut("demo1234", Mode::Live).unwrap();
+            let s = &mut realm.root_mut().settings;
+            for (i, url) in [
+                &mut s.user_created_webhook_url,
+                &mut s.user_updated_webhook_url,
+                &mut s.user_deleted_webhook_url,
+                &mut s.tenant_created_webhook_url,
+                &mut s.tenant_updated_webhook_url,
+                &mut s.tenant_deleted_webhook_url,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                *url = Some(format!("https://hooks.example.com/{i}"));
+            }
+        }
+        for (model, action) in events {
+            world.emit("demo1234", Mode::Live, model, action, json!({"id": 1}));
+        }
+        // The same events in test mode have no URL: recorded, not queued.
+        world.emit("demo1234", Mode::Test, Model::User, Action::Create, json!({}));
+        let key = world.webhook_key("demo1234", Mode::Live).expect("seeded key");
+        assert!(key.starts_with("uf_live_webhook_demo1234_"));
+        for (i, (model, action)) in events.into_iter().enumerate() {
+            let job = rx.try_recv().expect("a queued delivery");
+            assert_eq!(job.url, format!("https://hooks.example.com/{i}"));
+            assert_eq!(job.authorization.as_deref(), Some(format!("Bearer {key}").as_str()));
+            assert_eq!(job.body["action"], action.as_str());
+            let model = if model == Model::User { "user" } else { "tenant" };
+            assert_eq!(job.body["model"], model);
+            assert_eq!(job.body["mode"], "live");
+        }
+        assert!(rx.try_recv().is_err());
+        assert_eq!(world.webhooks.len(), 7);
+    }
+}
