@@ -54,14 +54,22 @@ async fn an_accepted_password_is_stored_and_later_logins_skip_the_upstream() {
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["status"], 200);
     assert_eq!(log[0]["request"]["emailOrUsername"], "jane");
-    assert_eq!(log[0]["request"]["password"], "********", "never the password");
-    assert_eq!(log[0]["passbackCode"], "3dcee2c5-8e7a-46b7-91f0-c9bc38b6444f");
+    assert_eq!(
+        log[0]["request"]["password"], "********",
+        "never the password"
+    );
+    assert_eq!(
+        log[0]["passbackCode"],
+        "3dcee2c5-8e7a-46b7-91f0-c9bc38b6444f"
+    );
     assert!(log[0]["url"].is_null());
 
     // The password is now Userfront's: plain password login works, the upstream is not asked.
     let plain = h.login("jane@example.com", "old-system-pass").await;
     assert_eq!(plain["userId"], 1);
-    let again = migrate(&h, "jane@example.com", "old-system-pass").await.ok();
+    let again = migrate(&h, "jane@example.com", "old-system-pass")
+        .await
+        .ok();
     assert!(again.get("upstreamResponse").is_none());
     assert_eq!(calls(&h).await.len(), 1);
     migrate(&h, "jane", "wrong-password-1")
@@ -105,7 +113,9 @@ async fn a_real_upstream_receives_the_login_and_a_passthrough_code() {
     let upstream = Receiver::start(200, json!({"passbackCode": "pb-1", "ignored": true})).await;
     h.settings(DEMO_TENANT, json!({"passthrough": {"url": upstream.url}}))
         .await;
-    let login = migrate(&h, "jane@example.com", "old-system-pass").await.ok();
+    let login = migrate(&h, "jane@example.com", "old-system-pass")
+        .await
+        .ok();
     assert_eq!(login["upstreamResponse"]["passbackCode"], "pb-1");
     let got = upstream.wait_for(1).await;
     assert_eq!(got[0].body["emailOrUsername"], "jane@example.com");
@@ -126,7 +136,10 @@ async fn a_real_upstream_refusal() {
         .await;
     let refused = migrate(&h, "jane", "nope-nope-1").await;
     refused.err(400, "Bad credentials");
-    assert_eq!(refused.body["upstreamResponse"]["message"], "Bad credentials");
+    assert_eq!(
+        refused.body["upstreamResponse"]["message"],
+        "Bad credentials"
+    );
 }
 
 #[tokio::test]
@@ -152,8 +165,10 @@ async fn an_upstream_that_is_down_refuses_the_login_and_stores_nothing() {
     assert_eq!(calls(&h).await[1]["status"], 500);
     // Jane still has no password.
     h.post("/v0/tenants/demo1234/auth/basic")
-        .json(json!({"emailOrUsername": "jane", "password": "old-system-pass",
-                     "options": {"noResetEmail": true}}))
+        .json(
+            json!({"emailOrUsername": "jane", "password": "old-system-pass",
+                     "options": {"noResetEmail": true}}),
+        )
         .send()
         .await
         .err_type(400, "Incorrect email or password", "intended_error");

@@ -13,9 +13,9 @@ async fn settled(h: &Harness) -> Vec<Value> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         let log = h.webhooks().await;
-        let pending = log.iter().any(|d| {
-            d["url"] != "" && d["status"].is_null() && d["error"].is_null()
-        });
+        let pending = log
+            .iter()
+            .any(|d| d["url"] != "" && d["status"].is_null() && d["error"].is_null());
         if !pending {
             return log;
         }
@@ -85,9 +85,18 @@ async fn user_create_and_update_are_posted_with_the_webhook_key() {
         .iter()
         .map(|d| (d["body"]["action"].clone(), d["status"].clone()))
         .collect();
-    assert!(statuses.contains(&(json!("create"), json!(200))), "{statuses:?}");
-    assert!(statuses.contains(&(json!("update"), json!(204))), "{statuses:?}");
-    let create = log.iter().find(|d| d["body"]["action"] == "create").unwrap();
+    assert!(
+        statuses.contains(&(json!("create"), json!(200))),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&(json!("update"), json!(204))),
+        "{statuses:?}"
+    );
+    let create = log
+        .iter()
+        .find(|d| d["body"]["action"] == "create")
+        .unwrap();
     assert_eq!(create["url"], created.url.as_str());
     assert_eq!(create["headers"]["authorization"], format!("Bearer {key}"));
 }
@@ -110,9 +119,15 @@ async fn failing_and_unreachable_receivers_never_break_the_api() {
     h.get("/v0/auth/totp").bearer(&token).send().await.ok();
     h.delete("/v0/auth/totp").bearer(&token).send().await.ok();
     let log = settled(&h).await;
-    let create = log.iter().find(|d| d["body"]["action"] == "create").unwrap();
+    let create = log
+        .iter()
+        .find(|d| d["body"]["action"] == "create")
+        .unwrap();
     assert_eq!(create["status"], 500);
-    let update = log.iter().find(|d| d["body"]["action"] == "update").unwrap();
+    let update = log
+        .iter()
+        .find(|d| d["body"]["action"] == "update")
+        .unwrap();
     assert!(update["status"].is_null());
     assert!(update["error"].is_string(), "{update}");
 }
@@ -133,11 +148,18 @@ async fn live_events_carry_the_live_webhook_key() {
     let h = Harness::start().await;
     let live = Receiver::start(200, json!({})).await;
     let test = Receiver::start(200, json!({})).await;
-    h.settings(DEMO_TENANT, json!({"mode": "live", "userCreatedWebhookUrl": live.url}))
+    h.settings(
+        DEMO_TENANT,
+        json!({"mode": "live", "userCreatedWebhookUrl": live.url}),
+    )
+    .await;
+    h.settings(
+        DEMO_TENANT,
+        json!({"mode": "test", "userCreatedWebhookUrl": test.url}),
+    )
+    .await;
+    h.live_signup("live-hook@example.com", "correct-horse-9")
         .await;
-    h.settings(DEMO_TENANT, json!({"mode": "test", "userCreatedWebhookUrl": test.url}))
-        .await;
-    h.live_signup("live-hook@example.com", "correct-horse-9").await;
     let got = live.wait_for(1).await;
     assert_eq!(got[0].body["mode"], "live");
     assert_eq!(

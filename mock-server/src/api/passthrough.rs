@@ -96,14 +96,16 @@ async fn migrate(
             user_id,
             &Factor::new("email", "password"),
         )?;
-        world.realm_of_mut(&scope.tenant_id, scope.mode)?.update_user(
-            user_id,
-            UserFields {
-                password_hash: Some(hash),
-                ..UserFields::default()
-            },
-            now,
-        )?;
+        world
+            .realm_of_mut(&scope.tenant_id, scope.mode)?
+            .update_user(
+                user_id,
+                UserFields {
+                    password_hash: Some(hash),
+                    ..UserFields::default()
+                },
+                now,
+            )?;
         emit_user(&mut world, scope, Action::Update, user_id);
         complete(
             &mut world,
@@ -129,7 +131,13 @@ fn migration(app: &App, ctx: &Ctx, path: &PathTenant, body: &Body) -> Result<Opt
         return Ok(None);
     };
     let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
-    let Some(upstream) = realm.config.passthrough.as_ref().map(parse).transpose()?.flatten()
+    let Some(upstream) = realm
+        .config
+        .passthrough
+        .as_ref()
+        .map(parse)
+        .transpose()?
+        .flatten()
     else {
         return Ok(None);
     };

@@ -1,10 +1,191 @@
-//! SSO sign-on with fake providers (client-to-server CS-13; conventions C-14.3).
+//! SSO sign-on with fake providers (client-to-server CS-13; conventions C-14.3), and the fake
+//! providers themselves (`/__mock/sso/...`, conventions C-18).
+//!
+//! The browser opens `GET /v0/auth/{provider}/login?tenant_id=&origin=`; the mock sends it to
+//! its fake provider page, which sends it straight back to the same path with `code` and
+//! `state`; the callback signs the user up or finds them, and sends the browser to the tenant's
+//! login page with one-time `uuid`/`token`/`type=sso` credentials for `PUT /v0/auth/link`.
+//! Every refusal is a JSON error (C-6), never a redirect.
 
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Map, Value};
 
-use super::App;
+use super::auth::emit_user;
+use super::{App, Body, Ctx, Scope, detect_mode, json_response};
+use crate::error::{Error, Result};
+use crate::state::messages::{base_url, link_url, url_encode};
+use crate::state::sso::{Identity, PendingSso, STATE_LIFETIME, check_provider, provider_enabled};
+use crate::state::webhooks::Action;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {
     Router::new()
+        .route("/v0/auth/{provider}/login", get(login))
+        .route("/__mock/sso/{provider}/authorize", get(authorize))
+        .route("/__mock/sso/identities", post(register))
+}
+
+/// A `302 Found` to `location`.
+fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
+/// The mock's own base URL, as the browser reached it.
+fn own_base(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// A required query parameter, named with its underscore spelling in the message.
+fn required<'a>(ctx: &'a Ctx, name: &str) -> Result<&'a str> {
+    ctx.query
+        .get(name)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::required(name))
+}
+
+/// CS-13 `GET /v0/auth/{provider}/login`: the start of an SSO sign-on, or (with `state`) the
+/// provider's callback.
+async fn login(
+    State(app): State<App>,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    ctx: Ctx,
+) -> Result<Response> {
+    if ctx.query.contains_key("state") {
+        return callback(&app, &provider, &ctx);
+    }
+    let tenant_id = required(&ctx, "tenant_id")?;
+    let origin = required(&ctx, "origin")?;
+    check_provider(&provider)?;
+    let provider_id = match provider.as_str() {
+        "custom" => Some(required(&ctx, "provider_id")?),
+        _ => None,
+    };
+    let data = match ctx.query.get("data").filter(|d| !d.is_empty()) {
+        None => None,
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(data)) => Some(data),
+            _ => return Err(Error::bad_request("\"data\" must be of type object")),
+        },
+    };
+    let mut world = app.store.write();
+    let mode = detect_mode(&world, tenant_id, Some(origin))?;
+    let realm = world.realm_of(tenant_id, mode)?;
+    if !provider_enabled(&realm.config.sso_providers, &provider, provider_id) {
+        return Err(Error::bad_request(crate::error::msg::INVALID_PROVIDER));
+    }
+    let now = world.now();
+    let state = world.sso.start(
+        PendingSso {
+            tenant_id: tenant_id.to_owned(),
+            mode,
+            provider: provider.clone(),
+            origin: origin.to_owned(),
+            redirect: ctx.query.get("redirect").filter(|r| !r.is_empty()).cloned(),
+            data,
+            expires_at: now + STATE_LIFETIME,
+        },
+        now,
+    );
+    let base = own_base(&headers);
+    let callback = format!("{base}/v0/auth/{provider}/login");
+    Ok(found(&format!(
+        "{base}/__mock/sso/{provider}/authorize?state={state}&redirect_uri={}",
+        url_encode(&callback)
+    )))
+}
+
+/// The provider's callback: signs the person in as the user of their email and hands the login
+/// page one-time SSO credentials.
+fn callback(app: &App, provider: &str, ctx: &Ctx) -> Result<Response> {
+    check_provider(provider)?;
+    let state = required(ctx, "state")?;
+    let code = required(ctx, "code")?;
+    let mut world = app.store.write();
+    let now = world.now();
+    let pending = world.sso.finish(state, provider, now)?;
+    let identity = world
+        .sso
+        .identity(provider, Some(code))
+        .cloned()
+        .ok_or_else(|| Error::bad_request(crate::error::msg::INVALID_TOKEN))?;
+    let scope = Scope {
+        tenant_id: pending.tenant_id.clone(),
+        mode: pending.mode,
+    };
+    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let user = realm.sso_user(&identity, pending.data, now)?;
+    let link = realm.issue_sso_link(user.user_id, provider, user.created, now);
+    let uuid = realm.user(user.user_id)?.user_uuid;
+    let path = realm
+        .tenant(&scope.tenant_id)?
+        .settings
+        .logout_redirect_path
+        .clone();
+    let base = base_url(
+        Some(&pending.origin),
+        world.workspace_of(&scope.tenant_id)?,
+        scope.mode,
+    );
+    if user.created {
+        emit_user(&mut world, &scope, Action::Create, user.user_id);
+    } else if user.updated {
+        emit_user(&mut world, &scope, Action::Update, user.user_id);
+    }
+    Ok(found(&link_url(
+        &base,
+        &path,
+        &uuid,
+        &link.token,
+        Some("sso"),
+        pending.redirect.as_deref(),
+    )))
+}
+
+/// `GET /__mock/sso/{provider}/authorize`: the fake provider page. Sends the browser back to
+/// `redirect_uri` with `state` and the `code` of an identity: the one asked for with `code`,
+/// else the latest registered for the provider.
+async fn authorize(
+    State(app): State<App>,
+    Path(provider): Path<String>,
+    ctx: Ctx,
+) -> Result<Response> {
+    check_provider(&provider)?;
+    let state = required(&ctx, "state")?;
+    let redirect_uri = required(&ctx, "redirect_uri")?;
+    let world = app.store.read();
+    let identity = world
+        .sso
+        .identity(&provider, ctx.query.get("code").map(String::as_str))
+        .ok_or_else(|| {
+            Error::bad_request(format!(
+                "No identity registered for \"{provider}\" (POST /__mock/sso/identities)"
+            ))
+        })?;
+    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+    Ok(found(&format!(
+        "{redirect_uri}{separator}state={}&code={}",
+        url_encode(state),
+        url_encode(identity.code.as_deref().unwrap_or_default())
+    )))
+}
+
+/// `POST /__mock/sso/identities`: `{provider, code?, email, name?, image?, emailVerified?}`
+/// registers what the fake provider answers for `code` (generated when not given).
+async fn register(State(app): State<App>, body: Body) -> Result<Response> {
+    body.required_str("provider")?;
+    body.required_str("email")?;
+    let identity: Identity = serde_json::from_value(Value::Object(Map::from_iter(body.0)))
+        .map_err(|e| Error::bad_request(format!("Invalid identity: {e}")))?;
+    let stored = app.store.write().sso.register(identity)?;
+    Ok(json_response(stored.to_json()))
 }

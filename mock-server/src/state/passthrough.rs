@@ -63,9 +63,15 @@ pub fn parse(config: &Value) -> Result<Option<Upstream>> {
     if let Some(url) = &upstream.url
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
-        return Err(Error::bad_request("\"passthrough.url\" must be an http(s) URL"));
+        return Err(Error::bad_request(
+            "\"passthrough.url\" must be an http(s) URL",
+        ));
     }
-    if upstream.rules.iter().any(|r| !(100..=599).contains(&r.status)) {
+    if upstream
+        .rules
+        .iter()
+        .any(|r| !(100..=599).contains(&r.status))
+    {
         return Err(Error::bad_request(
             "\"passthrough.rules[].status\" must be an HTTP status",
         ));
@@ -181,7 +187,10 @@ mod tests {
         );
         assert_eq!(
             verdict(Some(403), upstream.answer(&["jane@example.com"], "x").1),
-            Verdict::Refused("Account closed".into(), json!({"message": "Account closed"}))
+            Verdict::Refused(
+                "Account closed".into(),
+                json!({"message": "Account closed"})
+            )
         );
         assert_eq!(verdict(Some(502), json!({})), Verdict::Unavailable);
         assert_eq!(verdict(None, Value::Null), Verdict::Unavailable);

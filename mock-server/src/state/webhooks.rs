@@ -216,15 +216,30 @@ mod tests {
             world.emit("demo1234", Mode::Live, model, action, json!({"id": 1}));
         }
         // The same events in test mode have no URL: recorded, not queued.
-        world.emit("demo1234", Mode::Test, Model::User, Action::Create, json!({}));
-        let key = world.webhook_key("demo1234", Mode::Live).expect("seeded key");
+        world.emit(
+            "demo1234",
+            Mode::Test,
+            Model::User,
+            Action::Create,
+            json!({}),
+        );
+        let key = world
+            .webhook_key("demo1234", Mode::Live)
+            .expect("seeded key");
         assert!(key.starts_with("uf_live_webhook_demo1234_"));
         for (i, (model, action)) in events.into_iter().enumerate() {
             let job = rx.try_recv().expect("a queued delivery");
             assert_eq!(job.url, format!("https://hooks.example.com/{i}"));
-            assert_eq!(job.authorization.as_deref(), Some(format!("Bearer {key}").as_str()));
+            assert_eq!(
+                job.authorization.as_deref(),
+                Some(format!("Bearer {key}").as_str())
+            );
             assert_eq!(job.body["action"], action.as_str());
-            let model = if model == Model::User { "user" } else { "tenant" };
+            let model = if model == Model::User {
+                "user"
+            } else {
+                "tenant"
+            };
             assert_eq!(job.body["model"], model);
             assert_eq!(job.body["mode"], "live");
         }

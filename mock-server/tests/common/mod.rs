@@ -462,7 +462,9 @@ impl Receiver {
         let received = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
         let notify = std::sync::Arc::new(tokio::sync::Notify::new());
         let (log, bell) = (received.clone(), notify.clone());
-        let handler = move |uri: axum::http::Uri, headers: axum::http::HeaderMap, bytes: axum::body::Bytes| {
+        let handler = move |uri: axum::http::Uri,
+                            headers: axum::http::HeaderMap,
+                            bytes: axum::body::Bytes| {
             let (log, bell, body) = (log.clone(), bell.clone(), body.clone());
             async move {
                 log.lock().await.push(Received {
