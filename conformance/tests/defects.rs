@@ -682,3 +682,47 @@ async fn an_unmasked_import_password_is_caught() {
     )
     .await;
 }
+
+/// PKCE ignored: the proxy drops `code_challenge`, so tokens come back at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignored_code_challenge_is_caught() {
+    assert_caught(
+        Defect::request(|req| {
+            if let Some((route, _)) = req.path.split_once("?code_challenge=") {
+                req.path = route.to_owned();
+            }
+            None
+        }),
+        &["mfa.pkce.exchange_with_verifier"],
+    )
+    .await;
+}
+
+/// A verification code that works twice: the proxy replays the first success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reusable_verification_code_is_caught() {
+    let seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Resp>>> =
+        std::sync::Arc::default();
+    let remember = seen.clone();
+    let key = |req: &Req| {
+        let body = req.body.as_ref()?;
+        (req.method == "PUT" && req.route().ends_with("/auth/code"))
+            .then(|| format!("{}{}", body["phoneNumber"], body["verificationCode"]))
+    };
+    assert_caught(
+        Defect::request(move |req| {
+            let k = key(req)?;
+            seen.lock().ok()?.get(&k).cloned()
+        })
+        .and_response(move |req, resp| {
+            if resp.status == 200
+                && let Some(k) = key(req)
+                && let Ok(mut map) = remember.lock()
+            {
+                map.insert(k, resp.clone());
+            }
+        }),
+        &["mfa.code.sms_signup_and_login"],
+    )
+    .await;
+}

@@ -179,3 +179,48 @@ pub fn check_cookie(body: &Value, kind: &str, claims: &Value, mode: Mode) -> Out
 
 /// The base of links and redirects when a request has no origin (C-8.2): test mode.
 pub const TEST_BASE: &str = "http://localhost:3000";
+
+/// Unix seconds of an ISO-8601 UTC time (`2024-05-15T23:04:50.787Z`).
+pub fn unix_seconds(text: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Days from the civil date (H. Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3_600 + mm * 60 + ss)
+}
+
+/// The target's current time: the mock clock when the target has one, else ours.
+pub async fn now(cx: &Cx) -> Outcome<i64> {
+    if cx.target.mock_controls {
+        let body = cx.get("/__mock/clock").send().await?.ok()?;
+        return body["now"]
+            .as_str()
+            .and_then(unix_seconds)
+            .ok_or_else(|| fail(format!("unreadable mock clock: {body}")));
+    }
+    Ok(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_seconds_of_iso_times() {
+        assert_eq!(unix_seconds("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            unix_seconds("2024-03-01T00:00:00.000Z"),
+            Some(1_709_251_200)
+        );
+        assert_eq!(unix_seconds("nonsense"), None);
+    }
+}

@@ -6,6 +6,7 @@ mod imports;
 mod jwt;
 mod keys;
 mod links;
+mod mfa;
 mod misc;
 mod roles;
 mod selfuser;
@@ -27,6 +28,7 @@ pub fn all() -> Vec<Scenario> {
         session::scenarios(),
         selfuser::scenarios(),
         misc::scenarios(),
+        mfa::scenarios(),
         roles::scenarios(),
         imports::scenarios(),
         keys::scenarios(),
