@@ -221,6 +221,7 @@ pub mod msg {
     pub const NO_SAML_SP: &str = "No SAML service provider configured";
     pub const IMPORT_PROCESSED: &str = "Import already processed";
     pub const DELETE_WORKSPACE: &str = "Cannot delete a workspace";
+    pub const SESSION_NOT_FOUND: &str = "Session not found";
 
     /// `Role "<name>" not found`.
     pub fn role_not_found(name: &str) -> String {
