@@ -527,3 +527,37 @@ pub async fn unreachable_url() -> String {
     drop(listener);
     format!("http://{addr}/hook")
 }
+
+impl Harness {
+    /// Creates a test-mode user with the demo admin key; returns the User.
+    pub async fn create_user(&self, body: Value) -> Value {
+        self.post("/v0/users")
+            .bearer(&self.admin())
+            .json(body)
+            .send()
+            .await
+            .ok()
+    }
+
+    /// Creates a child tenant of `parent` with `key`; returns the new tenant id.
+    pub async fn create_tenant(&self, key: &str, parent: &str, name: &str) -> String {
+        let body = self
+            .post(&format!("/v0/tenants/{parent}/tenants"))
+            .bearer(key)
+            .json(json!({ "name": name }))
+            .send()
+            .await
+            .ok();
+        body["tenantId"].as_str().expect("tenantId").to_owned()
+    }
+
+    /// Bodies of recorded webhook events of one model and action, oldest first.
+    pub async fn events(&self, model: &str, action: &str) -> Vec<Value> {
+        self.webhooks()
+            .await
+            .into_iter()
+            .map(|d| d["body"].clone())
+            .filter(|b| b["model"] == model && b["action"] == action)
+            .collect()
+    }
+}
