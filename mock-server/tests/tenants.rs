@@ -4,7 +4,7 @@ mod common;
 
 use common::Harness;
 use serde_json::{Value, json};
-use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT};
+use userfront_mock::{DEMO_TENANT, KeyType, Mode};
 
 const DEFAULT_ROLES: [&str; 9] = [
     "subscriber",
@@ -147,7 +147,7 @@ async fn credentials_and_modes() {
     let child = h.create_tenant(&admin, DEMO_TENANT, "Child").await;
     let readonly = h.key(Mode::Test, KeyType::Readonly);
     let webhook = h.key(Mode::Test, KeyType::Webhook);
-    let other = h.key_of(OTHER_TENANT, Mode::Test, KeyType::Admin);
+    let other = h.other_key(Mode::Test, KeyType::Admin);
     let live = h.key(Mode::Live, KeyType::Admin);
     let calls = [
         ("POST", "/v0/tenants".to_owned(), true),

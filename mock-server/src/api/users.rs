@@ -6,16 +6,17 @@
 //! extractors), then the body is validated and any password hashed outside the lock, then one
 //! write section applies the change, records the webhook event and builds the answer.
 
+use std::collections::HashMap;
+
 use axum::Router;
-use axum::extract::{FromRequestParts, RawPathParams, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::auth::{LinkEmail, emit_user, send_link};
-use super::{Admin, App, Body, Ctx, KeyAuth, Reader, Scope, dual, json_response, ok};
+use super::{Admin, App, Body, Ctx, KeyAuth, Reader, Scope, dual, json_response, ok, path_param};
 use crate::error::{Error, Result, msg};
 use crate::password::check_rules;
 use crate::state::World;
@@ -43,35 +44,13 @@ pub fn routes() -> Router<App> {
     let r = dual(r, "/v0/users/{userId}/active", post(mark_active));
     let r = dual(r, "/v0/users/{userId}/sessions", get(sessions));
     let r = dual(r, "/v0/auth/logout", post(end_sessions));
-    // `/v0/roles/invite` has no tenant alias of the dual kind: its tenant form is SS-26.
-    r.route("/v0/roles/invite", post(invite_to_roles))
-        .route("/v0/tenants/{tenantId}/roles/invite", post(invite_to_roles))
+    // SS-21, and its tenant form SS-26.
+    dual(r, "/v0/roles/invite", post(invite_to_roles))
 }
 
 /// The `{userId}` path segment: an integer id or a UUID (conventions C-2.4).
-struct UserRef(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for UserRef {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| Error::user_not_found())?;
-        params
-            .iter()
-            .find(|(name, _)| *name == "userId")
-            .map(|(_, value)| UserRef(value.to_owned()))
-            .ok_or_else(Error::user_not_found)
-    }
-}
-
-/// The tenant and mode a server call acts on.
-fn scope(auth: &KeyAuth) -> Scope {
-    Scope {
-        tenant_id: auth.tenant_id.clone(),
-        mode: auth.mode,
-    }
+fn user_ref(params: &HashMap<String, String>) -> Result<&str> {
+    path_param(params, "userId")
 }
 
 /// The User object of a user of the scope's pool.
@@ -123,7 +102,7 @@ fn apply_create(world: &mut World, scope: &Scope, fields: UserFields) -> Result<
 
 /// SS-1 `POST /v0/users`.
 async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
-    let scope = scope(&auth);
+    let scope = auth.scope();
     body.required_str("email")?;
     let fields = user_fields(&app, &body, scope.mode).await?;
     let mut world = app.store.write();
@@ -135,12 +114,12 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 async fn read(
     State(app): State<App>,
     Reader(auth): Reader,
-    UserRef(reference): UserRef,
+    Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response> {
     let world = app.store.read();
     let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
     Ok(json_response(
-        realm.user_json(realm.user_by_ref(&reference)?),
+        realm.user_json(realm.user_by_ref(user_ref(&params)?)?),
     ))
 }
 
@@ -148,20 +127,20 @@ async fn read(
 async fn update(
     State(app): State<App>,
     Admin(auth): Admin,
-    UserRef(reference): UserRef,
+    Path(params): Path<HashMap<String, String>>,
     body: Body,
 ) -> Result<Response> {
-    let scope = scope(&auth);
+    let scope = auth.scope();
     // A missing user is reported before the body is looked at.
     app.store
         .read()
         .realm_of(&scope.tenant_id, scope.mode)?
-        .user_id_by_ref(&reference)?;
+        .user_id_by_ref(user_ref(&params)?)?;
     let fields = user_fields(&app, &body, scope.mode).await?;
     let mut world = app.store.write();
     let user_id = world
         .realm_of(&scope.tenant_id, scope.mode)?
-        .user_id_by_ref(&reference)?;
+        .user_id_by_ref(user_ref(&params)?)?;
     let user_id = apply_update(&mut world, &scope, user_id, fields)?;
     Ok(json_response(user_view(&world, &scope, user_id)?))
 }
@@ -170,13 +149,13 @@ async fn update(
 async fn remove(
     State(app): State<App>,
     Admin(auth): Admin,
-    UserRef(reference): UserRef,
+    Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response> {
-    let scope = scope(&auth);
+    let scope = auth.scope();
     let mut world = app.store.write();
     let now = world.now();
     let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
-    let user_id = realm.user_id_by_ref(&reference)?;
+    let user_id = realm.user_id_by_ref(user_ref(&params)?)?;
     let record = realm.user_json(realm.user(user_id)?);
     realm.delete_user(user_id, now)?;
     let root = realm.workspace_id.to_string();
@@ -197,7 +176,7 @@ async fn create_or_update(
     Admin(auth): Admin,
     body: Body,
 ) -> Result<Response> {
-    let scope = scope(&auth);
+    let scope = auth.scope();
     let fields = user_fields(&app, &body, scope.mode).await?;
     let mut world = app.store.write();
     let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
@@ -220,12 +199,12 @@ async fn create_or_update(
 async fn mark_active(
     State(app): State<App>,
     Admin(auth): Admin,
-    UserRef(reference): UserRef,
+    Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response> {
     let mut world = app.store.write();
     let now = world.now();
     let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
-    let user_id = realm.user_id_by_ref(&reference)?;
+    let user_id = realm.user_id_by_ref(user_ref(&params)?)?;
     realm.user_mut(user_id)?.last_active_at = Some(now);
     Ok(json_response(realm.user_json(realm.user(user_id)?)))
 }
@@ -235,7 +214,7 @@ async fn mark_active(
 async fn sessions(
     State(app): State<App>,
     Reader(auth): Reader,
-    UserRef(reference): UserRef,
+    Path(params): Path<HashMap<String, String>>,
     ctx: Ctx,
 ) -> Result<Response> {
     let include_ended = ctx
@@ -245,7 +224,7 @@ async fn sessions(
     let world = app.store.read();
     let now = world.now();
     let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
-    let user_id = realm.user_id_by_ref(&reference)?;
+    let user_id = realm.user_id_by_ref(user_ref(&params)?)?;
     let sessions = realm
         .sessions_of(user_id, include_ended, now)
         .into_iter()
@@ -460,7 +439,7 @@ async fn invite_user(
     ctx: Ctx,
     body: Body,
 ) -> Result<Response> {
-    let scope = scope(&auth);
+    let scope = auth.scope();
     body.required_str("email")?;
     let fields = user_fields(&app, &body, scope.mode).await?;
     let invitation = Invitation::from_options(&body, fields)?;
@@ -476,7 +455,7 @@ async fn invite_to_roles(
     ctx: Ctx,
     body: Body,
 ) -> Result<Response> {
-    let scope = scope(&auth);
+    let scope = auth.scope();
     let email = normalise_email(body.required_str("email")?)?;
     let roles = roles_from_json(body.get("roles"))?;
     let fields = UserFields {
