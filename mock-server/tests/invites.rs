@@ -324,9 +324,8 @@ async fn role_invitation_refusals() {
 async fn tenant_level_role_invitations() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let team = h.create_tenant(&admin, DEMO_TENANT, "Team").await;
-    let sub = h.create_tenant(&admin, &team, "Sub").await;
-    let deep = h.create_tenant(&admin, &sub, "Deep").await;
+    let chain = h.tenant_chain(&admin, &["Team", "Sub", "Deep"]).await;
+    let [team, sub, deep] = [&chain[0], &chain[1], &chain[2]];
     let user = h
         .post(&format!("/v0/tenants/{team}/roles/invite"))
         .bearer(&admin)

@@ -65,6 +65,17 @@ async fn population(h: &Harness) {
     }
 }
 
+/// Asserts which users each single filter selects.
+async fn expect_matches<const N: usize>(h: &Harness, cases: [(Value, Vec<u64>); N]) {
+    for (f, expected) in cases {
+        assert_eq!(
+            matching(h, group("and", vec![f.clone()])).await,
+            expected,
+            "{f}"
+        );
+    }
+}
+
 async fn matching(h: &Harness, filters: Value) -> Vec<u64> {
     let mut found = ids(&find(h, json!({"filters": filters, "order": "createdAt_ASC"})).await);
     found.sort_unstable();
@@ -131,13 +142,7 @@ async fn string_comparisons_ignore_case() {
             vec![1, 2, 3, 4, 5, 6, 7, 8],
         ),
     ];
-    for (f, expected) in cases {
-        assert_eq!(
-            matching(&h, group("and", vec![f.clone()])).await,
-            expected,
-            "{f}"
-        );
-    }
+    expect_matches(&h, cases).await;
 }
 
 #[tokio::test]
@@ -192,13 +197,7 @@ async fn boolean_number_and_array_comparisons() {
         (filter("data.tags", "array", "any", json!(["x"])), vec![]),
         (filter("data.tags", "array", "any", Value::Null), vec![5, 6]),
     ];
-    for (f, expected) in cases {
-        assert_eq!(
-            matching(&h, group("and", vec![f.clone()])).await,
-            expected,
-            "{f}"
-        );
-    }
+    expect_matches(&h, cases).await;
 }
 
 #[tokio::test]
@@ -262,13 +261,7 @@ async fn date_comparisons_use_the_mock_clock() {
             vec![1, 2, 3, 4, 5, 6, 7, 8],
         ),
     ];
-    for (f, expected) in cases {
-        assert_eq!(
-            matching(&h, group("and", vec![f.clone()])).await,
-            expected,
-            "{f}"
-        );
-    }
+    expect_matches(&h, cases).await;
 }
 
 #[tokio::test]
@@ -306,13 +299,7 @@ async fn role_search_by_tenant_and_role() {
             vec![1, 3],
         ),
     ];
-    for (f, expected) in cases {
-        assert_eq!(
-            matching(&h, group("and", vec![f.clone()])).await,
-            expected,
-            "{f}"
-        );
-    }
+    expect_matches(&h, cases).await;
     // The docs' example body.
     let docs = find(
         &h,

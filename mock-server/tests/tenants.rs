@@ -4,19 +4,8 @@ mod common;
 
 use common::Harness;
 use serde_json::{Value, json};
+use userfront_mock::state::model::DEFAULT_ROLES;
 use userfront_mock::{DEMO_TENANT, KeyType, Mode};
-
-const DEFAULT_ROLES: [&str; 9] = [
-    "subscriber",
-    "viewer",
-    "contributor",
-    "support",
-    "member",
-    "editor",
-    "author",
-    "admin",
-    "owner",
-];
 
 fn role_names(tenant: &Value) -> Vec<&str> {
     tenant["roles"]
@@ -104,8 +93,10 @@ async fn create_a_tenant_under_the_key_tenant() {
 async fn children_grandchildren_and_the_reach_of_keys() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let child = h.create_tenant(&admin, DEMO_TENANT, "Child").await;
-    let grandchild = h.create_tenant(&admin, &child, "Grandchild").await;
+    let chain = h
+        .tenant_chain(&admin, &["Child", "Grandchild", "Great"])
+        .await;
+    let [child, grandchild, great] = [&chain[0], &chain[1], &chain[2]];
     let read = h
         .get(&format!("/v0/tenants/{grandchild}"))
         .bearer(&admin)
@@ -114,7 +105,6 @@ async fn children_grandchildren_and_the_reach_of_keys() {
         .ok();
     assert_eq!(read["parent"]["tenantId"], child.as_str());
     // A key of a grandparent reaches the grandchild but not one level further.
-    let great = h.create_tenant(&admin, &grandchild, "Great").await;
     h.get(&format!("/v0/tenants/{great}"))
         .bearer(&admin)
         .send()
@@ -280,13 +270,12 @@ async fn update_name_image_and_merged_data() {
 async fn delete_removes_the_subtree_and_its_role_assignments() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let a = h.create_tenant(&admin, DEMO_TENANT, "A").await;
-    let b = h.create_tenant(&admin, &a, "B").await;
-    let c = h.create_tenant(&admin, &b, "C").await;
+    let chain = h.tenant_chain(&admin, &["A", "B", "C"]).await;
+    let [a, b, c] = [&chain[0], &chain[1], &chain[2]];
     let keep = h.create_tenant(&admin, DEMO_TENANT, "Keep").await;
     for (tenant, email) in [
-        (&a, "member@example.com"),
-        (&b, "viewer@example.com"),
+        (a, "member@example.com"),
+        (b, "viewer@example.com"),
         (&keep, "viewer@example.com"),
     ] {
         h.post(&format!("/v0/tenants/{tenant}/roles/invite"))

@@ -621,9 +621,10 @@ async fn test_and_live_pools_never_mix() {
 async fn child_tenant_paths_act_on_the_workspace_pool() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let child = h.create_tenant(&admin, DEMO_TENANT, "Child").await;
-    let grandchild = h.create_tenant(&admin, &child, "Grandchild").await;
-    let great = h.create_tenant(&admin, &grandchild, "Great").await;
+    let chain = h
+        .tenant_chain(&admin, &["Child", "Grandchild", "Great"])
+        .await;
+    let [child, grandchild, great] = [&chain[0], &chain[1], &chain[2]];
     // The workspace key reaches its grandchild...
     let user = h
         .get(&format!("/v0/tenants/{grandchild}/users/2"))

@@ -551,6 +551,18 @@ impl Harness {
         body["tenantId"].as_str().expect("tenantId").to_owned()
     }
 
+    /// Creates a chain of test-mode tenants below the demo workspace, each the child of the one
+    /// before (child, grandchild, ...); returns their ids in that order.
+    pub async fn tenant_chain(&self, key: &str, names: &[&str]) -> Vec<String> {
+        let mut chain: Vec<String> = Vec::new();
+        for name in names {
+            let parent = chain.last().map_or(DEMO_TENANT, String::as_str);
+            let id = self.create_tenant(key, parent, name).await;
+            chain.push(id);
+        }
+        chain
+    }
+
     /// Bodies of recorded webhook events of one model and action, oldest first.
     pub async fn events(&self, model: &str, action: &str) -> Vec<Value> {
         self.webhooks()
