@@ -2,6 +2,9 @@
 
 use serde_json::Value;
 
+use serde_json::json;
+
+use super::flows::{self, PASSWORD};
 use crate::routes::Group;
 use crate::scenario::{Cx, Outcome, Scenario};
 use crate::target::Need;
@@ -22,6 +25,8 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Misc,
             default_flow,
         ),
+        Scenario::new("misc.mods.need_a_role", Group::Misc, mods).tags(&["permissions"]),
+        Scenario::new("misc.documents.describe_the_api", Group::Misc, documents),
     ]
 }
 
@@ -107,5 +112,76 @@ async fn default_flow(cx: Cx) -> Outcome {
         mode["authentication"],
         "flows/default equals /mode's flow"
     );
+    Ok(())
+}
+
+/// CS-34: the legacy mods listing needs a role in the tenant.
+async fn mods(cx: Cx) -> Outcome {
+    let (signed, tokens) = flows::signup(&cx, &cx.email("mods"), PASSWORD).await?;
+    let path = format!("/v0/tenants/{}/mods", cx.tenant());
+    cx.get(path.clone())
+        .bearer(&tokens.access)
+        .send()
+        .await?
+        .err(403, "Forbidden")?;
+    cx.get(path.clone())
+        .send()
+        .await?
+        .err(401, "Missing authentication")?;
+    let role = cx.unique("modrole");
+    cx.post("/v0/roles")
+        .bearer(cx.admin())
+        .json(json!({ "name": role }))
+        .send()
+        .await?
+        .ok()?;
+    cx.created(crate::target::Created::Role {
+        mode: crate::target::Mode::Test,
+        tenant_id: cx.tenant().to_owned(),
+        name: role.clone(),
+    });
+    cx.put(format!("/v0/users/{}/roles", signed["userId"]))
+        .bearer(cx.admin())
+        .json(json!({ "roles": [role] }))
+        .send()
+        .await?
+        .ok()?;
+    let listed = cx.get(path).bearer(&tokens.access).send().await?.ok()?;
+    let titles: Vec<&str> = listed["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|m| m["displayTitle"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    ensure_eq!(
+        titles,
+        vec![
+            "Signup form",
+            "Login form",
+            "Password reset form",
+            "Logout button"
+        ],
+        "the legacy mods"
+    );
+    cx.put(format!("/v0/users/{}/roles", signed["userId"]))
+        .bearer(cx.admin())
+        .json(json!({ "roles": [] }))
+        .send()
+        .await?
+        .ok()?;
+    Ok(())
+}
+
+/// CS-35, SS-47: the API description documents list paths.
+async fn documents(cx: Cx) -> Outcome {
+    for path in ["/v0/docs.json", "/v0/docs-client.json"] {
+        let doc = cx.get(path).send().await?.ok()?;
+        ensure!(
+            doc["paths"].as_object().is_some_and(|p| !p.is_empty()),
+            "{path} lists paths"
+        );
+    }
     Ok(())
 }

@@ -13,6 +13,7 @@ mod selfuser;
 mod sequences;
 mod session;
 mod snapshots;
+mod sso;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,6 +30,7 @@ pub fn all() -> Vec<Scenario> {
         selfuser::scenarios(),
         misc::scenarios(),
         mfa::scenarios(),
+        sso::scenarios(),
         roles::scenarios(),
         imports::scenarios(),
         keys::scenarios(),
