@@ -158,6 +158,16 @@ impl SigningKey {
         token
     }
 
+    /// An RSASSA-PKCS1-v1_5 SHA-256 signature of `data` with this key (XML signatures of SAML
+    /// responses).
+    pub fn sign_rsa_sha256(&self, data: &[u8]) -> Vec<u8> {
+        let mut sig = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(&signature::RSA_PKCS1_SHA256, &self.rng, data, &mut sig)
+            .expect("RSA signing");
+        sig
+    }
+
     /// Checks the signature of `token` and returns its claims. Expiry and meaning are the
     /// caller's business.
     pub fn verify(&self, token: &str) -> Result<Arc<Value>, TokenError> {

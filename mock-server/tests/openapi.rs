@@ -243,7 +243,7 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
                 "headers": { "Location": { "description": "Where the browser goes next.", "schema": { "type": "string" } } },
             }),
         ),
-        "html" => (
+        "html" | "htmlOrRedirect" => (
             "200",
             json!({
                 "description": "An HTML page whose form submits itself.",
@@ -280,6 +280,16 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
         body["links"] = Value::Object(links);
     }
     responses.insert(status.into(), body);
+    if response == "htmlOrRedirect" {
+        // SAML's SP-initiated entry redirects to the login page (C-14.4 step 1).
+        responses.insert(
+            "302".into(),
+            json!({
+                "description": "Redirect.",
+                "headers": { "Location": { "description": "Where the browser goes next.", "schema": { "type": "string" } } },
+            }),
+        );
+    }
 
     let mut errors: Vec<u64> = Vec::new();
     let mock = side == "mock";
