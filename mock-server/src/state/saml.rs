@@ -489,12 +489,13 @@ pub fn logout_response(
 }
 
 /// The HTML page that POSTs `SAMLResponse` (and `RelayState`) to the SP and submits itself.
+/// (XML attribute escaping is also right for HTML attribute values.)
 pub fn post_form(action: &str, saml_response: &str, relay_state: Option<&str>) -> String {
     let relay = relay_state
         .map(|r| {
             format!(
                 "<input type=\"hidden\" name=\"RelayState\" value=\"{}\">",
-                html_escape(r)
+                escape_attr(r)
             )
         })
         .unwrap_or_default();
@@ -503,16 +504,9 @@ pub fn post_form(action: &str, saml_response: &str, relay_state: Option<&str>) -
          <body onload=\"document.forms[0].submit()\"><form method=\"POST\" action=\"{}\">\
          <input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\">{relay}\
          <noscript><button type=\"submit\">Continue</button></noscript></form></body></html>\n",
-        html_escape(action),
+        escape_attr(action),
         STANDARD.encode(saml_response),
     )
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
