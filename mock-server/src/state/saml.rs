@@ -163,7 +163,7 @@ pub fn parse_sp_request(encoded: &str) -> Result<SpRequest> {
     };
     let xml = String::from_utf8(xml).map_err(|_| invalid())?;
     let root_start = xml
-        .find(|c| c == '<')
+        .find('<')
         .filter(|&i| !xml[i..].starts_with("<?"))
         .or_else(|| {
             xml.find("?>")
