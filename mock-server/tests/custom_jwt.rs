@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{Harness, access, refresh};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT};
 
@@ -19,10 +19,6 @@ fn lifetime(claims: &Value) -> i64 {
     claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()
 }
 
-fn access(body: &Value) -> &str {
-    body["tokens"]["access"]["value"].as_str().unwrap()
-}
-
 #[tokio::test]
 async fn the_payload_carries_user_attributes_and_server_claims() {
     let h = Harness::start().await;
@@ -34,7 +30,7 @@ async fn the_payload_carries_user_attributes_and_server_claims() {
     .await;
     assert_eq!(body["mode"], "test");
     let session = body["sessionId"].as_str().unwrap();
-    let claims = h.verified_claims(access(&body), Mode::Test).await;
+    let claims = h.verified_claims(&access(&body), Mode::Test).await;
     assert_eq!(claims["plan"], "pro");
     assert_eq!(claims["email"], "admin@example.com");
     assert_eq!(claims["name"], "Admin User");
@@ -44,15 +40,10 @@ async fn the_payload_carries_user_attributes_and_server_claims() {
     assert_eq!(claims["sessionId"], session);
     assert!(claims.get("userId").is_none(), "only what was asked for");
     assert_eq!(lifetime(&claims), 604_800, "the tenant's access duration");
-    let refresh = h
-        .verified_claims(
-            body["tokens"]["refresh"]["value"].as_str().unwrap(),
-            Mode::Test,
-        )
-        .await;
-    assert_eq!(refresh["type"], "refresh");
-    assert_eq!(refresh["sessionId"], session);
-    assert_eq!(lifetime(&refresh), 2_592_000);
+    let refresh_claims = h.verified_claims(&refresh(&body), Mode::Test).await;
+    assert_eq!(refresh_claims["type"], "refresh");
+    assert_eq!(refresh_claims["sessionId"], session);
+    assert_eq!(lifetime(&refresh_claims), 2_592_000);
     assert_eq!(body["tokens"]["access"]["cookieOptions"]["expires"], 7.0);
     assert_eq!(
         body["tokens"]["refresh"]["cookieOptions"]["sameSite"],
@@ -71,7 +62,7 @@ async fn the_payload_carries_user_attributes_and_server_claims() {
         .send()
         .await
         .ok();
-    let claims = h.verified_claims(access(&body), Mode::Test).await;
+    let claims = h.verified_claims(&access(&body), Mode::Test).await;
     assert_eq!(claims["userId"], 2);
     assert_eq!(
         claims["authorization"][DEMO_TENANT]["roles"],
@@ -87,22 +78,17 @@ async fn durations_follow_the_options() {
         json!({ "options": { "accessTokenDuration": "1 hour" } }),
     )
     .await;
-    let claims = h.verified_claims(access(&one), Mode::Test).await;
+    let claims = h.verified_claims(&access(&one), Mode::Test).await;
     assert_eq!(lifetime(&claims), 3600);
-    let refresh = h
-        .verified_claims(
-            one["tokens"]["refresh"]["value"].as_str().unwrap(),
-            Mode::Test,
-        )
-        .await;
-    assert_eq!(lifetime(&refresh), 3600, "one duration sets both");
+    let refresh_claims = h.verified_claims(&refresh(&one), Mode::Test).await;
+    assert_eq!(lifetime(&refresh_claims), 3600, "one duration sets both");
     let only_refresh = issue(
         &h,
         json!({ "options": { "refreshTokenDuration": "2 days" } }),
     )
     .await;
     assert_eq!(
-        lifetime(&h.verified_claims(access(&only_refresh), Mode::Test).await),
+        lifetime(&h.verified_claims(&access(&only_refresh), Mode::Test).await),
         172_800
     );
     let both = issue(
@@ -111,16 +97,11 @@ async fn durations_follow_the_options() {
     )
     .await;
     assert_eq!(
-        lifetime(&h.verified_claims(access(&both), Mode::Test).await),
+        lifetime(&h.verified_claims(&access(&both), Mode::Test).await),
         30
     );
-    let refresh = h
-        .verified_claims(
-            both["tokens"]["refresh"]["value"].as_str().unwrap(),
-            Mode::Test,
-        )
-        .await;
-    assert_eq!(lifetime(&refresh), 365 * 86_400);
+    let refresh_claims = h.verified_claims(&refresh(&both), Mode::Test).await;
+    assert_eq!(lifetime(&refresh_claims), 365 * 86_400);
     for bad in ["soon", "0 hours", "11 years", "1.5 hours"] {
         h.post("/v0/auth/jwt")
             .bearer(&h.admin())
@@ -203,7 +184,7 @@ async fn live_keys_issue_live_tokens() {
         .await
         .ok();
     assert_eq!(body["mode"], "live");
-    let claims = h.verified_claims(access(&body), Mode::Live).await;
+    let claims = h.verified_claims(&access(&body), Mode::Live).await;
     assert_eq!(claims["mode"], "live");
     assert_eq!(body["tokens"]["access"]["cookieOptions"]["secure"], true);
 }
@@ -217,16 +198,16 @@ async fn refreshing_re_issues_the_custom_payload() {
                 "options": { "userAttributes": ["email"], "accessTokenDuration": "1 hour", "refreshTokenDuration": "1 day" } }),
     )
     .await;
-    let first = h.verified_claims(access(&body), Mode::Test).await;
+    let first = h.verified_claims(&access(&body), Mode::Test).await;
     h.advance(7200).await;
     let refreshed = h
         .get("/v0/auth/refresh")
-        .bearer(body["tokens"]["refresh"]["value"].as_str().unwrap())
+        .bearer(&refresh(&body))
         .send()
         .await
         .ok();
     assert_eq!(refreshed["sessionId"], body["sessionId"]);
-    let again = h.verified_claims(access(&refreshed), Mode::Test).await;
+    let again = h.verified_claims(&access(&refreshed), Mode::Test).await;
     assert_eq!(again["plan"], "pro");
     assert_eq!(again["email"], "member@example.com");
     assert_eq!(again["sessionId"], first["sessionId"]);
@@ -238,7 +219,7 @@ async fn refreshing_re_issues_the_custom_payload() {
     // Past the refresh duration the session is over.
     h.advance(86_400).await;
     h.get("/v0/auth/refresh")
-        .bearer(body["tokens"]["refresh"]["value"].as_str().unwrap())
+        .bearer(&refresh(&body))
         .send()
         .await
         .err(401, "Invalid token");
@@ -253,7 +234,7 @@ async fn a_payload_with_user_id_and_authorization_works_against_the_api() {
                 "options": { "accessTokenDuration": "1 hour" } }),
     )
     .await;
-    let token = access(&body).to_owned();
+    let token = access(&body);
     let listed = h
         .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin"))
         .bearer(&token)
@@ -289,9 +270,27 @@ async fn a_custom_authorization_claim_never_reaches_another_workspace() {
         format!("/v0/tenants/{OTHER_TENANT}/roles"),
     ] {
         h.get(&path)
-            .bearer(token)
+            .bearer(&token)
             .send()
             .await
             .err(403, "Forbidden");
     }
+}
+
+#[tokio::test]
+async fn the_tenant_form_signs_for_a_child_tenant() {
+    let h = Harness::start().await;
+    let child = h.create_tenant(&h.admin(), DEMO_TENANT, "Acme").await;
+    h.settings(&child, json!({ "accessTokenDuration": 60 }))
+        .await;
+    let body = h
+        .post(&format!("/v0/tenants/{child}/auth/jwt"))
+        .bearer(&h.admin())
+        .json(json!({ "payload": { "plan": "pro" } }))
+        .send()
+        .await
+        .ok();
+    let claims = h.verified_claims(&access(&body), Mode::Test).await;
+    assert_eq!(claims["tenantId"], child.as_str());
+    assert_eq!(lifetime(&claims), 60, "the child's own token duration");
 }

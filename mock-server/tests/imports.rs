@@ -32,14 +32,6 @@ async fn try_login(h: &Harness, email: &str, password: &str) -> Resp {
         .await
 }
 
-fn user_events(hooks: &[Value], action: &str) -> Vec<Value> {
-    hooks
-        .iter()
-        .filter(|d| d["body"]["model"] == "user" && d["body"]["action"] == action)
-        .map(|d| d["body"]["record"].clone())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_new_import_is_idle_and_masks_passwords() {
     let h = Harness::start().await;
@@ -71,7 +63,7 @@ async fn a_new_import_is_idle_and_masks_passwords() {
     try_login(&h, "b@example.org", "importedpass1")
         .await
         .err(400, "Incorrect email or password");
-    assert!(user_events(&h.webhooks().await, "create").is_empty());
+    assert!(h.events("user", "create").await.is_empty());
     // The tenant form acts on the same tenant.
     let tenant_form = h
         .post(&format!("/v0/tenants/{DEMO_TENANT}/user-import"))
@@ -252,18 +244,19 @@ async fn processing_maps_attributes_creates_updates_and_records_failures() {
         .await
         .err(400, "Incorrect email or password");
 
-    let hooks = h.webhooks().await;
-    let created: Vec<Value> = user_events(&hooks, "create")
+    let created: Vec<Value> = h
+        .events("user", "create")
+        .await
         .iter()
-        .map(|r| r["email"].clone())
+        .map(|e| e["record"]["email"].clone())
         .collect();
     assert_eq!(
         created,
         [json!("ana@example.org"), json!("nopass@example.org")]
     );
-    let updated = user_events(&hooks, "update");
+    let updated = h.events("user", "update").await;
     assert_eq!(updated.len(), 1);
-    assert_eq!(updated[0]["userId"], 3);
+    assert_eq!(updated[0]["record"]["userId"], 3);
 
     // Once is enough.
     process(&h, &import)
@@ -377,4 +370,40 @@ async fn processing_needs_an_admin_key_of_the_imports_mode() {
         .await
         .err(404, "Not Found");
     assert_eq!(process(&h, &import).await.ok()["successCount"], 1);
+}
+
+#[tokio::test]
+async fn a_child_tenants_imports_are_its_own_and_fill_the_workspace_pool() {
+    let h = Harness::start().await;
+    let child = h.create_tenant(&h.admin(), DEMO_TENANT, "Acme").await;
+    let import = h
+        .post(&format!("/v0/tenants/{child}/user-import"))
+        .bearer(&h.admin())
+        .json(json!({ "users": [{ "email": "acme@example.org", "password": "importedpass1" }] }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(import["tenantId"], child.as_str());
+    let workspace = h
+        .get("/v0/user-import")
+        .bearer(&h.admin())
+        .send()
+        .await
+        .ok();
+    assert_eq!(workspace["totalCount"], 0);
+    let uuid = import["uuid"].as_str().unwrap();
+    h.post(&format!("/v0/user-import/{uuid}/process"))
+        .bearer(&h.admin())
+        .send()
+        .await
+        .err(404, "Not Found");
+    h.post(&format!("/v0/tenants/{child}/user-import/{uuid}/process"))
+        .bearer(&h.admin())
+        .send()
+        .await
+        .ok();
+    let user = try_login(&h, "acme@example.org", "importedpass1")
+        .await
+        .ok();
+    assert_eq!(user["tenantId"], DEMO_TENANT);
 }

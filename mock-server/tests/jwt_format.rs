@@ -257,3 +257,35 @@ async fn jwt_format_endpoints_need_an_admin_key() {
         .await
         .err(403, "Forbidden");
 }
+
+#[tokio::test]
+async fn only_the_workspace_sets_its_format() {
+    let h = Harness::start().await;
+    let child = h.create_tenant(&h.admin(), DEMO_TENANT, "Acme").await;
+    let child_key = h
+        .post(&format!("/v0/tenants/{child}/keys"))
+        .bearer(&h.admin())
+        .json(json!({ "type": "admin" }))
+        .send()
+        .await
+        .ok()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.put("/v0/jwt-format")
+        .bearer(&child_key)
+        .json(custom_format())
+        .send()
+        .await
+        .err(403, "Forbidden");
+    // Reading shows the workspace's format; the workspace key may write through the child path.
+    let stored = h
+        .put(&format!("/v0/tenants/{child}/jwt-format"))
+        .bearer(&h.admin())
+        .json(custom_format())
+        .send()
+        .await
+        .ok();
+    let read = h.get("/v0/jwt-format").bearer(&child_key).send().await.ok();
+    assert_eq!(read, stored);
+}

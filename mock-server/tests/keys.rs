@@ -476,3 +476,116 @@ async fn a_users_access_token_lists_the_keys_of_a_tenant_it_administers() {
         .await
         .err(403, "Forbidden");
 }
+
+#[tokio::test]
+async fn child_tenants_have_their_own_keys() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let child = h.create_tenant(&admin, DEMO_TENANT, "Acme").await;
+    let empty = h
+        .get(&format!("/v0/tenants/{child}/keys/admin"))
+        .bearer(&admin)
+        .send()
+        .await
+        .ok();
+    assert_eq!(
+        empty,
+        json!({ "totalCount": 0, "totalPages": 0, "results": [] })
+    );
+    let key = h
+        .post(&format!("/v0/tenants/{child}/keys"))
+        .bearer(&admin)
+        .json(json!({ "type": "admin" }))
+        .send()
+        .await
+        .ok();
+    let child_key = key["key"].as_str().unwrap().to_owned();
+    assert!(well_formed(&child_key, "test", "admin", &child));
+    assert_eq!(key["tenantId"], child.as_str());
+    let listed = h
+        .get(&format!("/v0/tenants/{child}/keys/admin"))
+        .bearer(&admin)
+        .send()
+        .await
+        .ok();
+    assert_eq!(keys_of(&listed), [(child_key.clone(), true)]);
+    let workspace = h.get("/v0/keys/admin").bearer(&admin).send().await.ok();
+    assert_eq!(keys_of(&workspace), [(admin.clone(), true)]);
+
+    // The workspace sees the child's key; the child does not see the workspace's.
+    let verified = h
+        .post("/v0/keys/verify")
+        .bearer(&admin)
+        .json(json!({ "key": child_key }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(verified["result"]["tenantId"], child.as_str());
+    let resp = h
+        .post("/v0/keys/verify")
+        .bearer(&child_key)
+        .json(json!({ "key": h.key(Mode::Test, KeyType::Readonly) }))
+        .send()
+        .await;
+    resp.err(400, "Invalid API key");
+    assert!(resp.body.get("result").is_none());
+    h.put("/v0/keys/invalidate")
+        .bearer(&child_key)
+        .json(json!({ "key": h.key(Mode::Test, KeyType::Readonly) }))
+        .send()
+        .await
+        .err(400, "Invalid API key");
+    // The child's only admin key is protected like any other.
+    h.delete(&format!("/v0/tenants/{child}/keys"))
+        .bearer(&admin)
+        .json(json!({ "key": child_key }))
+        .send()
+        .await
+        .err(
+            400,
+            "Cannot delete the only active admin API key. Please create another admin API key, then try again.",
+        );
+}
+
+#[tokio::test]
+async fn a_role_in_a_child_tenant_opens_that_tenants_keys_only() {
+    let h = Harness::start().await;
+    let child = h.create_tenant(&h.admin(), DEMO_TENANT, "Acme").await;
+    let created = h
+        .post(&format!("/v0/tenants/{child}/keys"))
+        .bearer(&h.admin())
+        .json(json!({ "type": "readonly" }))
+        .send()
+        .await
+        .ok();
+    for (user, role) in [(2, "admin"), (3, "viewer")] {
+        h.put(&format!("/v0/tenants/{child}/users/{user}/roles"))
+            .bearer(&h.admin())
+            .json(json!({ "roles": [role] }))
+            .send()
+            .await
+            .ok();
+    }
+    let member = h.access_token("member@example.com").await;
+    let listed = h
+        .get(&format!("/v0/tenants/{child}/keys/readonly?test=true"))
+        .bearer(&member)
+        .send()
+        .await
+        .ok();
+    assert_eq!(listed["results"][0], created);
+    // An admin of the child is only a member of the workspace.
+    h.get(&format!(
+        "/v0/tenants/{DEMO_TENANT}/keys/readonly?test=true"
+    ))
+    .bearer(&member)
+    .send()
+    .await
+    .err(403, "Forbidden");
+    let viewer = h.access_token("viewer@example.com").await;
+    h.get(&format!("/v0/tenants/{child}/keys/readonly?test=true"))
+        .bearer(&viewer)
+        .send()
+        .await
+        .err(403, "Forbidden");
+}

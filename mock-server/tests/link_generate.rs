@@ -245,3 +245,28 @@ async fn generated_credentials_expire() {
         .await
         .err(400, "Token expired");
 }
+
+#[tokio::test]
+async fn links_of_a_child_tenant_open_its_own_pages() {
+    let h = Harness::start().await;
+    let child = h.create_tenant(&h.admin(), DEMO_TENANT, "Acme").await;
+    h.settings(
+        &child,
+        json!({ "logoutRedirectPath": "/acme/login", "passwordResetPath": "/acme/reset" }),
+    )
+    .await;
+    for (kind, path) in [("login", "/acme/login"), ("reset", "/acme/reset")] {
+        let body = h
+            .post(&format!("/v0/tenants/{child}/auth/link/generate"))
+            .bearer(&h.admin())
+            .json(json!({ "email": "member@example.com", "options": { "type": kind } }))
+            .send()
+            .await
+            .ok();
+        let link = body["result"]["link"].as_str().unwrap();
+        assert!(
+            link.starts_with(&format!("http://localhost:3000{path}?")),
+            "{link}"
+        );
+    }
+}

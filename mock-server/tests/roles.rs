@@ -15,17 +15,6 @@ fn names(list: &Value) -> Vec<String> {
         .collect()
 }
 
-fn user_events(hooks: &[Value], action: &str, user_id: u64) -> usize {
-    hooks
-        .iter()
-        .filter(|d| {
-            d["body"]["model"] == "user"
-                && d["body"]["action"] == action
-                && d["body"]["record"]["userId"] == user_id
-        })
-        .count()
-}
-
 #[tokio::test]
 async fn roles_are_created_listed_and_deleted_in_both_path_forms() {
     let h = Harness::start().await;
@@ -304,7 +293,7 @@ async fn set_user_roles_refuses_bad_input_without_changing_anything() {
         json!(["member"])
     );
     assert!(
-        user_events(&h.webhooks().await, "update", 2) == 0,
+        h.events("user", "update").await.is_empty(),
         "no webhook for refused changes"
     );
 }
@@ -321,12 +310,10 @@ async fn role_changes_send_one_user_update_webhook_each() {
             .await
             .ok();
     }
+    let updates = h.events("user", "update").await;
+    assert_eq!(updates.len(), 1, "unchanged roles: no event");
+    assert_eq!(updates[0]["record"]["userId"], 3);
     let hooks = h.webhooks().await;
-    assert_eq!(
-        user_events(&hooks, "update", 3),
-        1,
-        "unchanged roles: no event"
-    );
     let event = hooks
         .iter()
         .find(|d| d["body"]["record"]["userId"] == 3)
@@ -426,4 +413,141 @@ async fn roles_show_in_tokens_issued_or_refreshed_afterwards() {
         )
         .await;
     assert_eq!(claims["authorization"], json!({}));
+}
+
+#[tokio::test]
+async fn tenant_level_roles_belong_to_the_child_tenant() {
+    let h = Harness::start().await;
+    let admin = h.admin();
+    let child = h.create_tenant(&admin, DEMO_TENANT, "Acme").await;
+    let role = h
+        .post(&format!("/v0/tenants/{child}/roles"))
+        .bearer(&admin)
+        .json(json!({ "name": "tier-3" }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(role["tenantId"], child.as_str());
+    let listed = h
+        .get(&format!("/v0/tenants/{child}/roles"))
+        .bearer(&h.key(Mode::Test, KeyType::Readonly))
+        .send()
+        .await
+        .ok();
+    assert_eq!(listed["totalCount"], 10);
+    assert!(
+        listed["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["tenantId"] == child.as_str())
+    );
+    let workspace = h.get("/v0/roles").bearer(&admin).send().await.ok();
+    assert!(!names(&workspace).contains(&"tier-3".to_owned()));
+    h.put("/v0/users/2/roles")
+        .bearer(&admin)
+        .json(json!({ "roles": ["tier-3"] }))
+        .send()
+        .await
+        .err(400, "Role \"tier-3\" not found");
+
+    // The user lives in the workspace pool; the roles are stored under the child.
+    let user = h
+        .put(&format!("/v0/tenants/{child}/users/2/roles"))
+        .bearer(&admin)
+        .json(json!({ "roles": ["tier-3", "admin"] }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(
+        user["authorization"],
+        json!({ DEMO_TENANT: { "roles": ["member"] }, child.as_str(): { "roles": ["tier-3", "admin"] } })
+    );
+    let claims = h
+        .verified_claims(&h.access_token("member@example.com").await, Mode::Test)
+        .await;
+    assert_eq!(
+        claims["authorization"][child.as_str()]["roles"],
+        json!(["tier-3", "admin"])
+    );
+    let update = h.events("user", "update").await;
+    assert_eq!(update.len(), 1);
+    assert_eq!(update[0]["record"]["userId"], 2);
+    h.delete(&format!("/v0/tenants/{child}/roles/tier-3"))
+        .bearer(&admin)
+        .send()
+        .await
+        .err(400, "Role is assigned to one or more users");
+    // The same name in the workspace is a different role.
+    h.delete("/v0/roles/admin")
+        .bearer(&admin)
+        .send()
+        .await
+        .err(400, "Role is assigned to one or more users");
+    h.put(&format!("/v0/tenants/{child}/users/2/roles"))
+        .bearer(&admin)
+        .json(json!({ "roles": [] }))
+        .send()
+        .await
+        .ok();
+    h.delete(&format!("/v0/tenants/{child}/roles/tier-3"))
+        .bearer(&admin)
+        .send()
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn a_child_tenants_key_reaches_down_not_up() {
+    let h = Harness::start().await;
+    let chain = h
+        .tenant_chain(&h.admin(), &["child", "grandchild", "great"])
+        .await;
+    let child_key = h
+        .post(&format!("/v0/tenants/{}/keys", chain[0]))
+        .bearer(&h.admin())
+        .json(json!({ "type": "admin" }))
+        .send()
+        .await
+        .ok()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The bare form acts on the key's own tenant.
+    let role = h
+        .post("/v0/roles")
+        .bearer(&child_key)
+        .json(json!({ "name": "child-role" }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(role["tenantId"], chain[0].as_str());
+    // Its children and grandchildren are in reach; its parent and great-grandchildren are not.
+    let deepest = h.create_tenant(&child_key, &chain[2], "deepest").await;
+    for tenant in [&chain[1], &chain[2]] {
+        h.post(&format!("/v0/tenants/{tenant}/roles"))
+            .bearer(&child_key)
+            .json(json!({ "name": "below" }))
+            .send()
+            .await
+            .ok();
+    }
+    for tenant in [DEMO_TENANT, deepest.as_str()] {
+        h.get(&format!("/v0/tenants/{tenant}/roles"))
+            .bearer(&child_key)
+            .send()
+            .await
+            .err(403, "Forbidden");
+    }
+    // The workspace key reaches two levels down as well.
+    h.get(&format!("/v0/tenants/{}/roles", chain[1]))
+        .bearer(&h.admin())
+        .send()
+        .await
+        .ok();
+    h.get(&format!("/v0/tenants/{}/roles", chain[2]))
+        .bearer(&h.admin())
+        .send()
+        .await
+        .err(403, "Forbidden");
 }
