@@ -47,7 +47,7 @@ use seed::Seed;
 /// Most outbox entries kept; older ones are dropped first.
 pub const OUTBOX_LIMIT: usize = 10_000;
 /// Most webhook deliveries kept.
-pub const WEBHOOK_LOG_LIMIT: usize = 10_000;
+pub const WEBHOOK_LOG_LIMIT: usize = 1_000;
 
 /// Cheap-to-clone handle on the one [`World`] of a mock instance.
 #[derive(Clone)]
@@ -135,8 +135,8 @@ pub struct Realm {
     /// The workspace root and every child tenant of this mode.
     pub tenants: BTreeMap<Box<str>, Tenant>,
     pub users: BTreeMap<u64, User>,
-    pub by_email: HashMap<Box<str>, u64>,
-    pub by_username: HashMap<Box<str>, u64>,
+    pub by_email: HashMap<Text, u64>,
+    pub by_username: HashMap<Text, u64>,
     pub by_uuid: HashMap<Uuid, u64>,
     pub next_user_id: u64,
     pub sessions: HashMap<Uuid, Session>,
