@@ -493,9 +493,28 @@ pub struct WebhookDelivery {
     pub id: Uuid,
     pub url: String,
     pub headers: Object,
-    pub body: Value,
+    /// The JSON body as compact text: the log keeps thousands of user records, and a parsed
+    /// `Value` costs several times its text. It reads and writes as the JSON object itself.
+    #[serde(with = "json_text")]
+    pub body: Box<str>,
     /// HTTP status of the receiver; `None` while in flight or when it could not be reached.
     pub status: Option<u16>,
     pub error: Option<String>,
     pub created_at: String,
+}
+
+/// (De)serialises JSON kept as text as the JSON value it holds.
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json::from_str::<Value>(text)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Box<str>, D::Error> {
+        Ok(Value::deserialize(deserializer)?.to_string().into())
+    }
 }

@@ -150,7 +150,7 @@ impl World {
             id,
             url: url.clone().unwrap_or_default(),
             headers,
-            body: body.clone(),
+            body: body.to_string().into(),
             status: None,
             error: None,
             created_at: format_iso(self.now()),
