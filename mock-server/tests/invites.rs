@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Harness, query_param};
+use common::{Harness, link_credentials, query_param};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, Mode};
 
@@ -385,4 +385,91 @@ async fn tenant_level_role_invitations() {
         .ok();
     assert_eq!(found["totalCount"], 1);
     assert_eq!(found["results"][0]["userId"], 2);
+}
+
+/// The outbox link of the latest message to `to`.
+async fn latest_link(h: &Harness, to: &str) -> String {
+    let mail = h.outbox(&format!("to={to}")).await;
+    mail.last().expect("a message")["link"]
+        .as_str()
+        .expect("a link")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn invitation_links_sign_the_user_in_until_they_expire() {
+    let h = Harness::start().await;
+    let link_path = format!("/v0/tenants/{DEMO_TENANT}/auth/link");
+    let reset_path = format!("/v0/tenants/{DEMO_TENANT}/auth/reset");
+    // A welcome invitation (3 days by default) logs in once and confirms the email.
+    invite(&h, "/v0/users/invite", json!({"email": "w@example.com"}))
+        .await
+        .ok();
+    let credentials = link_credentials(&latest_link(&h, "w@example.com").await);
+    h.advance(2 * 86_400).await;
+    let signed = h
+        .put(&link_path)
+        .json(credentials.clone())
+        .send()
+        .await
+        .ok();
+    assert!(signed["tokens"]["access"]["value"].is_string());
+    h.put(&link_path)
+        .json(credentials)
+        .send()
+        .await
+        .err(400, "Invalid token");
+    let user = h
+        .post("/v0/users/find")
+        .bearer(&h.admin())
+        .json(json!({"filters": {"conjunction": "and",
+        "filterGroups": [{"conjunction": "and", "filters": [{"attr": "email", "type": "string",
+        "comparison": "is", "value": "w@example.com"}]}]}}))
+        .send()
+        .await
+        .ok();
+    assert_eq!(user["results"][0]["isEmailConfirmed"], true);
+    // A reset-style invitation sets the password on the reset form (1 hour by default).
+    invite(
+        &h,
+        "/v0/users/invite",
+        json!({"email": "r@example.com", "options": {"type": "reset"}}),
+    )
+    .await
+    .ok();
+    let mut credentials = link_credentials(&latest_link(&h, "r@example.com").await);
+    credentials["password"] = json!("chosen-password-1");
+    h.advance(59 * 60).await;
+    h.put(&reset_path).json(credentials).send().await.ok();
+    h.login("r@example.com", "chosen-password-1").await;
+    // Expired: after the default hour, and after a custom duration.
+    invite(
+        &h,
+        "/v0/users/invite",
+        json!({"email": "late@example.com", "options": {"type": "reset"}}),
+    )
+    .await
+    .ok();
+    let mut late = link_credentials(&latest_link(&h, "late@example.com").await);
+    late["password"] = json!("chosen-password-1");
+    invite(
+        &h,
+        "/v0/users/invite",
+        json!({"email": "short@example.com", "options": {"duration": "10 seconds"}}),
+    )
+    .await
+    .ok();
+    let short = link_credentials(&latest_link(&h, "short@example.com").await);
+    h.advance(11).await;
+    h.put(&link_path)
+        .json(short)
+        .send()
+        .await
+        .err(400, "Token expired");
+    h.advance(3600).await;
+    h.put(&reset_path)
+        .json(late)
+        .send()
+        .await
+        .err(400, "Token expired");
 }

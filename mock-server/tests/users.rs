@@ -444,6 +444,15 @@ async fn create_or_update_matches_by_id_then_uuid() {
         .ok();
     assert_eq!(updated["userId"], 77);
     assert_eq!(updated["data"], json!({"k": 1}));
+    // Identifiers pick the user; a different userUuid next to a matching userId is not a change.
+    let same = h
+        .post(path)
+        .bearer(&admin)
+        .json(json!({"userId": 77, "userUuid": "0f0e0d0c-0b0a-4908-8706-050403020100"}))
+        .send()
+        .await
+        .ok();
+    assert_eq!(same["userUuid"], uuid);
     // No identifiers but an email: create.
     let other = h
         .post(path)
@@ -467,7 +476,7 @@ async fn create_or_update_matches_by_id_then_uuid() {
         .await
         .err(400, "\"userUuid\" must be a valid GUID");
     assert_eq!(h.events("user", "create").await.len(), 2);
-    assert_eq!(h.events("user", "update").await.len(), 2);
+    assert_eq!(h.events("user", "update").await.len(), 3);
 }
 
 #[tokio::test]

@@ -77,8 +77,13 @@ async fn user_fields(app: &App, body: &Body, mode: Mode) -> Result<UserFields> {
 }
 
 /// Applies an update like SS-3 and records the event; `locked: true` ends the user's sessions.
-/// Returns the (possibly renumbered) id.
+/// `userUuid` identifies a user and is never changed by an update. Returns the (possibly
+/// renumbered) id.
 fn apply_update(world: &mut World, scope: &Scope, user_id: u64, fields: UserFields) -> Result<u64> {
+    let fields = UserFields {
+        user_uuid: None,
+        ..fields
+    };
     let now = world.now();
     let lock = fields.locked == Some(true);
     let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
