@@ -112,7 +112,22 @@ pub fn router(app: App) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| Error::internal().into_response(),
         ))
+        .layer(cors())
         .with_state(app)
+}
+
+/// Cross-origin access for browser apps, as the real API allows it: a page on
+/// `http://localhost:3000` calls the mock on another port, and its browser (or jsdom) sends a
+/// preflight for the JSON body and the `authorization` and `x-userfront-source` headers. Any
+/// origin, method and header is allowed, with credentials; the mock is a local test tool.
+fn cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .allow_credentials(true)
+        .max_age(std::time::Duration::from_secs(86_400))
 }
 
 /// Registers `method_router` at a `/v0/...` path and at its tenant form
