@@ -26,6 +26,7 @@ export const TEST_PAGE = "http://localhost:3000/login";
 export const LIVE_PAGE = "https://app.example.com/login";
 
 let window;
+let jar;
 
 /**
  * How many times the library tried to navigate the page (`window.location.assign`). jsdom
@@ -54,11 +55,13 @@ export function openPage(pageUrl) {
       console.error(error);
     }
   });
-  ({ window } = new JSDOM("<!doctype html><html><body></body></html>", {
+  const dom = new JSDOM("<!doctype html><html><body></body></html>", {
     url: pageUrl,
     pretendToBeVisual: true,
     virtualConsole,
-  }));
+  });
+  ({ window } = dom);
+  jar = dom.cookieJar;
   for (const name of ["window", "document", "location", "history", "localStorage", "XMLHttpRequest"]) {
     Object.defineProperty(globalThis, name, {
       value: name === "window" ? window : window[name],
@@ -77,6 +80,11 @@ export function cookies() {
     if (at > 0) out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
   }
   return out;
+}
+
+/** The attributes of a cookie of the page (`secure`, `sameSite`, `expires`, ...). */
+export function cookie(name) {
+  return jar.getCookiesSync(window.location.href).find((c) => c.key === name);
 }
 
 /** Forgets every cookie of the page. */

@@ -12,6 +12,7 @@ import {
   TENANT,
   claims,
   clearCookies,
+  cookie,
   cookies,
   linkParams,
   mock,
@@ -52,6 +53,9 @@ test("a live signup sets secure cookies and a live user", async () => {
     handleRedirect: (path) => redirects.push(path),
   });
   assert.ok(cookies()[ACCESS], "the access cookie is set on the https page");
+  assert.equal(cookie(ACCESS).secure, true, "live cookies are Secure");
+  assert.equal(cookie(ACCESS).sameSite, "lax");
+  assert.equal(cookie(`refresh.${TENANT}`).sameSite, "strict");
   assert.equal(Userfront.user.mode, "live");
   assert.equal(claims(Userfront.tokens.accessToken).mode, "live");
   assert.deepEqual(redirects, ["https://app.example.com/dashboard"]);

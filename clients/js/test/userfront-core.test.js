@@ -13,6 +13,7 @@ import {
   TEST_PAGE,
   claims,
   clearCookies,
+  cookie,
   cookies,
   linkParams,
   mock,
@@ -70,6 +71,7 @@ function assertSignedIn(email) {
   assert.equal(access.mode, "test");
   assert.equal(access.userId, Userfront.user.userId);
   assert.equal(claims(jar[REFRESH]).type, "refresh");
+  assert.equal(cookie(ACCESS).secure, false, "test-mode cookies work on http pages");
 }
 
 function assertSignedOut() {
