@@ -27,4 +27,8 @@ pub struct Config {
     /// Start with the seeded workspaces and API keys but no users.
     #[arg(long, env = "USERFRONT_MOCK_EMPTY")]
     pub empty: bool,
+
+    /// How many recent requests `GET /__mock/requests` keeps; 0 turns the journal off.
+    #[arg(long, env = "USERFRONT_MOCK_JOURNAL_SIZE", default_value_t = crate::api::journal::DEFAULT_JOURNAL_SIZE)]
+    pub journal_size: usize,
 }

@@ -40,7 +40,7 @@ async fn run(config: Config) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let store = Store::new(seed);
     print_banner(&store, addr);
-    let app = App::new(store);
+    let app = App::new(store).with_journal_size(config.journal_size);
     serve(listener, app, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;

@@ -53,6 +53,7 @@ pub struct Builder {
     port: u16,
     fixtures: Option<PathBuf>,
     empty: bool,
+    journal_size: Option<usize>,
 }
 
 impl Builder {
@@ -80,6 +81,13 @@ impl Builder {
         self
     }
 
+    /// Keep the last `size` requests in the journal (`GET /__mock/requests`; default 1,000; 0
+    /// turns it off).
+    pub fn journal_size(mut self, size: usize) -> Self {
+        self.journal_size = Some(size);
+        self
+    }
+
     /// Binds and starts serving in the background.
     pub async fn start(self) -> std::io::Result<MockUserfront> {
         let seed =
@@ -91,7 +99,10 @@ impl Builder {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let store = Store::new(seed);
-        let app = App::new(store.clone());
+        let app = App::new(store.clone()).with_journal_size(
+            self.journal_size
+                .unwrap_or(crate::api::journal::DEFAULT_JOURNAL_SIZE),
+        );
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = serve(listener, app, async {

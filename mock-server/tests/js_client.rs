@@ -48,7 +48,12 @@ async fn the_official_js_client_works_against_the_mock() {
     // The Node process blocks; the mock keeps serving on the runtime meanwhile.
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-concurrency=1", "--test-reporter=tap", "test/"])
+            .args([
+                "--test",
+                "--test-concurrency=1",
+                "--test-reporter=tap",
+                "test/",
+            ])
             .current_dir(run_dir)
             .env("USERFRONT_MOCK_URL", base_url)
             .output()
@@ -70,7 +75,11 @@ async fn the_official_js_client_works_against_the_mock() {
             .unwrap_or_else(|| panic!("no `{label}` line in the Node output:\n{stdout}"))
     };
     assert_eq!(count("# fail "), 0, "{stdout}");
-    assert_eq!(count("# skipped "), 0, "no client test may be skipped:\n{stdout}");
+    assert_eq!(
+        count("# skipped "),
+        0,
+        "no client test may be skipped:\n{stdout}"
+    );
     assert!(
         count("# pass ") >= 18,
         "every client test ran and passed:\n{stdout}"

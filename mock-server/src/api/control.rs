@@ -29,9 +29,10 @@ pub fn routes() -> Router<App> {
         .route("/__mock/rate-limit/opt-out", post(opt_out))
 }
 
-/// `POST /__mock/reset`: back to the seed data and real time.
+/// `POST /__mock/reset`: back to the seed data and real time, with an empty request journal.
 async fn reset(State(app): State<App>) -> Response {
     app.store.write().reset();
+    app.journal.clear();
     ok()
 }
 

@@ -64,6 +64,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct App {
     pub store: Store,
     pub hasher: Hasher,
+    /// The request journal (`/__mock/requests`).
+    pub journal: journal::Journal,
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
@@ -73,8 +75,15 @@ impl App {
         App {
             store,
             hasher: Hasher::default(),
+            journal: journal::Journal::default(),
             http: Arc::default(),
         }
+    }
+
+    /// The same, keeping the last `size` requests in the journal (0: no journal).
+    pub fn with_journal_size(mut self, size: usize) -> Self {
+        self.journal = journal::Journal::new(size);
+        self
     }
 
     /// The HTTP client for outgoing calls (webhooks, passthrough), built on first use so that
@@ -111,6 +120,10 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| Error::internal().into_response(),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            journal::record,
         ))
         .layer(cors())
         .with_state(app)
@@ -341,6 +354,13 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
         .filter(|c| !c.is_empty())
 }
 
+/// The calling page origin: `x-origin`, else `Origin`, else `x-application-id` (C-4.2).
+pub fn origin(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, "x-origin")
+        .or_else(|| header_str(headers, "origin"))
+        .or_else(|| header_str(headers, "x-application-id"))
+}
+
 /// Parses a query string into a map (later duplicates win).
 pub fn parse_query(query: Option<&str>) -> HashMap<String, String> {
     query
@@ -356,9 +376,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
         let headers = &parts.headers;
         let query = parse_query(parts.uri.query());
-        let origin = header_str(headers, "x-origin")
-            .or_else(|| header_str(headers, "origin"))
-            .or_else(|| header_str(headers, "x-application-id"));
+        let origin = origin(headers);
         let ip = header_str(headers, "x-forwarded-for")
             .and_then(|v| v.split(',').next().map(|s| s.trim().to_owned()))
             .or_else(|| {

@@ -105,7 +105,11 @@ pub struct Harness {
 impl Harness {
     /// A fresh mock with the embedded fixtures.
     pub async fn start() -> Self {
-        let mock = MockUserfront::start().await.expect("mock starts");
+        Harness::with_mock(MockUserfront::start().await.expect("mock starts"))
+    }
+
+    /// A client for a mock started with other options (`MockUserfront::builder()`).
+    pub fn with_mock(mock: MockUserfront) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -270,6 +274,28 @@ pub fn check_contract(method: &Method, path: &str, status: u16, body: &Value) {
     }
 }
 
+impl Harness {
+    /// A CORS preflight from `origin` for `method` (and `headers`), as a browser sends it before
+    /// a cross-origin call. Not an API call, so the contract check does not apply.
+    pub async fn preflight(
+        &self,
+        path: &str,
+        origin: &str,
+        method: &str,
+        headers: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .http
+            .request(Method::OPTIONS, self.url(path))
+            .header("origin", origin)
+            .header("access-control-request-method", method);
+        if let Some(headers) = headers {
+            req = req.header("access-control-request-headers", headers);
+        }
+        req.send().await.expect("request reaches the mock")
+    }
+}
+
 /// The query value `name` of a URL.
 pub fn query_param(url: &str, name: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
@@ -411,11 +437,7 @@ impl Harness {
             .await
             .expect("mock starts");
         let _ = std::fs::remove_dir_all(&dir);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        Harness { mock, http }
+        Harness::with_mock(mock)
     }
 }
 
