@@ -28,6 +28,16 @@ pub struct Config {
     #[arg(long, env = "USERFRONT_MOCK_EMPTY")]
     pub empty: bool,
 
+    /// Start from this state file (or directory holding state.json) instead of the bare seed;
+    /// POST /__mock/reset returns to it.
+    #[arg(long, env = "USERFRONT_MOCK_IMPORT", value_name = "PATH")]
+    pub import: Option<PathBuf>,
+
+    /// Save the whole state to this file (or directory) on exit and on POST /__mock/export,
+    /// atomically. With the same PATH as --import, the state carries over from run to run.
+    #[arg(long, env = "USERFRONT_MOCK_EXPORT_ON_EXIT", value_name = "PATH")]
+    pub export_on_exit: Option<PathBuf>,
+
     /// How many recent requests `GET /__mock/requests` keeps; 0 turns the journal off.
     #[arg(long, env = "USERFRONT_MOCK_JOURNAL_SIZE", default_value_t = crate::api::journal::DEFAULT_JOURNAL_SIZE)]
     pub journal_size: usize,

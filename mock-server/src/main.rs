@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use userfront_mock::api::App;
 use userfront_mock::config::Config;
-use userfront_mock::server::{load_seed, serve};
-use userfront_mock::state::{Store, seed};
+use userfront_mock::server::{load_seed, open_store, serve};
+use userfront_mock::state::{self, Store, seed};
 
 fn main() -> ExitCode {
     let config = Config::parse();
@@ -38,19 +38,33 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let store = Store::new(seed);
-    print_banner(&store, addr);
-    let app = App::new(store).with_journal_size(config.journal_size);
+    let store = open_store(
+        seed,
+        config.import.as_deref(),
+        config.export_on_exit.as_deref(),
+    )?;
+    print_banner(&store, addr, &config);
+    let app = App::new(store)
+        .with_journal_size(config.journal_size)
+        .with_export_path(config.export_on_exit.as_deref());
     serve(listener, app, shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
-    let _ = writeln!(std::io::stdout(), "userfront-mock stopped");
+    let mut out = std::io::stdout();
+    if let Some(path) = &config.export_on_exit {
+        let _ = writeln!(
+            out,
+            "state saved to {}",
+            state::persist::file_path(path).display()
+        );
+    }
+    let _ = writeln!(out, "userfront-mock stopped");
     Ok(())
 }
 
 /// Prints the base URL, workspaces and keys. Write errors (a closed stdout) are ignored: the
 /// banner is informational and must never stop the server.
-fn print_banner(store: &Store, addr: SocketAddr) {
+fn print_banner(store: &Store, addr: SocketAddr, config: &Config) {
     let world = store.read();
     let summary = seed::summary(&world);
     let mut out = std::io::stdout().lock();
@@ -77,6 +91,18 @@ fn print_banner(store: &Store, addr: SocketAddr) {
                     userfront_mock::TEST_PASSWORD
                 );
             }
+        }
+    }
+    if let Some(path) = &config.import {
+        let file = state::persist::file_path(path);
+        if store.read().imported.is_some() {
+            let _ = writeln!(out, "state imported from {}", file.display());
+        } else {
+            let _ = writeln!(
+                out,
+                "no state at {} yet: started from the seed",
+                file.display()
+            );
         }
     }
     let _ = writeln!(out, "control surface: http://{addr}/__mock/state");

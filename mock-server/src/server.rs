@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use tokio::net::TcpListener;
@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::api::{self, App};
 use crate::state::Store;
 use crate::state::model::{KeyType, Mode};
+use crate::state::persist::{self, Snapshot};
 use crate::state::seed::Seed;
 
 /// The embedded fixtures, parsed once per process and shared by every mock started in it.
@@ -30,20 +31,56 @@ pub fn load_seed(fixtures: Option<&std::path::Path>, empty: bool) -> Result<Arc<
     }
 }
 
-/// Serves the mock on `listener` until `shutdown` completes.
+/// The store a mock starts with: the seed, replaced by the state file `import` when given.
+///
+/// A state file that does not exist yet but is also where the state is saved (`--import x
+/// --export-on-exit x`) is the first run of a mock that keeps its state between runs: it
+/// starts from the seed.
+pub fn open_store(
+    seed: Arc<Seed>,
+    import: Option<&Path>,
+    export: Option<&Path>,
+) -> Result<Store, String> {
+    let store = Store::new(seed);
+    if let Some(path) = import {
+        let file = persist::file_path(path);
+        let first_run = !file.exists() && export.map(persist::file_path) == Some(file);
+        if !first_run {
+            let snapshot = Snapshot::read(path)?;
+            store.write().import(Arc::new(snapshot));
+        }
+    }
+    Ok(store)
+}
+
+/// Saves the state of `store` to `path` (a file, or a directory to hold `state.json`),
+/// atomically; returns the file written.
+pub fn save_state(store: &Store, path: &Path) -> Result<PathBuf, String> {
+    let state = persist::export(&store.read());
+    persist::write(&state, path)
+}
+
+/// Serves the mock on `listener` until `shutdown` completes, then saves the state if the app
+/// has an export path.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     crate::webhooks::start(&app);
+    let export = app.export_path.clone();
+    let store = app.store.clone();
     let router = api::router(app);
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    if let Some(path) = export {
+        save_state(&store, &path).map_err(std::io::Error::other)?;
+    }
+    Ok(())
 }
 
 /// Options for starting an in-process mock.
@@ -54,6 +91,8 @@ pub struct Builder {
     fixtures: Option<PathBuf>,
     empty: bool,
     journal_size: Option<usize>,
+    import: Option<PathBuf>,
+    export_on_exit: Option<PathBuf>,
 }
 
 impl Builder {
@@ -88,6 +127,21 @@ impl Builder {
         self
     }
 
+    /// Start from a state file (or a directory holding `state.json`) saved by
+    /// [`MockUserfront::export_state`], `--export-on-exit` or `GET /__mock/export`, instead of
+    /// the bare seed; `POST /__mock/reset` returns to it.
+    pub fn import(mut self, path: impl Into<PathBuf>) -> Self {
+        self.import = Some(path.into());
+        self
+    }
+
+    /// Save the state to this file (or directory) when the mock stops
+    /// ([`MockUserfront::stop`]), and on `POST /__mock/export`.
+    pub fn export_on_exit(mut self, path: impl Into<PathBuf>) -> Self {
+        self.export_on_exit = Some(path.into());
+        self
+    }
+
     /// Binds and starts serving in the background.
     pub async fn start(self) -> std::io::Result<MockUserfront> {
         let seed =
@@ -98,17 +152,23 @@ impl Builder {
         );
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let store = Store::new(seed);
-        let app = App::new(store.clone()).with_journal_size(
-            self.journal_size
-                .unwrap_or(crate::api::journal::DEFAULT_JOURNAL_SIZE),
-        );
+        let store = open_store(seed, self.import.as_deref(), self.export_on_exit.as_deref())
+            .map_err(std::io::Error::other)?;
+        let app = App::new(store.clone())
+            .with_journal_size(
+                self.journal_size
+                    .unwrap_or(crate::api::journal::DEFAULT_JOURNAL_SIZE),
+            )
+            .with_export_path(self.export_on_exit.as_deref());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = serve(listener, app, async {
+            let served = serve(listener, app, async {
                 let _ = rx.await;
             })
             .await;
+            if let Err(e) = served {
+                eprintln!("userfront-mock: {e}");
+            }
         });
         Ok(MockUserfront {
             addr,
@@ -182,7 +242,15 @@ impl MockUserfront {
             .unwrap_or_default()
     }
 
-    /// Stops the server and waits for it to finish.
+    /// Saves the whole state now to `path` (a file, or a directory to hold `state.json`),
+    /// atomically, for [`Builder::import`] or `userfront-mock --import` to start from later.
+    /// Returns the file written.
+    pub fn export_state(&self, path: impl AsRef<Path>) -> std::io::Result<PathBuf> {
+        save_state(&self.store, path.as_ref()).map_err(std::io::Error::other)
+    }
+
+    /// Stops the server and waits for it to finish (and, with [`Builder::export_on_exit`], for
+    /// the state to be saved).
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

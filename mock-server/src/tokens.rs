@@ -102,6 +102,11 @@ impl SigningKey {
         &self.kid
     }
 
+    /// When the key was made (mock time).
+    pub fn created_at(&self) -> Millis {
+        self.created_at
+    }
+
     /// The PKCS#8 PEM of the private key (for state export).
     pub fn private_pem(&self) -> &str {
         &self.private_pem

@@ -187,6 +187,10 @@ async fn capture_request(
     headers: &HeaderMap,
     body: HttpBody,
 ) -> std::result::Result<(Captured, HttpBody), Response> {
+    use axum::body::HttpBody as _;
+    if body.size_hint().exact() == Some(0) {
+        return Ok((Captured::Empty, body));
+    }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

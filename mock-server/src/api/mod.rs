@@ -66,6 +66,8 @@ pub struct App {
     pub hasher: Hasher,
     /// The request journal (`/__mock/requests`).
     pub journal: journal::Journal,
+    /// Where the state is saved on exit and by `POST /__mock/export` (`--export-on-exit`).
+    pub export_path: Option<Arc<std::path::Path>>,
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
@@ -76,6 +78,7 @@ impl App {
             store,
             hasher: Hasher::default(),
             journal: journal::Journal::default(),
+            export_path: None,
             http: Arc::default(),
         }
     }
@@ -83,6 +86,12 @@ impl App {
     /// The same, keeping the last `size` requests in the journal (0: no journal).
     pub fn with_journal_size(mut self, size: usize) -> Self {
         self.journal = journal::Journal::new(size);
+        self
+    }
+
+    /// The same, saving the state to `path` on exit and on `POST /__mock/export`.
+    pub fn with_export_path(mut self, path: Option<&std::path::Path>) -> Self {
+        self.export_path = path.map(Arc::from);
         self
     }
 

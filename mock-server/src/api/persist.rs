@@ -1,10 +1,51 @@
-//! State import and export (/__mock/export, --import, --export-on-exit).
+//! State export on demand (`/__mock/export`); the format is described in
+//! [`crate::state::persist`].
+//!
+//! `GET` answers the state file itself. `POST` saves it, now, to the path the mock was started
+//! with (`--export-on-exit`): only there, because the control surface needs no credentials and
+//! must not let a caller write files anywhere the process can.
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
 
-use super::App;
+use super::{App, json_response};
+use crate::error::{Error, Result};
+use crate::state::persist;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {
-    Router::new()
+    Router::new().route("/__mock/export", get(export).post(save))
+}
+
+/// `GET /__mock/export`: the whole state, as a state file.
+async fn export(State(app): State<App>) -> Response {
+    let state = persist::export(&app.store.read());
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        persist::to_json(&state),
+    )
+        .into_response()
+}
+
+/// `POST /__mock/export`: writes the state file to the `--export-on-exit` path now.
+async fn save(State(app): State<App>) -> Result<Response> {
+    let path = app.export_path.clone().ok_or_else(|| {
+        Error::bad_request(
+            "No export path: start the mock with --export-on-exit PATH (or GET /__mock/export)",
+        )
+    })?;
+    let state = persist::export(&app.store.read());
+    let written = tokio::task::spawn_blocking(move || persist::write(&state, &path))
+        .await
+        .map_err(|_| Error::internal())?
+        .map_err(|e| Error::new(500, e))?;
+    Ok(json_response(json!({
+        "message": "OK",
+        "path": written.display().to_string(),
+    })))
 }

@@ -45,6 +45,11 @@ impl Clock {
         self.offset = at - real_now();
     }
 
+    /// How far the mock clock runs ahead of real time (negative: behind).
+    pub fn offset(&self) -> Millis {
+        self.offset
+    }
+
     /// Back to real time.
     pub fn reset(&mut self) {
         self.offset = 0;

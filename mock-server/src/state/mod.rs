@@ -19,6 +19,7 @@ pub mod keys;
 pub mod messages;
 pub mod model;
 pub mod passthrough;
+pub mod persist;
 pub mod roles;
 pub mod saml;
 pub mod search;
@@ -35,6 +36,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -84,7 +86,8 @@ pub struct TenantHome {
 
 /// Settings of a realm that the real product keeps in its dashboard; the mock sets them through
 /// `PUT /__mock/tenants/{tenantId}/settings` (conventions C-18).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RealmConfig {
     /// The tenant authentication flow (first and second factors).
     pub flow: Flow,
@@ -99,7 +102,8 @@ pub struct RealmConfig {
 }
 
 /// Rolling message counters of one recipient (conventions C-7).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RecipientLimits {
     /// Send times within the last 24 hours, oldest first.
     pub sent: VecDeque<Millis>,
@@ -108,7 +112,8 @@ pub struct RecipientLimits {
 }
 
 /// A sign-on waiting for its second factor (conventions C-13.2, C-14.1).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PendingSignOn {
     pub signon: signon::SignOn,
     /// The legacy `firstFactorCode` bound to the same sign-on.
@@ -117,7 +122,8 @@ pub struct PendingSignOn {
 }
 
 /// A sign-on waiting for its PKCE exchange (conventions C-13.3, C-14.2).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PendingPkce {
     pub signon: signon::SignOn,
     pub code_challenge: String,
@@ -234,6 +240,9 @@ pub struct World {
     pub sso: sso::SsoState,
     /// Calls made to passthrough upstreams (conventions C-14.5), oldest first.
     pub passthrough_calls: VecDeque<Value>,
+    /// The state file the mock started from (`--import`): what `POST /__mock/reset` restores
+    /// instead of the bare seed.
+    pub imported: Option<Arc<persist::Snapshot>>,
 }
 
 impl World {
@@ -252,15 +261,21 @@ impl World {
             webhook_tx: None,
             sso: Default::default(),
             passthrough_calls: VecDeque::new(),
+            imported: None,
         };
         seed.apply(&mut world);
         world
     }
 
-    /// Restores the seed state (conventions C-17) and real time.
+    /// Restores the seed state (conventions C-17) and real time, or the imported state file
+    /// the mock started from (with its clock).
     pub fn reset(&mut self) {
         let tx = self.webhook_tx.take();
+        let imported = self.imported.take();
         *self = World::from_seed(self.seed.clone());
+        if let Some(snapshot) = imported {
+            self.import(snapshot);
+        }
         self.webhook_tx = tx;
     }
 

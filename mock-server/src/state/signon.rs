@@ -33,7 +33,8 @@ pub fn s256_challenge(verifier: &str) -> String {
 }
 
 /// A sign-on whose first factor succeeded.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SignOn {
     pub user_id: u64,
     /// The tenant signed in to (may be a child tenant).
