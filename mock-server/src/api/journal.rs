@@ -144,29 +144,28 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
         parts.uri.clone(),
         parts.headers.clone(),
     );
-    let (request_body, body) = match capture_request(&headers, body).await {
-        Ok(captured) => captured,
-        Err(refused) => {
+    let (request_body, status, response_body, response) =
+        match capture_request(&headers, body).await {
             // A chunked body over the limit: answered here, as the route would have.
-            let status = refused.status();
-            app.journal.push(|id| Entry {
-                id,
-                at,
-                duration: started.elapsed(),
-                method,
-                uri,
-                headers,
-                request_body: Captured::Omitted(None),
-                status,
-                response_body: Captured::Empty,
-            });
-            return refused;
-        }
-    };
-    let response = next.run(Request::from_parts(parts, body)).await;
-    let (parts, body) = response.into_parts();
-    let (response_body, body) = capture(body, BODY_KEEP).await;
-    let status = parts.status;
+            Err(refused) => (
+                Captured::Omitted(None),
+                refused.status(),
+                Captured::Empty,
+                refused,
+            ),
+            Ok((request_body, body)) => {
+                let response = next.run(Request::from_parts(parts, body)).await;
+                let (parts, body) = response.into_parts();
+                let (response_body, body) = capture(body, BODY_KEEP).await;
+                let status = parts.status;
+                (
+                    request_body,
+                    status,
+                    response_body,
+                    Response::from_parts(parts, body),
+                )
+            }
+        };
     app.journal.push(|id| Entry {
         id,
         at,
@@ -178,7 +177,7 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
         status,
         response_body,
     });
-    Response::from_parts(parts, body)
+    response
 }
 
 /// Reads the request body so that both the journal and the route get it. A body declared
