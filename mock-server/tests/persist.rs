@@ -109,6 +109,11 @@ async fn a_restart_from_the_state_file_continues_where_it_stopped() {
         .await
         .ok();
     a.live_signup("live@example.com", "live-password-1").await;
+    a.post("/__mock/sso/identities")
+        .json(json!({"provider": "google", "code": "sso-code-1", "email": "sso@example.com"}))
+        .send()
+        .await
+        .ok();
     let now_before = a.now_millis().await;
     let jwks_before = a.jwks(Mode::Test).await;
 
@@ -173,6 +178,9 @@ async fn a_restart_from_the_state_file_continues_where_it_stopped() {
         .send()
         .await
         .ok();
+    // Fake SSO identities too.
+    let state = b.get("/__mock/export").send().await.ok();
+    assert_eq!(state["sso"]["identities"][0]["email"], "sso@example.com");
     // New users continue the id sequence.
     let next = b.signup("next@example.com", "next-password-1").await;
     assert!(next["userId"].as_u64() > me["userId"].as_u64());

@@ -4,8 +4,8 @@
 //! A mock started from a state file continues where the run that wrote it stopped: workspaces
 //! and their settings, tenants, roles, users (password hashes only, never passwords), sessions,
 //! link credentials, verification codes, pending sign-ons, user imports, JWT formats, rate-limit
-//! counters, API keys (deleted ones too), the outbox, recorded webhook deliveries, the clock
-//! offset, and every signing key with its private key, so tokens issued before still verify
+//! counters, API keys (deleted ones too), the outbox, recorded webhook deliveries, fake SSO
+//! identities and pending SSO sign-ons, passthrough calls, the clock offset, and every signing key with its private key, so tokens issued before still verify
 //! and refresh.
 //!
 //! # Format (version 1)
@@ -23,10 +23,12 @@
 //!     "test": { "signingKey": {"kid", "createdAt", "privateKey"}, "tenants": [], "users": [],
 //!               "nextUserId": 5, "sessions": [], "links": [], "codes": [], "imports": [],
 //!               "jwtFormat": null, "rateLimits": [], "rateLimitOptOuts": [], "config": {},
-//!               "firstFactorTokens": [], "pkceCodes": [] },
+//!               "firstFactorTokens": [], "pkceCodes": [],
+//!               "saml": {"tokens": {}, "requests": {}} },
 //!     "live": { ... }
 //!   }],
-//!   "apiKeys": [], "deletedApiKeys": [], "outbox": [], "webhooks": []
+//!   "apiKeys": [], "deletedApiKeys": [], "outbox": [], "webhooks": [],
+//!   "sso": {"identities": [], "pending": {}}, "passthroughCalls": []
 //! }
 //! ```
 //!
@@ -54,6 +56,8 @@ use uuid::Uuid;
 
 use super::clock::{Millis, format_iso};
 use super::model::*;
+use super::saml::SamlState;
+use super::sso::SsoState;
 use super::{
     PendingPkce, PendingSignOn, Realm, RealmConfig, RecipientLimits, TenantHome, Workspace, World,
 };
@@ -81,6 +85,12 @@ pub struct StateFile {
     pub deleted_api_keys: Vec<ApiKey>,
     pub outbox: Vec<OutboxEntry>,
     pub webhooks: Vec<WebhookDelivery>,
+    /// Fake SSO provider identities and sign-ons waiting for the provider.
+    #[serde(default)]
+    pub sso: SsoState,
+    /// Calls made to passthrough upstreams.
+    #[serde(default)]
+    pub passthrough_calls: Vec<Value>,
 }
 
 /// A workspace and its two realms.
@@ -146,6 +156,8 @@ pub struct RealmState {
     pub config: RealmConfig,
     pub first_factor_tokens: Vec<FirstFactorState>,
     pub pkce_codes: Vec<PkceState>,
+    #[serde(default)]
+    pub saml: SamlState,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,6 +178,8 @@ pub fn export(world: &World) -> StateFile {
         outbox,
         webhooks,
         webhook_tx: _,
+        sso,
+        passthrough_calls,
         imported: _,
     } = world;
     StateFile {
@@ -178,6 +192,8 @@ pub fn export(world: &World) -> StateFile {
         deleted_api_keys: sorted_keys(deleted_api_keys),
         outbox: outbox.iter().cloned().collect(),
         webhooks: webhooks.iter().cloned().collect(),
+        sso: sso.clone(),
+        passthrough_calls: passthrough_calls.iter().cloned().collect(),
     }
 }
 
@@ -230,6 +246,7 @@ fn export_realm(realm: &Realm) -> RealmState {
         config,
         first_factor_tokens,
         pkce_codes,
+        saml,
     } = realm;
     RealmState {
         signing_key: SigningKeyState {
@@ -273,6 +290,7 @@ fn export_realm(realm: &Realm) -> RealmState {
             }),
             |p| p.authorization_code,
         ),
+        saml: saml.clone(),
     }
 }
 
@@ -429,6 +447,8 @@ impl Snapshot {
         world.deleted_api_keys = index(&state.deleted_api_keys);
         world.outbox = state.outbox.iter().cloned().collect();
         world.webhooks = state.webhooks.iter().cloned().collect();
+        world.sso = state.sso.clone();
+        world.passthrough_calls = state.passthrough_calls.iter().cloned().collect();
     }
 }
 
@@ -509,6 +529,7 @@ fn build_realm(workspace: &str, mode: Mode, key: &Arc<SigningKey>, state: &Realm
             .iter()
             .map(|p| (p.authorization_code, p.pending.clone()))
             .collect(),
+        saml: state.saml.clone(),
     };
     for user in &state.users {
         realm.insert_user(user.clone());
@@ -533,6 +554,17 @@ pub fn to_json(state: &StateFile) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(state).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+/// Serialises a map kept by key in memory with its keys in order, so that state files stay
+/// byte-identical from one export to the next (`#[serde(serialize_with = ...)]`).
+pub fn sorted_map<K, V, S>(map: &HashMap<K, V>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    K: Ord + Serialize,
+    V: Serialize,
+    S: serde::Serializer,
+{
+    serializer.collect_map(map.iter().collect::<BTreeMap<_, _>>())
 }
 
 /// Writes a state to `path` (or to [`FILE_NAME`] in it, when it is a directory) atomically;

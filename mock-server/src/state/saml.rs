@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Realm;
@@ -34,7 +35,8 @@ const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 
 /// A single-use SAML token (CS-31) of a signed-in user.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SamlToken {
     pub user_id: u64,
     /// The session the token was made from (the assertion's `SessionIndex`).
@@ -43,7 +45,8 @@ pub struct SamlToken {
 }
 
 /// What the mock keeps of an SP's AuthnRequest or LogoutRequest.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SpRequest {
     /// The request's `ID` (the response's `InResponseTo`).
     pub id: Option<String>,
@@ -54,11 +57,13 @@ pub struct SpRequest {
 }
 
 /// SAML tokens and SP-initiated requests of a realm.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SamlState {
+    #[serde(serialize_with = "super::persist::sorted_map")]
     tokens: HashMap<Uuid, SamlToken>,
     /// SP requests seen at the SP-initiated entry, by the id of the browser cookie that
     /// remembers them (as a real IdP keeps them in its session).
+    #[serde(serialize_with = "super::persist::sorted_map")]
     requests: HashMap<Uuid, (SpRequest, Millis)>,
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -27,7 +27,7 @@ pub const PROVIDERS: [&str; 8] = [
 pub const STATE_LIFETIME: Millis = 10 * MINUTE;
 
 /// What a fake provider says about the person behind an authorization code.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     pub provider: String,
@@ -63,7 +63,8 @@ impl Identity {
 }
 
 /// A sign-on waiting for the provider's callback.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PendingSso {
     pub tenant_id: String,
     pub mode: Mode,
@@ -77,9 +78,11 @@ pub struct PendingSso {
 }
 
 /// Registered identities and pending sign-ons (world-wide: a callback names only its `state`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SsoState {
     identities: Vec<Identity>,
+    #[serde(serialize_with = "super::persist::sorted_map")]
     pending: HashMap<Uuid, PendingSso>,
 }
 
