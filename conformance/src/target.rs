@@ -296,9 +296,10 @@ impl Target {
             // A 404 means the record is gone already (deleted by its scenario, or with its
             // tenant); for users only `User not found` says so, a bare `Not Found` is a
             // target without the delete route.
-            let gone = |r: &http::Response| {
-                r.status == 404
-                    && (!matches!(record, Created::User { .. }) || r.body["message"] != "Not Found")
+            let gone = |r: &http::Response| match record {
+                Created::User { .. } => r.status == 404 && r.body["message"] != "Not Found",
+                Created::ApiKey { .. } => r.status == 400 && r.body["message"] == "Invalid API key",
+                _ => r.status == 404,
             };
             match answer {
                 Ok(r) if r.status == 200 || gone(&r) => {}

@@ -726,3 +726,103 @@ async fn a_reusable_verification_code_is_caught() {
     )
     .await;
 }
+
+/// A wrong page size: search pages are cut to 23 results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_23_is_caught() {
+    assert_caught(
+        Defect::response(|req, resp| {
+            if req.route().ends_with("/users/find")
+                && let Some(results) = resp.body["results"].as_array_mut()
+            {
+                results.truncate(23);
+            }
+        }),
+        &["users.search.pages_of_24"],
+    )
+    .await;
+}
+
+/// A leaked live record: a live-key read of a user is answered with the test data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaked_live_user_read_is_caught() {
+    let mock = MockUserfront::start().await.expect("mock");
+    let live = mock
+        .api_key(DEMO_TENANT, Mode::Live, KeyType::Admin)
+        .expect("live key");
+    let test = mock.admin_key();
+    drop(mock);
+    assert_caught(
+        Defect::request(move |req| {
+            if req.method == "GET"
+                && req.route().starts_with("/v0/users/")
+                && req.bearer() == Some(live.as_str())
+            {
+                req.set_header("authorization", format!("Bearer {test}"));
+            }
+            None
+        }),
+        &["users.modes.are_isolated"],
+    )
+    .await;
+}
+
+/// Search treats "does not contain" as "contains"; the filter property shrinks to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_filter_comparison_is_caught() {
+    assert_caught(
+        Defect::request(|req| {
+            if req.route().ends_with("/users/find")
+                && let Some(body) = req.body.as_mut()
+            {
+                let text = body
+                    .to_string()
+                    .replace("\"does not contain\"", "\"contains\"");
+                *body = serde_json::from_str(&text).expect("JSON");
+            }
+            None
+        }),
+        &["users.property.search_filters"],
+    )
+    .await;
+}
+
+/// A delete that deletes nothing: the user keeps signing in and shows up in searches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_that_keeps_the_user_is_caught() {
+    assert_caught_with(
+        Defect::request(|req| {
+            if req.method == "DELETE" && req.route().starts_with("/v0/users/") {
+                req.method = "GET".into();
+            }
+            None
+        }),
+        &[
+            "users.crud.create_read_update_delete",
+            "auth.property.sequences",
+        ],
+        userfront_conformance::DEFAULT_CASES,
+    )
+    .await;
+}
+
+/// Another workspace's key reads our users: the proxy swaps it for our admin key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_tenant_user_access_is_caught() {
+    let mock = MockUserfront::start().await.expect("mock");
+    let other = mock
+        .api_key(userfront_mock::OTHER_TENANT, Mode::Test, KeyType::Admin)
+        .expect("other key");
+    let ours = mock.admin_key();
+    drop(mock);
+    assert_caught(
+        Defect::request(move |req| {
+            if req.bearer() == Some(other.as_str()) && req.route().contains("/users") {
+                req.set_header("authorization", format!("Bearer {ours}"));
+            }
+            None
+        }),
+        &["users.tenants.pools_are_isolated"],
+    )
+    .await;
+}

@@ -14,6 +14,8 @@ mod sequences;
 mod session;
 mod snapshots;
 mod sso;
+mod tenants;
+mod users;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,6 +33,8 @@ pub fn all() -> Vec<Scenario> {
         misc::scenarios(),
         mfa::scenarios(),
         sso::scenarios(),
+        users::scenarios(),
+        tenants::scenarios(),
         roles::scenarios(),
         imports::scenarios(),
         keys::scenarios(),

@@ -45,25 +45,44 @@ pub enum Op {
     Refresh { slot: usize },
     /// `GET /v0/auth/logout`.
     Logout { slot: usize },
+    /// `PUT /v0/users/{userId}` with a new name (admin key).
+    AdminRename { slot: usize, name: String },
+    /// `PUT /v0/users/{userId}/roles` with the sequence's role, or none.
+    SetRole { slot: usize, on: bool },
+    /// `DELETE /v0/users/{userId}`.
+    Delete { slot: usize },
+    /// `POST /v0/users/find` for the sequence's users.
+    Search,
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let slot = 0..SLOTS;
-    prop_oneof![
+    // Two unions (one of more than ten arms would be boxed, and not `Send`).
+    let user_side = prop_oneof![
         3 => (slot.clone(), any::<bool>()).prop_map(|(slot, shout)| Op::Signup { slot, shout }),
         2 => (slot.clone(), prop::bool::weighted(0.8)).prop_map(|(slot, right)| Op::Login { slot, right }),
         2 => (slot.clone(), "[A-Z][a-z]{0,8}").prop_map(|(slot, name)| Op::Rename { slot, name }),
         3 => (slot.clone(), "[a-c]", 0..100i64).prop_map(|(slot, key, value)| Op::Merge { slot, key, value }),
         2 => slot.clone().prop_map(|slot| Op::Read { slot }),
         1 => slot.clone().prop_map(|slot| Op::Refresh { slot }),
-        1 => slot.prop_map(|slot| Op::Logout { slot }),
-    ]
+        1 => slot.clone().prop_map(|slot| Op::Logout { slot }),
+    ];
+    let admin_side = prop_oneof![
+        1 => (slot.clone(), "[A-Z][a-z]{0,8}").prop_map(|(slot, name)| Op::AdminRename { slot, name }),
+        2 => (slot.clone(), any::<bool>()).prop_map(|(slot, on)| Op::SetRole { slot, on }),
+        1 => slot.prop_map(|slot| Op::Delete { slot }),
+        1 => Just(Op::Search),
+    ];
+    prop_oneof![14 => user_side, 5 => admin_side]
 }
 
 /// What the runner believes about one user.
 #[derive(Clone, Debug, Default)]
 struct ModelUser {
     user_id: Option<Value>,
+    user_uuid: String,
+    /// Whether the user holds the sequence's role.
+    role: bool,
     name: String,
     data: Map<String, Value>,
     /// The tokens of the slot's latest sign-on, and whether that session is still open.
@@ -79,24 +98,49 @@ struct Model {
 }
 
 async fn sequences(cx: Cx) -> Outcome {
+    let role = cx.unique("seqrole");
+    cx.post("/v0/roles")
+        .bearer(cx.admin())
+        .json(json!({ "name": role }))
+        .send()
+        .await?
+        .ok()?;
+    cx.created(crate::target::Created::Role {
+        mode: Mode::Test,
+        tenant_id: cx.tenant().to_owned(),
+        name: role.clone(),
+    });
     let strategy = prop::collection::vec(op(), 1..14);
-    props::check(&cx, strategy, |cx, ops| async move {
-        let prefix = cx.unique("seq");
-        let email = |slot: usize| format!("{prefix}-{slot}@example.com");
-        let mut model = Model::default();
-        for (step, op) in ops.iter().enumerate() {
-            apply(&cx, &mut model, op, &email(op_slot(op)))
-                .await
-                .map_err(|e| match e {
-                    crate::scenario::Failure::Fail(m) => {
-                        fail(format!("step {} {op:?}: {m}", step + 1))
-                    }
-                    other => other,
-                })?;
+    props::check(&cx, strategy, move |cx, ops| {
+        let role = role.clone();
+        async move {
+            let prefix = cx.unique("seq");
+            let email = |slot: usize| format!("{prefix}-{slot}@example.com");
+            let mut model = Model::default();
+            for (step, op) in ops.iter().enumerate() {
+                let seq = Seq {
+                    prefix: &prefix,
+                    role: &role,
+                };
+                apply(&cx, &mut model, op, &email(op_slot(op)), &seq)
+                    .await
+                    .map_err(|e| match e {
+                        crate::scenario::Failure::Fail(m) => {
+                            fail(format!("step {} {op:?}: {m}", step + 1))
+                        }
+                        other => other,
+                    })?;
+            }
+            Ok(())
         }
-        Ok(())
     })
     .await
+}
+
+/// What every step of one sequence shares.
+struct Seq<'a> {
+    prefix: &'a str,
+    role: &'a str,
 }
 
 fn op_slot(op: &Op) -> usize {
@@ -107,7 +151,11 @@ fn op_slot(op: &Op) -> usize {
         | Op::Merge { slot, .. }
         | Op::Read { slot }
         | Op::Refresh { slot }
-        | Op::Logout { slot } => *slot,
+        | Op::Logout { slot }
+        | Op::AdminRename { slot, .. }
+        | Op::SetRole { slot, .. }
+        | Op::Delete { slot } => *slot,
+        Op::Search => 0,
     }
 }
 
@@ -121,7 +169,16 @@ fn remember_sign_on(user: &mut ModelUser, body: &Value) {
     user.session_open = true;
 }
 
-async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
+/// The `authorization` the model expects for a user.
+fn expected_authorization(cx: &Cx, user: &ModelUser, role: &str) -> Value {
+    if user.role {
+        json!({ cx.tenant(): { "roles": [role] } })
+    } else {
+        json!({})
+    }
+}
+
+async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str, seq: &Seq<'_>) -> Outcome {
     let tenant = cx.tenant().to_owned();
     let slot = op_slot(op);
     let exists = model.users.get(&slot).is_some_and(|u| u.user_id.is_some());
@@ -134,7 +191,7 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
             };
             let resp = cx
                 .post(format!("/v0/tenants/{tenant}/auth/create"))
-                .json(json!({ "email": address, "password": PASSWORD }))
+                .json(json!({ "email": address, "password": PASSWORD, "options": { "noSignupEmail": true } }))
                 .send()
                 .await?;
             if exists {
@@ -143,8 +200,13 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
                 cx.created_user(Mode::Test, resp.body());
                 let body = resp.ok()?;
                 ensure_eq!(body["email"], email, "stored email");
+                let user = ModelUser {
+                    user_id: Some(body["userId"].clone()),
+                    user_uuid: body["userUuid"].as_str().unwrap_or("").to_owned(),
+                    ..ModelUser::default()
+                };
+                model.users.insert(slot, user);
                 let user = model.users.entry(slot).or_default();
-                user.user_id = Some(body["userId"].clone());
                 remember_sign_on(user, &body);
             }
         }
@@ -212,6 +274,11 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
                 ensure_eq!(body["email"], email, "email");
                 ensure_eq!(body["name"], user.name, "name");
                 ensure_eq!(body["data"], Value::Object(user.data.clone()), "data");
+                ensure_eq!(
+                    body["authorization"],
+                    expected_authorization(cx, user, seq.role),
+                    "authorization"
+                );
             } else {
                 resp.err(401, "Unauthorized")?;
             }
@@ -229,6 +296,13 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
                 let id = body["tokens"]["id"]["value"].as_str().unwrap_or("");
                 let claims = cx.verify_token(id, Mode::Test).await?;
                 ensure_eq!(claims["name"], user.name, "name in the refreshed ID token");
+                let access = body["tokens"]["access"]["value"].as_str().unwrap_or("");
+                let claims = cx.verify_token(access, Mode::Test).await?;
+                ensure_eq!(
+                    claims["authorization"],
+                    expected_authorization(cx, user, seq.role),
+                    "authorization claim after a refresh"
+                );
             } else {
                 resp.err(401, "Invalid token")?;
             }
@@ -248,6 +322,87 @@ async fn apply(cx: &Cx, model: &mut Model, op: &Op, email: &str) -> Outcome {
                 .ok()?;
             ensure!(body["redirectTo"].is_string(), "logout redirectTo");
             user.session_open = false;
+        }
+        Op::AdminRename { name, .. } => {
+            let Some(user) = model.users.get_mut(&slot).filter(|u| u.user_id.is_some()) else {
+                return Ok(());
+            };
+            let body = cx
+                .put(format!("/v0/users/{}", user.user_uuid))
+                .bearer(cx.admin())
+                .json(json!({ "name": name }))
+                .send()
+                .await?
+                .ok()?;
+            user.name = name.clone();
+            ensure_eq!(body["name"], user.name, "name after the admin update");
+            ensure_eq!(
+                body["data"],
+                Value::Object(user.data.clone()),
+                "data after the admin update"
+            );
+        }
+        Op::SetRole { on, .. } => {
+            let Some(user) = model.users.get_mut(&slot).filter(|u| u.user_id.is_some()) else {
+                return Ok(());
+            };
+            let roles = if *on { json!([seq.role]) } else { json!([]) };
+            let body = cx
+                .put(format!("/v0/users/{}/roles", user.user_uuid))
+                .bearer(cx.admin())
+                .json(json!({ "roles": roles }))
+                .send()
+                .await?
+                .ok()?;
+            user.role = *on;
+            ensure_eq!(
+                body["authorization"],
+                expected_authorization(cx, user, seq.role),
+                "authorization after setting roles"
+            );
+        }
+        Op::Delete { .. } => {
+            let Some(user) = model.users.get_mut(&slot).filter(|u| u.user_id.is_some()) else {
+                return Ok(());
+            };
+            let body = cx
+                .delete(format!("/v0/users/{}", user.user_uuid))
+                .bearer(cx.admin())
+                .send()
+                .await?
+                .ok()?;
+            ensure_eq!(body["userUuid"], user.user_uuid, "the deleted user");
+            // Its tokens stay in the slot and must now be refused.
+            user.user_id = None;
+            user.session_open = false;
+        }
+        Op::Search => {
+            let body = cx
+                .post("/v0/users/find")
+                .bearer(cx.admin())
+                .json(json!({ "filters": { "conjunction": "and", "filterGroups": [ { "conjunction": "and", "filters": [
+                    { "attr": "email", "type": "string", "comparison": "starts with", "value": format!("{}-", seq.prefix) }
+                ] } ] } }))
+                .send()
+                .await?
+                .ok()?;
+            let mut found: Vec<String> = body["results"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|u| u["userUuid"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            let mut expected: Vec<String> = model
+                .users
+                .values()
+                .filter(|u| u.user_id.is_some())
+                .map(|u| u.user_uuid.clone())
+                .collect();
+            expected.sort();
+            ensure_eq!(found, expected, "users found");
         }
     }
     Ok(())
