@@ -81,7 +81,7 @@ async fn the_official_js_client_works_against_the_mock() {
         "no client test may be skipped:\n{stdout}"
     );
     assert!(
-        count("# pass ") >= 18,
+        count("# pass ") >= 22,
         "every client test ran and passed:\n{stdout}"
     );
     mock.stop().await;

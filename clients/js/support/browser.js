@@ -3,6 +3,8 @@
 // XMLHttpRequest, which applies the browser's CORS rules (preflights included), and its tokens
 // land in jsdom's cookie jar, where the test reads them back.
 
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 import { JSDOM, VirtualConsole } from "jsdom";
 
@@ -118,4 +120,60 @@ export async function mock(method, path, body, headers = {}) {
 export function linkParams(link) {
   const url = new URL(link);
   return { uuid: url.searchParams.get("uuid"), token: url.searchParams.get("token") };
+}
+
+/** The three token cookies the client sets for the demo workspace. */
+export const ACCESS = `access.${TENANT}`;
+export const ID = `id.${TENANT}`;
+export const REFRESH = `refresh.${TENANT}`;
+
+/** Asserts what the client reports after a sign-on of `email`: cookies, tokens, user. */
+export function assertSignedIn(Userfront, email, mode = "test") {
+  const jar = cookies();
+  for (const name of [ACCESS, ID, REFRESH]) {
+    assert.ok(jar[name], `cookie ${name} is set`);
+  }
+  assert.equal(Userfront.tokens.accessToken, jar[ACCESS]);
+  assert.equal(Userfront.tokens.idToken, jar[ID]);
+  assert.equal(Userfront.tokens.refreshToken, jar[REFRESH]);
+  assert.equal(Userfront.user.email, email);
+  assert.equal(Userfront.user.tenantId, TENANT);
+  assert.equal(Userfront.user.mode, mode);
+  const access = claims(jar[ACCESS]);
+  assert.equal(access.tenantId, TENANT);
+  assert.equal(access.mode, mode);
+  assert.equal(access.userId, Userfront.user.userId);
+  assert.equal(claims(jar[REFRESH]).type, "refresh");
+  assert.equal(cookie(ACCESS).secure, mode === "live", "Secure in live mode only");
+}
+
+/** Asserts that the client holds no tokens and no user. */
+export function assertSignedOut(Userfront) {
+  const jar = cookies();
+  for (const name of [ACCESS, ID, REFRESH]) {
+    assert.equal(jar[name], undefined, `cookie ${name} is gone`);
+  }
+  assert.equal(Userfront.tokens.accessToken, undefined);
+  assert.equal(Userfront.user.email, undefined);
+}
+
+/**
+ * The current code of a TOTP authenticator (RFC 6238: SHA-1, 6 digits, 30-second steps) for a
+ * Base32 secret, at the mock's time, as an authenticator app shows it.
+ */
+export async function totpCode(secret) {
+  const { body } = await mock("GET", "/__mock/clock");
+  const step = Math.floor(Date.parse(body.now) / 30_000);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(value % 1_000_000).padStart(6, "0");
 }

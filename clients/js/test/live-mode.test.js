@@ -6,11 +6,13 @@ import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  ACCESS,
   LIVE_PAGE,
   MOCK_URL,
   PASSWORD,
+  REFRESH,
   TENANT,
-  claims,
+  assertSignedIn,
   clearCookies,
   cookie,
   cookies,
@@ -20,7 +22,6 @@ import {
 } from "../support/browser.js";
 
 const Userfront = openPage(LIVE_PAGE);
-const ACCESS = `access.${TENANT}`;
 
 beforeEach(async () => {
   assert.equal((await mock("POST", "/__mock/reset")).status, 200);
@@ -52,12 +53,9 @@ test("a live signup sets secure cookies and a live user", async () => {
     password: "asdfasdf1",
     handleRedirect: (path) => redirects.push(path),
   });
-  assert.ok(cookies()[ACCESS], "the access cookie is set on the https page");
-  assert.equal(cookie(ACCESS).secure, true, "live cookies are Secure");
+  assertSignedIn(Userfront, "live@example.com", "live");
   assert.equal(cookie(ACCESS).sameSite, "lax");
-  assert.equal(cookie(`refresh.${TENANT}`).sameSite, "strict");
-  assert.equal(Userfront.user.mode, "live");
-  assert.equal(claims(Userfront.tokens.accessToken).mode, "live");
+  assert.equal(cookie(REFRESH).sameSite, "strict");
   assert.deepEqual(redirects, ["https://app.example.com/dashboard"]);
   const me = await mock("GET", "/v0/self", undefined, {
     authorization: `Bearer ${Userfront.tokens.accessToken}`,
@@ -83,6 +81,5 @@ test("a live login link comes by email only, and logs the user in", async () => 
   assert.match(outbox.body.results[0].link, /^https:\/\/app\.example\.com\/login\?/);
 
   await Userfront.login({ method: "link", uuid, token, redirect: false });
-  assert.equal(Userfront.user.email, "live@example.com");
-  assert.equal(Userfront.user.mode, "live");
+  assertSignedIn(Userfront, "live@example.com", "live");
 });

@@ -7,13 +7,17 @@ import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  ACCESS,
+  ID,
   MOCK_URL,
+  REFRESH,
   PASSWORD,
   TENANT,
   TEST_PAGE,
+  assertSignedIn,
+  assertSignedOut,
   claims,
   clearCookies,
-  cookie,
   cookies,
   linkParams,
   mock,
@@ -23,9 +27,6 @@ import {
 
 const Userfront = openPage(TEST_PAGE);
 
-const ACCESS = `access.${TENANT}`;
-const ID = `id.${TENANT}`;
-const REFRESH = `refresh.${TENANT}`;
 
 /** Redirects the library asked for, instead of navigating the page. */
 let redirects = [];
@@ -55,34 +56,6 @@ async function self(token) {
   return mock("GET", "/v0/self", undefined, { authorization: `Bearer ${token}` });
 }
 
-function assertSignedIn(email) {
-  const jar = cookies();
-  for (const name of [ACCESS, ID, REFRESH]) {
-    assert.ok(jar[name], `cookie ${name} is set`);
-  }
-  assert.equal(Userfront.tokens.accessToken, jar[ACCESS]);
-  assert.equal(Userfront.tokens.idToken, jar[ID]);
-  assert.equal(Userfront.tokens.refreshToken, jar[REFRESH]);
-  assert.equal(Userfront.user.email, email);
-  assert.equal(Userfront.user.tenantId, TENANT);
-  assert.equal(Userfront.user.mode, "test");
-  const access = claims(jar[ACCESS]);
-  assert.equal(access.tenantId, TENANT);
-  assert.equal(access.mode, "test");
-  assert.equal(access.userId, Userfront.user.userId);
-  assert.equal(claims(jar[REFRESH]).type, "refresh");
-  assert.equal(cookie(ACCESS).secure, false, "test-mode cookies work on http pages");
-}
-
-function assertSignedOut() {
-  const jar = cookies();
-  for (const name of [ACCESS, ID, REFRESH]) {
-    assert.equal(jar[name], undefined, `cookie ${name} is gone`);
-  }
-  assert.equal(Userfront.tokens.accessToken, undefined);
-  assert.equal(Userfront.user.email, undefined);
-}
-
 test("setMode reads the mode and the first factors of the tenant", async () => {
   assert.equal(Userfront.mode.value, "test", "localhost is test mode before any call");
   const data = await Userfront.setMode();
@@ -109,7 +82,7 @@ test("signup with a password sets the cookies and the user", async () => {
     handleRedirect,
   });
   assert.equal(data.message, "OK");
-  assertSignedIn("new.person@example.com");
+  assertSignedIn(Userfront, "new.person@example.com");
   assert.equal(Userfront.user.name, "New Person");
   assert.equal(Userfront.user.username, "new-person");
   assert.deepEqual(Userfront.user.data, { plan: "pro" });
@@ -158,7 +131,7 @@ test("passwordless signup sends a welcome link that logs the new user in once", 
   assert.equal(outbox.body.results[0].token, token);
 
   await Userfront.login({ method: "link", uuid, token, handleRedirect });
-  assertSignedIn("linked@example.com");
+  assertSignedIn(Userfront, "linked@example.com");
   assert.equal(Userfront.user.name, "Linked");
   assert.equal(Userfront.user.isEmailConfirmed, true, "using the link confirms the address");
 
@@ -174,7 +147,7 @@ test("login with a password, and its refusals", async () => {
     password: PASSWORD,
     handleRedirect,
   });
-  assertSignedIn("admin@example.com");
+  assertSignedIn(Userfront, "admin@example.com");
   assert.equal(Userfront.user.userId, 1);
   assert.equal(Userfront.user.hasRole("admin"), true);
   assert.equal(Userfront.user.hasRole("owner"), false);
@@ -201,7 +174,7 @@ test("login with redirect: false does not redirect", async () => {
     redirect: false,
     handleRedirect,
   });
-  assertSignedIn("member@example.com");
+  assertSignedIn(Userfront, "member@example.com");
   assert.deepEqual(redirects, []);
 });
 
@@ -211,7 +184,7 @@ test("sendLoginLink sends a link the user logs in with", async () => {
   assert.match(sent.result.link, /^http:\/\/localhost:3000\/login\?/);
   const { uuid, token } = linkParams(sent.result.link);
   await Userfront.login({ method: "link", uuid, token, handleRedirect });
-  assertSignedIn("member@example.com");
+  assertSignedIn(Userfront, "member@example.com");
   assert.equal(Userfront.user.userId, 2);
   await assert.rejects(
     Userfront.login({ method: "link", uuid, token: "00000000-0000-4000-8000-000000000000" }),
@@ -236,7 +209,7 @@ test("sendResetLink and updatePassword with the link credentials", async () => {
     password: "brand-new-secret-1",
     handleRedirect,
   });
-  assertSignedIn("viewer@example.com");
+  assertSignedIn(Userfront, "viewer@example.com");
   await assert.rejects(
     Userfront.updatePassword({ method: "link", uuid, token, password: "another-secret-2" }),
     { message: "Invalid token" },
@@ -246,7 +219,7 @@ test("sendResetLink and updatePassword with the link credentials", async () => {
   init();
   await assert.rejects(loginAs("viewer@example.com"), { message: "Incorrect email or password" });
   await loginAs("viewer@example.com", "brand-new-secret-1");
-  assertSignedIn("viewer@example.com");
+  assertSignedIn(Userfront, "viewer@example.com");
 });
 
 test("updatePassword with the access token", async () => {
@@ -274,7 +247,7 @@ test("updatePassword with the access token", async () => {
   init();
   await assert.rejects(loginAs("member@example.com"), { message: "Incorrect email or password" });
   await loginAs("member@example.com", "brand-new-secret-1");
-  assertSignedIn("member@example.com");
+  assertSignedIn(Userfront, "member@example.com");
 });
 
 test("user.update changes the user and refreshes the tokens", async () => {
@@ -322,7 +295,7 @@ test("logout ends the session and clears the cookies", async () => {
   const access = Userfront.tokens.accessToken;
   const refresh = Userfront.tokens.refreshToken;
   await Userfront.logout({ redirect: false });
-  assertSignedOut();
+  assertSignedOut(Userfront);
   assert.equal((await self(access)).status, 401, "the old access token no longer works");
 
   // The ended session cannot be refreshed: the library reports it as signed out.
@@ -340,11 +313,11 @@ test("redirectIfLoggedIn sends a signed-in user to the After-login path", async 
   const before = navigations.count;
   await Userfront.redirectIfLoggedIn();
   assert.equal(navigations.count, before + 1, "the page was sent to the After-login path");
-  assertSignedIn("admin@example.com");
+  assertSignedIn(Userfront, "admin@example.com");
 
   clearCookies();
   init();
   await Userfront.redirectIfLoggedIn();
   assert.equal(navigations.count, before + 1, "a signed-out visitor stays");
-  assertSignedOut();
+  assertSignedOut(Userfront);
 });
