@@ -6,8 +6,8 @@
 //! CORS preflights are not recorded.
 //!
 //! Recording is on the path of every request, so it stores what it has and computes nothing:
-//! headers and bodies are reference-counted [`Bytes`] taken from the request and response
-//! (no copy), one short lock pushes the entry. Everything derived — the tenant and mode, what
+//! bodies are the reference-counted [`Bytes`] the request and response already use (never
+//! copied), header values are shared the same way, and one short lock pushes the entry. Everything derived — the tenant and mode, what
 //! the credential is, JSON bodies with passwords, tokens, keys and codes redacted — is worked
 //! out when the journal is read. The tenant and mode are found as the mock itself finds them:
 //! path tenant, credential (API key prefix, token claims, firstFactorToken prefix), body
