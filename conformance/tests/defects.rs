@@ -78,6 +78,16 @@ async fn the_unmodified_mock_passes_everything() {
         0,
         "the mock offers everything"
     );
+    assert!(
+        report.uncovered_routes.is_empty(),
+        "every row of endpoints.tsv is exercised; not: {:?}",
+        report.uncovered_routes
+    );
+    assert!(
+        report.cleanup_leftovers.is_empty(),
+        "{:?}",
+        report.cleanup_leftovers
+    );
     assert!(report.count(Status::Passed) > 30);
     assert!(report.summary().starts_with(&format!(
         "{} passed, 0 failed",

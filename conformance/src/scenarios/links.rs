@@ -28,6 +28,17 @@ pub fn scenarios() -> Vec<Scenario> {
             .needs(&[Need::MockControls]),
         Scenario::new("auth.reset.resets_the_password_once", Group::Auth, reset),
         Scenario::new("auth.basic.update_password", Group::Auth, update_password),
+        Scenario::new(
+            "auth.migrate.acts_as_login_without_upstream",
+            Group::Auth,
+            migrate,
+        ),
+        Scenario::new(
+            "auth.migrate.passthrough_upstream",
+            Group::Auth,
+            passthrough,
+        )
+        .needs(&[Need::MockControls]),
         Scenario::new("auth.password.legacy_route", Group::Auth, legacy_password),
         Scenario::new(
             "auth.verify.email_confirms_the_address",
@@ -244,6 +255,73 @@ async fn update_password(cx: Cx) -> Outcome {
         .await?
         .err(401, "Missing authentication")?;
     Ok(())
+}
+
+/// CS-5 without a passthrough upstream: the same as a password login.
+async fn migrate(cx: Cx) -> Outcome {
+    let email = cx.email("migrate");
+    let (signed, _) = flows::signup_quiet(&cx, &email, PASSWORD).await?;
+    let body = cx
+        .post(path(&cx, "auth/password/migrate"))
+        .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
+        .send()
+        .await?
+        .ok()?;
+    flows::check_sign_on(&cx, &body, Mode::Test).await?;
+    ensure_eq!(body["userId"], signed["userId"], "migrated login");
+    cx.post(path(&cx, "auth/password/migrate"))
+        .json(json!({ "emailOrUsername": email, "password": "wrong-Passw0rd" }))
+        .send()
+        .await?
+        .err(400, "Incorrect email or password")?;
+    Ok(())
+}
+
+/// C-14.5: a user without a password is checked against the upstream once; its password is
+/// then Userfront's.
+async fn passthrough(cx: Cx) -> Outcome {
+    let email = cx.email("upstream");
+    let resp = cx
+        .post("/v0/users")
+        .bearer(cx.admin())
+        .json(json!({ "email": email }))
+        .send()
+        .await?;
+    cx.created_user(Mode::Test, resp.body());
+    resp.ok()?;
+    let old = "old-system-Passw0rd";
+    let passback = uuid::Uuid::new_v4().to_string();
+    let settings = format!("/__mock/tenants/{}/settings", cx.tenant());
+    cx.put(settings.clone())
+        .json(json!({ "mode": "test", "passthrough": { "rules": [
+            { "emailOrUsername": email, "password": old, "body": { "passbackCode": passback } }
+        ] } }))
+        .send()
+        .await?
+        .ok()?;
+    let result = async {
+        let body = cx
+            .post(path(&cx, "auth/password/migrate"))
+            .json(json!({ "emailOrUsername": email, "password": old }))
+            .send()
+            .await?
+            .ok()?;
+        flows::check_sign_on(&cx, &body, Mode::Test).await?;
+        ensure_eq!(
+            body["upstreamResponse"],
+            json!({ "passbackCode": passback }),
+            "upstreamResponse"
+        );
+        flows::login(&cx, &email, old).await?;
+        Ok(())
+    }
+    .await;
+    cx.put(settings)
+        .json(json!({ "mode": "test", "passthrough": null }))
+        .send()
+        .await?
+        .ok()?;
+    result
 }
 
 /// CS-7: the legacy route changes a password like CS-6.

@@ -9,6 +9,7 @@ mod links;
 mod mfa;
 mod misc;
 mod roles;
+mod saml;
 mod selfuser;
 mod sequences;
 mod session;
@@ -33,6 +34,7 @@ pub fn all() -> Vec<Scenario> {
         misc::scenarios(),
         mfa::scenarios(),
         sso::scenarios(),
+        saml::scenarios(),
         users::scenarios(),
         tenants::scenarios(),
         roles::scenarios(),

@@ -680,6 +680,23 @@ async fn role_invite(cx: Cx) -> Outcome {
         1,
         "the invitation is sent"
     );
+    // The tenant form adds roles to the existing user (and invites again).
+    cx.advance(3).await?;
+    let again = cx
+        .post(format!("/v0/tenants/{}/roles/invite", cx.tenant()))
+        .bearer(cx.admin())
+        .json(json!({ "email": email, "roles": [role, "member"] }))
+        .send()
+        .await?
+        .ok()?;
+    ensure_eq!(again["userId"], user["userId"], "the existing user");
+    let mut roles: Vec<String> =
+        serde_json::from_value(again["authorization"][cx.tenant()]["roles"].clone())
+            .unwrap_or_default();
+    roles.sort();
+    let mut expected = vec![role.clone(), "member".to_owned()];
+    expected.sort();
+    ensure_eq!(roles, expected, "roles added to the existing user");
     cx.post("/v0/roles/invite")
         .bearer(cx.admin())
         .json(json!({ "email": email, "roles": ["no-such-role-here"] }))
