@@ -332,6 +332,25 @@ impl World {
         self.outbox.push_back(entry);
     }
 
+    /// Adds a workspace with its realms, indexing every tenant they hold (the workspace itself
+    /// in both modes, child tenants in their own).
+    pub fn add_workspace(&mut self, workspace: Workspace) {
+        let id = workspace.tenant_id.clone();
+        for realm in &workspace.realms {
+            for tenant_id in realm.tenants.keys() {
+                let mode = (*tenant_id != id).then_some(realm.mode);
+                self.tenant_index.insert(
+                    tenant_id.clone(),
+                    TenantHome {
+                        workspace: id.clone(),
+                        mode,
+                    },
+                );
+            }
+        }
+        self.workspaces.insert(id, workspace);
+    }
+
     /// Registers an API key in the index.
     pub fn insert_api_key(&mut self, key: ApiKey) {
         self.api_keys.insert(key.key.clone(), key);

@@ -58,9 +58,7 @@ use super::clock::{Millis, format_iso};
 use super::model::*;
 use super::saml::SamlState;
 use super::sso::SsoState;
-use super::{
-    PendingPkce, PendingSignOn, Realm, RealmConfig, RecipientLimits, TenantHome, Workspace, World,
-};
+use super::{PendingPkce, PendingSignOn, Realm, RealmConfig, RecipientLimits, Workspace, World};
 use crate::tokens::SigningKey;
 
 /// The `format` member of every state file.
@@ -418,27 +416,12 @@ impl Snapshot {
                 build_realm(&id, Mode::Test, test, &ws.test),
                 build_realm(&id, Mode::Live, live, &ws.live),
             ];
-            for realm in &realms {
-                for tenant_id in realm.tenants.keys() {
-                    let mode = (*tenant_id != id).then_some(realm.mode);
-                    world.tenant_index.insert(
-                        tenant_id.clone(),
-                        TenantHome {
-                            workspace: id.clone(),
-                            mode,
-                        },
-                    );
-                }
-            }
-            world.workspaces.insert(
-                id.clone(),
-                Workspace {
-                    tenant_id: id,
-                    has_activated_live_mode: ws.has_activated_live_mode,
-                    live_domains: ws.live_domains.clone(),
-                    realms,
-                },
-            );
+            world.add_workspace(Workspace {
+                tenant_id: id,
+                has_activated_live_mode: ws.has_activated_live_mode,
+                live_domains: ws.live_domains.clone(),
+                realms,
+            });
         }
         let index = |keys: &[ApiKey]| -> HashMap<Box<str>, ApiKey> {
             keys.iter().map(|k| (k.key.clone(), k.clone())).collect()

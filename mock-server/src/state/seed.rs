@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::clock::{Millis, parse_iso};
 use super::model::*;
-use super::{Realm, RealmConfig, TenantHome, Workspace, World};
+use super::{Realm, RealmConfig, Workspace, World};
 use crate::tokens::SigningKey;
 
 const EMBEDDED_SEED: &str = include_str!("../../../fixtures/seed.json");
@@ -300,22 +300,12 @@ impl Seed {
                     });
                 }
             }
-            world.tenant_index.insert(
-                id.clone(),
-                TenantHome {
-                    workspace: id.clone(),
-                    mode: None,
-                },
-            );
-            world.workspaces.insert(
-                id.clone(),
-                Workspace {
-                    tenant_id: id,
-                    has_activated_live_mode: ws.has_activated_live_mode,
-                    live_domains: ws.live_domains.clone(),
-                    realms,
-                },
-            );
+            world.add_workspace(Workspace {
+                tenant_id: id,
+                has_activated_live_mode: ws.has_activated_live_mode,
+                live_domains: ws.live_domains.clone(),
+                realms,
+            });
         }
     }
 
