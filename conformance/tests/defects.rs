@@ -58,6 +58,50 @@ async fn assert_caught_with(defect: Defect, expected: &[&str], cases: u32) -> Re
     report
 }
 
+/// The mock never learns that time moved: clock changes are answered but not forwarded.
+fn frozen_clock() -> Defect {
+    Defect::request(|req| {
+        req.is("POST", "/__mock/clock")
+            .then(|| Resp::json(200, json!({ "now": "2030-01-01T00:00:00.000Z" })))
+    })
+}
+
+/// Requests made with `from` (and selected by `only`) are sent with `to` instead.
+fn swap_key(from: String, to: String, only: fn(&Req) -> bool) -> Defect {
+    Defect::request(move |req| {
+        if req.bearer() == Some(from.as_str()) && only(req) {
+            req.set_header("authorization", format!("Bearer {to}"));
+        }
+        None
+    })
+}
+
+/// A demo-workspace key of the fixtures.
+async fn fixture_key(tenant: &str, mode: Mode, kind: KeyType) -> String {
+    let mock = MockUserfront::start().await.expect("mock");
+    mock.api_key(tenant, mode, kind).expect("seeded key")
+}
+
+/// Credentials that work twice: the first successful answer to a request selected by `key` is
+/// remembered and replayed for the same key instead of asking the mock again.
+fn replay_second_use(key: fn(&Req) -> Option<String>) -> Defect {
+    let seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Resp>>> =
+        std::sync::Arc::default();
+    let remember = seen.clone();
+    Defect::request(move |req| {
+        let k = key(req)?;
+        seen.lock().ok()?.get(&k).cloned()
+    })
+    .and_response(move |req, resp| {
+        if resp.status == 200
+            && let Some(k) = key(req)
+            && let Ok(mut map) = remember.lock()
+        {
+            map.insert(k, resp.clone());
+        }
+    })
+}
+
 fn is_sign_on(req: &Req) -> bool {
     req.method == "POST"
         && (req.route().ends_with("/auth/create") || req.route().ends_with("/auth/basic"))
@@ -285,14 +329,7 @@ async fn an_error_status_code_mismatch_is_caught() {
 /// The mock never learns that time moved: an expired token keeps working.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_accepted_is_caught() {
-    assert_caught(
-        Defect::request(|req| {
-            (req.is("POST", "/__mock/clock"))
-                .then(|| Resp::json(200, json!({ "now": "2030-01-01T00:00:00.000Z" })))
-        }),
-        &["session.tokens.expire_on_the_clock"],
-    )
-    .await;
+    assert_caught(frozen_clock(), &["session.tokens.expire_on_the_clock"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -362,19 +399,10 @@ async fn ignoring_the_origin_is_caught() {
 /// A live key reads with the test key: test data leaks into live answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_key_reading_test_data_is_caught() {
-    let mock = MockUserfront::start().await.expect("mock");
-    let live = mock
-        .api_key(DEMO_TENANT, Mode::Live, KeyType::Admin)
-        .expect("live key");
-    let test = mock.admin_key();
-    drop(mock);
+    let live = fixture_key(DEMO_TENANT, Mode::Live, KeyType::Admin).await;
+    let test = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        Defect::request(move |req| {
-            if req.bearer() == Some(live.as_str()) {
-                req.set_header("authorization", format!("Bearer {test}"));
-            }
-            None
-        }),
+        swap_key(live, test, |_| true),
         &["jwt.keys.key_alias_uses_the_key_mode"],
     )
     .await;
@@ -577,25 +605,10 @@ async fn replaced_instead_of_merged_data_is_caught_as_a_short_sequence() {
 /// `PUT /auth/link` for a token and replays it on the second use.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reusable_link_is_caught() {
-    let seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Resp>>> =
-        std::sync::Arc::default();
-    let remember = seen.clone();
     assert_caught(
-        Defect::request(move |req| {
-            let token = req.body.as_ref()?.get("token")?.as_str()?.to_owned();
-            (req.method == "PUT" && req.route().ends_with("/auth/link"))
-                .then(|| seen.lock().ok()?.get(&token).cloned())
-                .flatten()
-        })
-        .and_response(move |req, resp| {
-            if req.method == "PUT"
-                && req.route().ends_with("/auth/link")
-                && resp.status == 200
-                && let Some(token) = req.body.as_ref().and_then(|b| b["token"].as_str())
-                && let Ok(mut map) = remember.lock()
-            {
-                map.insert(token.to_owned(), resp.clone());
-            }
+        replay_second_use(|req| {
+            let token = req.body.as_ref()?.get("token")?.as_str()?;
+            (req.method == "PUT" && req.route().ends_with("/auth/link")).then(|| token.to_owned())
         }),
         &[
             "auth.link.passwordless_signup_is_single_use",
@@ -608,32 +621,16 @@ async fn a_reusable_link_is_caught() {
 /// The mock never learns that time moved: an expired link is accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_link_accepted_is_caught() {
-    assert_caught(
-        Defect::request(|req| {
-            (req.is("POST", "/__mock/clock"))
-                .then(|| Resp::json(200, json!({ "now": "2030-01-01T00:00:00.000Z" })))
-        }),
-        &["auth.link.expires_after_an_hour"],
-    )
-    .await;
+    assert_caught(frozen_clock(), &["auth.link.expires_after_an_hour"]).await;
 }
 
 /// A read-only key allowed to write: the proxy swaps it for the admin key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_readonly_key_allowed_to_write_is_caught() {
-    let mock = MockUserfront::start().await.expect("mock");
-    let readonly = mock
-        .api_key(DEMO_TENANT, Mode::Test, KeyType::Readonly)
-        .expect("readonly key");
-    let admin = mock.admin_key();
-    drop(mock);
+    let readonly = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Readonly).await;
+    let admin = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        Defect::request(move |req| {
-            if req.bearer() == Some(readonly.as_str()) {
-                req.set_header("authorization", format!("Bearer {admin}"));
-            }
-            None
-        }),
+        swap_key(readonly, admin, |_| true),
         &[
             "keys.credentials.checked_in_documented_order",
             "auth.link.generated_credentials",
@@ -711,26 +708,11 @@ async fn an_ignored_code_challenge_is_caught() {
 /// A verification code that works twice: the proxy replays the first success.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reusable_verification_code_is_caught() {
-    let seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Resp>>> =
-        std::sync::Arc::default();
-    let remember = seen.clone();
-    let key = |req: &Req| {
-        let body = req.body.as_ref()?;
-        (req.method == "PUT" && req.route().ends_with("/auth/code"))
-            .then(|| format!("{}{}", body["phoneNumber"], body["verificationCode"]))
-    };
     assert_caught(
-        Defect::request(move |req| {
-            let k = key(req)?;
-            seen.lock().ok()?.get(&k).cloned()
-        })
-        .and_response(move |req, resp| {
-            if resp.status == 200
-                && let Some(k) = key(req)
-                && let Ok(mut map) = remember.lock()
-            {
-                map.insert(k, resp.clone());
-            }
+        replay_second_use(|req| {
+            let body = req.body.as_ref()?;
+            (req.method == "PUT" && req.route().ends_with("/auth/code"))
+                .then(|| format!("{}{}", body["phoneNumber"], body["verificationCode"]))
         }),
         &["mfa.code.sms_signup_and_login"],
     )
@@ -756,21 +738,11 @@ async fn a_page_of_23_is_caught() {
 /// A leaked live record: a live-key read of a user is answered with the test data.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leaked_live_user_read_is_caught() {
-    let mock = MockUserfront::start().await.expect("mock");
-    let live = mock
-        .api_key(DEMO_TENANT, Mode::Live, KeyType::Admin)
-        .expect("live key");
-    let test = mock.admin_key();
-    drop(mock);
+    let live = fixture_key(DEMO_TENANT, Mode::Live, KeyType::Admin).await;
+    let test = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        Defect::request(move |req| {
-            if req.method == "GET"
-                && req.route().starts_with("/v0/users/")
-                && req.bearer() == Some(live.as_str())
-            {
-                req.set_header("authorization", format!("Bearer {test}"));
-            }
-            None
+        swap_key(live, test, |req| {
+            req.method == "GET" && req.route().starts_with("/v0/users/")
         }),
         &["users.modes.are_isolated"],
     )
@@ -819,19 +791,10 @@ async fn a_delete_that_keeps_the_user_is_caught() {
 /// Another workspace's key reads our users: the proxy swaps it for our admin key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_tenant_user_access_is_caught() {
-    let mock = MockUserfront::start().await.expect("mock");
-    let other = mock
-        .api_key(userfront_mock::OTHER_TENANT, Mode::Test, KeyType::Admin)
-        .expect("other key");
-    let ours = mock.admin_key();
-    drop(mock);
+    let other = fixture_key(OTHER_TENANT, Mode::Test, KeyType::Admin).await;
+    let ours = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        Defect::request(move |req| {
-            if req.bearer() == Some(other.as_str()) && req.route().contains("/users") {
-                req.set_header("authorization", format!("Bearer {ours}"));
-            }
-            None
-        }),
+        swap_key(other, ours, |req| req.route().contains("/users")),
         &["users.tenants.pools_are_isolated"],
     )
     .await;
