@@ -338,13 +338,35 @@ fn collect_fields(schema: &Value, out: &mut Vec<String>, depth: usize) {
     }
 }
 
-/// The schema object that holds the keyword an error comes from.
-fn keyword_parent(error: &ValidationError<'_>) -> Option<&'static Value> {
+/// The pointer (into the document) of the schema object that holds the keyword an error
+/// comes from.
+fn keyword_parent(error: &ValidationError<'_>) -> Option<String> {
     let uri = error.absolute_keyword_location()?;
     let (_, fragment) = uri.as_str().split_once('#')?;
     let fragment = percent_decode(fragment);
     let (parent, _keyword) = fragment.rsplit_once('/')?;
-    document().pointer(parent)
+    Some(parent.to_owned())
+}
+
+/// The nearest `key` annotation (`x-message`, `x-type-message`) on the schema at `pointer` or
+/// on the schemas enclosing it in the same component, so that a component can word every
+/// problem inside it at once (a malformed filter is `Invalid filters`, wherever it is).
+fn inherited(pointer: &str, key: &str) -> Option<&'static str> {
+    let mut at = pointer;
+    loop {
+        if let Some(text) = document()
+            .pointer(at)
+            .and_then(|n| n.get(key))
+            .and_then(Value::as_str)
+        {
+            return Some(text);
+        }
+        // Stop at the component (or path item) itself.
+        if at.matches('/').count() <= 3 {
+            return None;
+        }
+        at = at.rsplit_once('/')?.0;
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -378,10 +400,14 @@ fn segments(pointer: &str) -> Vec<String> {
 /// The API wording of one request error, and its rank.
 fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> RequestError {
     let mut path = segments(error.instance_path().as_str());
-    let parent = keyword_parent(error);
-    let x_message = parent
-        .and_then(|p| p.get("x-message"))
-        .and_then(Value::as_str);
+    let parent_at = keyword_parent(error);
+    let parent = parent_at.as_deref().and_then(|p| document().pointer(p));
+    let x_message = match error.kind() {
+        ValidationErrorKind::Required { .. } => parent
+            .and_then(|p| p.get("x-message"))
+            .and_then(Value::as_str),
+        _ => parent_at.as_deref().and_then(|p| inherited(p, "x-message")),
+    };
     if let ValidationErrorKind::Required { property } = error.kind() {
         path.push(property.as_str().unwrap_or_default().to_owned());
     } else if path.is_empty()
@@ -407,9 +433,9 @@ fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> RequestE
             None => format!("{label} is required"),
         },
         ValidationErrorKind::Type { kind } => {
-            let full = parent
-                .and_then(|p| p.get("x-type-message"))
-                .and_then(Value::as_str);
+            let full = parent_at
+                .as_deref()
+                .and_then(|p| inherited(p, "x-type-message"));
             if error.instance().is_null() {
                 format!("{label} is required")
             } else if let Some(full) = full {
@@ -455,7 +481,12 @@ fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> RequestE
         }
         _ => format!("{label} is invalid"),
     };
-    let missing = message.ends_with(" is required");
+    // A blank string is a missing value to the handlers, whatever else the schema says of it.
+    let blank = error
+        .instance()
+        .as_str()
+        .is_some_and(|s| s.trim().is_empty());
+    let missing = message.ends_with(" is required") || blank;
     RequestError {
         rank,
         message,

@@ -174,9 +174,14 @@ fn request_errors_are_worded_as_the_api_words_them() {
     assert!(schema::validate_request(
         "POST",
         route,
-        &json!({"email": " Jane@Example.com ", "password": TEST_PASSWORD, "name": null, "whatever": [1]})
+        &json!({"email": "Jane@Example.com", "password": TEST_PASSWORD, "name": null, "whatever": [1]})
     )
     .is_ok());
+    // C-9: no whitespace in an address.
+    assert_eq!(
+        first(json!({"email": " jane@example.com", "password": TEST_PASSWORD})),
+        "Email format is invalid"
+    );
     // Routes without a documented body accept anything.
     assert!(schema::validate_request("GET", "/v0/self", &json!({"x": 1})).is_ok());
     assert!(schema::validate_request("POST", "/__mock/nowhere", &json!(1)).is_ok());
@@ -325,4 +330,48 @@ async fn a_fresh_mock_answers_its_first_request_quickly() {
     assert_eq!(mode["mode"], "test");
     // Generous for a debug build on a busy machine; the release binary answers in a few ms.
     assert!(elapsed.as_millis() < 1000, "first answer after {elapsed:?}");
+}
+
+#[test]
+fn malformed_search_filters_are_invalid_filters_wherever_the_fault_is() {
+    let first = |body: Value| {
+        schema::validate_request("POST", "/v0/users/find", &body)
+            .unwrap_err()
+            .remove(0)
+    };
+    let group = |filter: Value| json!({"filters": {"conjunction": "and", "filterGroups": [{"conjunction": "or", "filters": [filter]}]}});
+    for bad in [
+        json!({"filters": "role is admin"}),
+        json!({"filters": {"conjunction": "xor", "filterGroups": []}}),
+        json!({"filters": {"conjunction": "and", "filterGroups": {}}}),
+        group(json!({"attr": "email", "type": "colour", "comparison": "is", "value": "x"})),
+        group(json!({"attr": "email", "type": "string", "comparison": "before", "value": "x"})),
+        group(json!({"attr": "locked", "type": "boolean", "comparison": "is", "value": "yes"})),
+        group(
+            json!({"attr": "createdAt", "type": "date", "comparison": "between", "value": ["2024-01-01"]}),
+        ),
+    ] {
+        assert_eq!(first(bad.clone()), "Invalid filters", "{bad}");
+    }
+    assert_eq!(first(json!({"order": "email_ASC"})), "Invalid order");
+    assert_eq!(
+        first(json!({"page": 0})),
+        "\"page\" must be a positive integer"
+    );
+    for good in [
+        group(
+            json!({"attr": "role", "type": "string", "comparison": "is", "value": "demo1234:admin"}),
+        ),
+        group(json!({"attr": "phoneNumber", "type": "string", "comparison": "is unknown"})),
+        group(json!({"attr": "createdAt", "type": "date", "comparison": "less than", "value": 7})),
+        group(
+            json!({"attr": "data.tags", "type": "array", "comparison": "any", "value": ["a", "b"]}),
+        ),
+        json!({"page": 2.0, "order": "createdAt_ASC"}),
+    ] {
+        assert!(
+            schema::validate_request("POST", "/v0/users/find", &good).is_ok(),
+            "{good}"
+        );
+    }
 }

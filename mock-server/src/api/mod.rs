@@ -282,8 +282,14 @@ impl Body {
     pub fn u64(&self, key: &str) -> Result<Option<u64>> {
         match self.get(key) {
             None => Ok(None),
+            // `3.0` is an integer too (JSON Schema counts numbers by value, not spelling).
             Some(Value::Number(n)) => n
                 .as_u64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < 9.0e15)
+                        .map(|f| f as u64)
+                })
                 .filter(|&n| n > 0)
                 .map(Some)
                 .ok_or_else(|| type_error(key, "a positive integer")),
