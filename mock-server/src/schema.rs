@@ -110,6 +110,8 @@ struct RequestError {
     message: String,
     /// A missing or blank required field (`"<field>" is required`).
     missing: bool,
+    /// The field, as named in messages.
+    field: String,
 }
 
 /// Every problem of a request body, most relevant first, without repeats.
@@ -122,6 +124,16 @@ fn request_errors(method: &str, route: &str, body: &Value) -> Vec<RequestError> 
         .iter_errors(body)
         .map(|e| request_message(&compiled, &e))
         .collect();
+    // Whatever else is wrong with a field that is missing (a blank email is no address either)
+    // is the handler's to word as a missing field.
+    let missing: Vec<String> = errors
+        .iter()
+        .filter(|e| e.missing)
+        .map(|e| e.field.clone())
+        .collect();
+    for error in &mut errors {
+        error.missing |= missing.contains(&error.field);
+    }
     errors.sort_by_key(|e| e.rank);
     let mut out: Vec<RequestError> = Vec::with_capacity(errors.len());
     for error in errors {
@@ -481,16 +493,11 @@ fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> RequestE
         }
         _ => format!("{label} is invalid"),
     };
-    // A blank string is a missing value to the handlers, whatever else the schema says of it.
-    let blank = error
-        .instance()
-        .as_str()
-        .is_some_and(|s| s.trim().is_empty());
-    let missing = message.ends_with(" is required") || blank;
     RequestError {
         rank,
+        missing: message.ends_with(" is required"),
         message,
-        missing,
+        field: label,
     }
 }
 
