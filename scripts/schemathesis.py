@@ -138,6 +138,11 @@ def main() -> None:
     spec = json.loads(SPEC.read_text())
     proc, base = start_mock(binary)
     try:
+        # The binary must embed this very document (a shared target directory can hold a build
+        # of other sources).
+        status, served = call(base, "GET", "/v0/openapi.json")
+        if status != 200 or served != spec:
+            fail(f"{binary} does not serve {SPEC.relative_to(ROOT)}: rebuild it from these sources")
         # A path is tested once every documented method of it is served (otherwise even the
         # served methods would answer `Allow` headers that miss the others).
         missing = []

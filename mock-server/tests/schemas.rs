@@ -375,3 +375,16 @@ fn malformed_search_filters_are_invalid_filters_wherever_the_fault_is() {
         );
     }
 }
+
+#[test]
+fn an_empty_optional_phone_number_is_malformed() {
+    let errors = schema::validate_request(
+        "POST",
+        "/v0/tenants/{tenantId}/auth/code",
+        &json!({"channel": "email", "email": "admin@example.com", "phoneNumber": ""}),
+    );
+    assert_eq!(
+        errors,
+        Err(vec!["Phone number must be in E.164 format.".to_owned()])
+    );
+}
