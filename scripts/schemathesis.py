@@ -9,8 +9,8 @@ installs schemathesis). Usage: scripts/schemathesis.py [path/to/userfront-mock]
   undocumented method gets 404 instead of 405) are listed loudly and left out of the run, so
   the run tests what exists; every routed operation is tested with all default checks.
 - Authentication comes from `scripts/schemathesis.toml`: the demo tenant's test admin key
-  (fixtures/seed.json) for `apiKey`, and access/refresh tokens fetched by logging in a seeded
-  user for `userToken`/`refreshToken`.
+  (fixtures/seed.json) for `apiKey`, and the access/refresh tokens of a user made for the run
+  for `userToken`/`refreshToken`.
 - Bounded: `--max-time` below, and a hard timeout around the whole run.
 """
 
@@ -112,10 +112,10 @@ def call(base: str, method: str, path: str, body: dict | None = None, token: str
 
 
 def prepare_user(base: str) -> tuple[str, str]:
-    """A test user for the `userToken`/`refreshToken` schemes, made for the run so that fuzzed
-    requests on the seeded users (whose addresses the examples name) cannot spoil it: created
-    with a high `userId`, out of the fuzzers' usual reach, or signed up when the mock cannot
-    create users; it holds a role in the demo tenant."""
+    """Access and refresh tokens of a test user made for the run, so that fuzzed requests on the
+    seeded users (whose addresses the examples name) cannot spoil them: created with a high
+    `userId`, out of the fuzzers' usual reach, or signed up when the mock cannot create users;
+    it holds a role in the demo tenant."""
     admin_key = re.search(r'bearer = "([^"]+)"', CONFIG.read_text()).group(1)
     email, password = "schemathesis@example.com", "schemathesis-password-1"
     status, body = call(base, "POST", "/v0/users",
@@ -127,7 +127,11 @@ def prepare_user(base: str) -> tuple[str, str]:
     if status != 200 or "userId" not in body:
         fail(f"cannot make the test user: {status} {body}")
     call(base, "PUT", f"/v0/users/{body['userId']}/roles", {"roles": ["member"]}, admin_key)
-    return email, password
+    status, login = call(base, "POST", "/v0/tenants/demo1234/auth/basic",
+                         {"emailOrUsername": email, "password": password})
+    if status != 200 or "tokens" not in login:
+        fail(f"cannot sign the test user in: {status} {login}")
+    return login["tokens"]["access"]["value"], login["tokens"]["refresh"]["value"]
 
 
 def main() -> None:
@@ -165,8 +169,8 @@ def main() -> None:
         for _, _, operation_id in missing:
             args += ["--exclude-operation-id", operation_id]
         print("==> " + " ".join(args[:10]) + " ...", flush=True)
-        user, password = prepare_user(base)
-        env = dict(os.environ, SCHEMATHESIS_USER=user, SCHEMATHESIS_PASSWORD=password)
+        access, refresh = prepare_user(base)
+        env = dict(os.environ, SCHEMATHESIS_ACCESS_TOKEN=access, SCHEMATHESIS_REFRESH_TOKEN=refresh)
         try:
             result = subprocess.run(args, cwd=ROOT, env=env, timeout=HARD_TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -3,8 +3,9 @@
 //!
 //! The document is embedded in the binary. Validators are compiled per operation and status on
 //! first use and cached for the life of the process, so start-up pays nothing and a route pays
-//! once. The mock checks every request body with [`validate_request`] before a handler runs; its
-//! tests and the conformance runner check any target's answers with [`validate_response`].
+//! once. The mock refuses request bodies that break their schema before a handler runs (see
+//! [`validate_request`] for the wording); its tests and the conformance runner check any
+//! target's answers with [`validate_response`].
 //!
 //! ```
 //! use serde_json::json;
@@ -308,7 +309,6 @@ fn compile(method: &str, route: &str, target: Target) -> Option<Compiled> {
         .with_base_uri(BASE_URI)
         .should_validate_formats(true)
         .build(&root)
-        .map_err(|e| eprintln!("schema {method} {route} {target:?}: {e}"))
         .ok()?;
     let mut fields = Vec::new();
     if target == Target::Request {
@@ -332,11 +332,6 @@ fn collect_fields(schema: &Value, out: &mut Vec<String>, depth: usize) {
     }
     for part in schema["allOf"].as_array().into_iter().flatten() {
         collect_fields(part, out, depth + 1);
-    }
-    if let Some(field) = schema.get("x-field").and_then(Value::as_str)
-        && !out.iter().any(|f| f == field)
-    {
-        out.push(field.to_owned());
     }
     for name in schema["properties"]
         .as_object()
@@ -422,12 +417,6 @@ fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> RequestE
     };
     if let ValidationErrorKind::Required { property } = error.kind() {
         path.push(property.as_str().unwrap_or_default().to_owned());
-    } else if path.is_empty()
-        && let Some(field) = parent
-            .and_then(|p| p.get("x-field"))
-            .and_then(Value::as_str)
-    {
-        path.push(field.to_owned());
     }
     let rank = path
         .first()
@@ -493,9 +482,14 @@ fn request_message(compiled: &Compiled, error: &ValidationError<'_>) -> RequestE
         }
         _ => format!("{label} is invalid"),
     };
+    // A blank string is no value to the handlers, whatever else the schema says of it.
+    let blank = error
+        .instance()
+        .as_str()
+        .is_some_and(|s| s.trim().is_empty());
     RequestError {
         rank,
-        missing: message.ends_with(" is required"),
+        missing: blank || message.ends_with(" is required"),
         message,
         field: label,
     }

@@ -293,6 +293,8 @@ impl Body {
                 .filter(|&n| n > 0)
                 .map(Some)
                 .ok_or_else(|| type_error(key, "a positive integer")),
+            // A blank string is no value, as `null` is.
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => s
                 .parse::<u64>()
                 .ok()
