@@ -188,6 +188,19 @@ pub fn json_response(body: Value) -> Response {
         .into_response()
 }
 
+/// A 200 JSON response serialised straight from a typed view (no intermediate JSON tree).
+pub fn json_body(body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => Error::internal().into_response(),
+    }
+}
+
 /// `{"message": "OK"}`.
 pub fn ok() -> Response {
     json_response(serde_json::json!({ "message": "OK" }))

@@ -6,7 +6,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::auth::emit_user;
-use super::{App, Body, Scope, UserAuth, json_response};
+use super::{App, Body, Scope, UserAuth, json_body, json_response};
 use crate::error::Result;
 use crate::state::model::User;
 use crate::state::users::UserFields;
@@ -22,7 +22,7 @@ async fn read(State(app): State<App>, auth: UserAuth) -> Result<Response> {
     let world = app.store.read();
     let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
     let user = realm.user(auth.user_id)?;
-    Ok(json_response(realm.user_json(user)))
+    Ok(json_body(&realm.user_view(user)))
 }
 
 /// CS-26 `PUT /v0/self`: `name`, `username`, `image` and `data` (shallow merge) are editable;

@@ -3,6 +3,7 @@
 //! Kept in one place because the same objects appear in many responses, in webhook payloads and
 //! in tokens; a field added here shows up everywhere at once.
 
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::Realm;
@@ -23,13 +24,91 @@ fn iso(t: Option<Millis>) -> Value {
 
 /// `{ "<tenantId>": { "roles": [...] } }` for every tenant where the user holds a role.
 pub fn authorization(user: &User) -> Value {
-    let map: Map<String, Value> = user
-        .roles
-        .iter()
-        .filter(|(_, roles)| !roles.is_empty())
-        .map(|(tenant, roles)| (tenant.to_string(), json!({ "roles": roles })))
-        .collect();
-    Value::Object(map)
+    serde_json::to_value(Authorization(user)).unwrap_or_else(|_| Value::Object(Map::new()))
+}
+
+/// A timestamp that serialises as the API's ISO-8601 string.
+#[derive(Clone, Copy, Debug)]
+pub struct Iso(pub Millis);
+
+impl Serialize for Iso {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format_iso(self.0))
+    }
+}
+
+/// The `authorization` member, serialised straight from the user's role map.
+#[derive(Clone, Copy, Debug)]
+pub struct Authorization<'a>(&'a User);
+
+impl Serialize for Authorization<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Roles<'a> {
+            roles: &'a [Box<str>],
+        }
+        serializer.collect_map(
+            self.0
+                .roles
+                .iter()
+                .filter(|(_, roles)| !roles.is_empty())
+                .map(|(tenant, roles)| (tenant, Roles { roles })),
+        )
+    }
+}
+
+/// The `tenant` member of a User.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantSummary<'a> {
+    tenant_id: &'a str,
+    alias_id: Option<&'a str>,
+    name: &'a str,
+    image: &'a str,
+    login_redirect_path: &'a str,
+    logout_redirect_path: &'a str,
+}
+
+/// The `authentication` member of a User.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowView<'a> {
+    first_factors: &'a [Factor],
+    second_factors: &'a [Factor],
+}
+
+/// The User object (conventions C-16.1), borrowed from the stored record.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView<'a> {
+    mode: &'static str,
+    user_id: u64,
+    user_uuid: &'a uuid::Uuid,
+    uuid: &'a uuid::Uuid,
+    tenant_id: &'a str,
+    username: &'a str,
+    email: &'a str,
+    name: &'a str,
+    image: &'a str,
+    phone_number: Option<&'a str>,
+    data: &'a Object,
+    locked: bool,
+    is_mfa_required: bool,
+    preferred_first_factor: Option<&'a Factor>,
+    preferred_second_factor: Option<&'a Factor>,
+    is_email_confirmed: bool,
+    is_phone_number_confirmed: bool,
+    is_confirmed: bool,
+    confirmed_at: Option<Iso>,
+    confirmed_email_at: Option<Iso>,
+    confirmed_phone_number_at: Option<Iso>,
+    last_active_at: Option<Iso>,
+    last_messaged_at: Option<Iso>,
+    created_at: Iso,
+    updated_at: Iso,
+    tenant: TenantSummary<'a>,
+    authorization: Authorization<'a>,
+    authentication: FlowView<'a>,
 }
 
 /// The user's image URL, or the default avatar.
@@ -43,50 +122,56 @@ pub fn tenant_image(tenant: &Tenant) -> &str {
 }
 
 impl Realm {
-    /// The User object (conventions C-16.1).
+    /// The User object (conventions C-16.1) as a JSON value.
     pub fn user_json(&self, user: &User) -> Value {
+        serde_json::to_value(self.user_view(user)).unwrap_or(Value::Null)
+    }
+
+    /// The User object as a borrowed view that serialises without building a JSON tree first:
+    /// `GET /v0/self` is the hot path of every app, and the tree alone cost dozens of
+    /// allocations per request.
+    pub fn user_view<'a>(&'a self, user: &'a User) -> UserView<'a> {
         let root = self.root();
-        let confirmed_at = iso(user.confirmed_email_at);
-        json!({
-            "mode": self.mode.as_str(),
-            "userId": user.user_id,
-            "userUuid": user.user_uuid,
-            "uuid": user.user_uuid,
-            "tenantId": root.tenant_id,
-            "username": user.username,
-            "email": user.email,
-            "name": user.name,
-            "image": user_image(user),
-            "phoneNumber": user.phone_number,
-            "data": user.data,
-            "locked": user.locked,
-            "isMfaRequired": user.is_mfa_required,
-            "preferredFirstFactor": user.preferred_first_factor,
-            "preferredSecondFactor": user.preferred_second_factor,
-            "isEmailConfirmed": user.is_email_confirmed(),
-            "isPhoneNumberConfirmed": user.is_phone_number_confirmed(),
-            "isConfirmed": user.is_email_confirmed(),
-            "confirmedAt": confirmed_at,
-            "confirmedEmailAt": confirmed_at,
-            "confirmedPhoneNumberAt": iso(user.confirmed_phone_number_at),
-            "lastActiveAt": iso(user.last_active_at),
-            "lastMessagedAt": iso(user.last_messaged_at),
-            "createdAt": format_iso(user.created_at),
-            "updatedAt": format_iso(user.updated_at),
-            "tenant": {
-                "tenantId": root.tenant_id,
-                "aliasId": root.settings.alias_id,
-                "name": root.name,
-                "image": tenant_image(root),
-                "loginRedirectPath": root.settings.login_redirect_path,
-                "logoutRedirectPath": root.settings.logout_redirect_path,
+        UserView {
+            mode: self.mode.as_str(),
+            user_id: user.user_id,
+            user_uuid: &user.user_uuid,
+            uuid: &user.user_uuid,
+            tenant_id: &root.tenant_id,
+            username: &user.username,
+            email: &user.email,
+            name: &user.name,
+            image: user_image(user),
+            phone_number: user.phone_number.as_deref(),
+            data: &user.data,
+            locked: user.locked,
+            is_mfa_required: user.is_mfa_required,
+            preferred_first_factor: user.preferred_first_factor.as_ref(),
+            preferred_second_factor: user.preferred_second_factor.as_ref(),
+            is_email_confirmed: user.is_email_confirmed(),
+            is_phone_number_confirmed: user.is_phone_number_confirmed(),
+            is_confirmed: user.is_email_confirmed(),
+            confirmed_at: user.confirmed_email_at.map(Iso),
+            confirmed_email_at: user.confirmed_email_at.map(Iso),
+            confirmed_phone_number_at: user.confirmed_phone_number_at.map(Iso),
+            last_active_at: user.last_active_at.map(Iso),
+            last_messaged_at: user.last_messaged_at.map(Iso),
+            created_at: Iso(user.created_at),
+            updated_at: Iso(user.updated_at),
+            tenant: TenantSummary {
+                tenant_id: &root.tenant_id,
+                alias_id: root.settings.alias_id.as_deref(),
+                name: &root.name,
+                image: tenant_image(root),
+                login_redirect_path: &root.settings.login_redirect_path,
+                logout_redirect_path: &root.settings.logout_redirect_path,
             },
-            "authorization": authorization(user),
-            "authentication": {
-                "firstFactors": self.config.flow.first_factors,
-                "secondFactors": self.config.flow.second_factors,
+            authorization: Authorization(user),
+            authentication: FlowView {
+                first_factors: &self.config.flow.first_factors,
+                second_factors: &self.config.flow.second_factors,
             },
-        })
+        }
     }
 
     /// The User object of a user id, or `null` when it is gone.
