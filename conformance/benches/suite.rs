@@ -1,11 +1,11 @@
 //! How long the full conformance suite takes against the local mock, in release mode, with the
-//! default number of generated cases (`cargo bench -p userfront-conformance`).
+//! default number of generated cases (`cargo bench -p userfront-conformance --bench suite`).
 //!
 //! Each round is what `userfront-conformance run` does with no target: start an in-process mock,
 //! run every scenario, clean up. The target is under 60 s for one round; the suite is a CI gate,
 //! so its time is paid on every push. The rounds use different seeds, as CI runs would.
 //!
-//! `cargo bench -p userfront-conformance -- 3` runs three rounds (default 5).
+//! `cargo bench -p userfront-conformance --bench suite -- 3` runs three rounds (default 5).
 
 use std::time::{Duration, Instant};
 
