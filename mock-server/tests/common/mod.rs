@@ -603,3 +603,23 @@ impl Harness {
         self.req(method, path).bearer(token).json(body).send().await
     }
 }
+
+impl Harness {
+    /// A table of refusals: sends each `(path, body)` with `method` and no credentials, and
+    /// checks that it answers the documented error `(status, message)`.
+    pub async fn refusals(&self, method: Method, cases: &[(&str, Value, u16, &str)]) {
+        for (path, body, status, message) in cases {
+            let resp = self
+                .req(method.clone(), path)
+                .json(body.clone())
+                .send()
+                .await;
+            assert_eq!(
+                resp.status, *status,
+                "{method} {path} {body}: {}",
+                resp.body
+            );
+            resp.err(*status, message);
+        }
+    }
+}
