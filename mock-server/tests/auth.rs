@@ -330,20 +330,26 @@ async fn locked_users_are_refused_after_the_password_check() {
     assert!(h.webhooks().await.is_empty(), "nothing changed");
 }
 
+/// A password login of `nopass@example.com` (who has no password) with `noResetEmail` is
+/// refused with the intended error.
+async fn refused_without_reset_email(h: &Harness, password: &str) {
+    h.post(BASIC)
+        .json(
+            json!({ "emailOrUsername": "nopass@example.com", "password": password,
+                      "options": { "noResetEmail": true } }),
+        )
+        .send()
+        .await
+        .err_type(400, "Incorrect email or password", "intended_error");
+}
+
 #[tokio::test]
 async fn a_user_without_password_gets_a_reset_email_or_an_intended_error() {
     let h = Harness::start().await;
     h.passwordless("nopass@example.com").await;
     h.delete("/__mock/outbox").send().await.ok();
     h.advance(3).await; // past the duplicate window of the welcome email
-    h.post(BASIC)
-        .json(
-            json!({ "emailOrUsername": "nopass@example.com", "password": "anything1",
-                      "options": { "noResetEmail": true } }),
-        )
-        .send()
-        .await
-        .err_type(400, "Incorrect email or password", "intended_error");
+    refused_without_reset_email(&h, "anything1").await;
     assert!(h.outbox("").await.is_empty());
     h.post(BASIC)
         .json(json!({ "emailOrUsername": "nopass@example.com", "password": "anything1" }))
@@ -553,14 +559,7 @@ async fn legacy_set_password_route() {
     );
     assert_eq!(query_param(link, "type"), None);
     assert_eq!(h.outbox("type=reset").await.len(), 1);
-    h.post(BASIC)
-        .json(
-            json!({ "emailOrUsername": "nopass@example.com", "password": "ignored-password-1",
-                      "options": { "noResetEmail": true } }),
-        )
-        .send()
-        .await
-        .err_type(400, "Incorrect email or password", "intended_error");
+    refused_without_reset_email(&h, "ignored-password-1").await;
     // The reset email is rate limited like any other.
     h.put(path)
         .bearer(&access(&signed_in))

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Harness, LIVE_ORIGIN, access, demo_seed_with_users};
+use common::{Harness, LIVE_ORIGIN, Resp, access, demo_seed_with_users};
 use serde_json::{Value, json};
 use userfront_mock::DEMO_TENANT;
 
@@ -13,6 +13,26 @@ const PHONE: &str = "+15558675309";
 
 async fn send(h: &Harness, body: Value) -> Value {
     h.post(CODE).json(body).send().await.ok()
+}
+
+/// Logs in with a code (`PUT /v0/auth/code` of `body`).
+async fn code_login(h: &Harness, body: Value) -> Resp {
+    h.put(CODE).json(body).send().await
+}
+
+/// The body that logs in `PHONE` with an SMS code.
+fn sms(code: &str) -> Value {
+    json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": code})
+}
+
+/// The body that logs in `email` with an email code.
+fn by_email(email: &str, code: &str) -> Value {
+    json!({"channel": "email", "email": email, "verificationCode": code})
+}
+
+/// Sends an email code to `email` (test mode); returns the code.
+async fn email_code(h: &Harness, email: &str) -> String {
+    code_of(&send(h, json!({"channel": "email", "email": email})).await)
 }
 
 /// The code of a test-mode answer.
@@ -60,12 +80,7 @@ async fn a_phone_number_alone_signs_up_and_logs_in() {
         false
     );
 
-    let login = h
-        .put(CODE)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": code}))
-        .send()
-        .await
-        .ok();
+    let login = code_login(&h, sms(&code)).await.ok();
     assert_eq!(login["message"], "OK");
     assert_eq!(login["phoneNumber"], PHONE);
     assert_eq!(login["name"], "Pat");
@@ -82,12 +97,7 @@ async fn a_phone_number_alone_signs_up_and_logs_in() {
     // The same number now logs the same user in, landing on the After-login path.
     h.advance(3).await;
     let again = code_of(&send(&h, json!({"phoneNumber": PHONE})).await);
-    let second = h
-        .put(CODE)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": again}))
-        .send()
-        .await
-        .ok();
+    let second = code_login(&h, sms(&again)).await.ok();
     assert_eq!(second["userId"], login["userId"]);
     assert_eq!(second["redirectTo"], "http://localhost:3000/dashboard");
 }
@@ -103,13 +113,7 @@ async fn email_codes_log_in_and_confirm_the_address() {
     assert_eq!(sent["result"]["channel"], "email");
     assert_eq!(sent["result"]["email"], "unconfirmed@example.com");
     assert!(sent["result"].get("phoneNumber").is_none());
-    let login = h
-        .put(CODE)
-        .json(json!({
-            "channel": "email", "email": "unconfirmed@example.com",
-            "verificationCode": code_of(&sent)
-        }))
-        .send()
+    let login = code_login(&h, by_email("unconfirmed@example.com", &code_of(&sent)))
         .await
         .ok();
     assert_eq!(login["userId"], 4);
@@ -133,10 +137,7 @@ async fn an_unknown_email_signs_up_with_the_given_fields() {
                "data": {"plan": "pro"}, "phoneNumber": "+15550001111"}),
     )
     .await;
-    let login = h
-        .put(CODE)
-        .json(json!({"channel": "email", "email": "new@example.com", "verificationCode": code_of(&sent)}))
-        .send()
+    let login = code_login(&h, by_email("new@example.com", &code_of(&sent)))
         .await
         .ok();
     assert_eq!(login["username"], "newbie");
@@ -151,37 +152,21 @@ async fn an_unknown_email_signs_up_with_the_given_fields() {
 #[tokio::test]
 async fn codes_are_single_use_and_expire_after_ten_minutes() {
     let h = Harness::start().await;
-    let body = |code: &str| json!({"channel": "email", "email": "member@example.com", "verificationCode": code});
-    let code = code_of(
-        &send(
-            &h,
-            json!({"channel": "email", "email": "member@example.com"}),
-        )
-        .await,
-    );
-    h.put(CODE)
-        .json(body(&other_code(&code)))
-        .send()
+    let body = |code: &str| by_email("member@example.com", code);
+    let code = email_code(&h, "member@example.com").await;
+    code_login(&h, body(&other_code(&code)))
         .await
         .err(400, "Invalid verificationCode");
     // A wrong code does not use the right one up.
-    h.put(CODE).json(body(&code)).send().await.ok();
-    h.put(CODE)
-        .json(body(&code))
-        .send()
+    code_login(&h, body(&code)).await.ok();
+    code_login(&h, body(&code))
         .await
         .err(400, "Invalid verificationCode");
 
     h.advance(3).await;
-    let code = code_of(
-        &send(
-            &h,
-            json!({"channel": "email", "email": "member@example.com"}),
-        )
-        .await,
-    );
+    let code = email_code(&h, "member@example.com").await;
     h.advance(599).await;
-    let still = h.put(CODE).json(body(&code)).send().await;
+    let still = code_login(&h, body(&code)).await;
     assert_eq!(
         still.status, 200,
         "valid just before ten minutes: {}",
@@ -189,17 +174,9 @@ async fn codes_are_single_use_and_expire_after_ten_minutes() {
     );
 
     h.advance(3).await;
-    let code = code_of(
-        &send(
-            &h,
-            json!({"channel": "email", "email": "member@example.com"}),
-        )
-        .await,
-    );
+    let code = email_code(&h, "member@example.com").await;
     h.advance(601).await;
-    h.put(CODE)
-        .json(body(&code))
-        .send()
+    code_login(&h, body(&code))
         .await
         .err(400, "Invalid verificationCode");
 }
@@ -207,33 +184,15 @@ async fn codes_are_single_use_and_expire_after_ten_minutes() {
 #[tokio::test]
 async fn a_new_code_replaces_the_previous_one() {
     let h = Harness::start().await;
-    let first = code_of(
-        &send(
-            &h,
-            json!({"channel": "email", "email": "viewer@example.com"}),
-        )
-        .await,
-    );
+    let first = email_code(&h, "viewer@example.com").await;
     h.advance(3).await;
-    let second = code_of(
-        &send(
-            &h,
-            json!({"channel": "email", "email": "viewer@example.com"}),
-        )
-        .await,
-    );
+    let second = email_code(&h, "viewer@example.com").await;
     if first != second {
-        h.put(CODE)
-            .json(json!({"channel": "email", "email": "viewer@example.com", "verificationCode": first}))
-            .send()
+        code_login(&h, by_email("viewer@example.com", &first))
             .await
             .err(400, "Invalid verificationCode");
     }
-    h.put(CODE)
-        .json(
-            json!({"channel": "email", "email": "viewer@example.com", "verificationCode": second}),
-        )
-        .send()
+    code_login(&h, by_email("viewer@example.com", &second))
         .await
         .ok();
 }
@@ -242,64 +201,71 @@ async fn a_new_code_replaces_the_previous_one() {
 async fn codes_are_numbers_or_strings_and_bound_to_their_channel() {
     let h = Harness::start().await;
     let code = code_of(&send(&h, json!({"phoneNumber": PHONE})).await);
-    h.put(CODE)
-        .json(json!({"channel": "email", "email": "admin@example.com", "verificationCode": code}))
-        .send()
+    code_login(&h, by_email("admin@example.com", &code))
         .await
         .err(400, "Invalid verificationCode");
     let number: u64 = code.parse().unwrap();
     if !code.starts_with('0') {
-        h.put(CODE)
-            .json(json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": number}))
-            .send()
-            .await
-            .ok();
+        let body = json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": number});
+        code_login(&h, body).await.ok();
     }
 }
 
 #[tokio::test]
 async fn sending_refuses_bad_requests() {
     let h = Harness::start().await;
-    h.post(CODE)
-        .json(json!({"channel": "fax", "phoneNumber": PHONE}))
-        .send()
-        .await
-        .err(400, "Invalid channel");
-    h.post(CODE)
-        .json(json!({}))
-        .send()
-        .await
-        .err(400, "SMS verification code requires \"phoneNumber\"");
-    h.post(CODE)
-        .json(json!({"channel": "email"}))
-        .send()
-        .await
-        .err(400, "Email verification code requires \"email\"");
-    h.post(CODE)
-        .json(json!({"phoneNumber": "5558675309"}))
-        .send()
-        .await
-        .err(400, "Phone number must be in E.164 format.");
-    h.post(CODE)
-        .json(json!({"channel": "email", "email": "not-an-email"}))
-        .send()
-        .await
-        .err(400, "Email format is invalid");
-    h.post(CODE)
-        .json(json!({"phoneNumber": PHONE, "email": "admin@example.com"}))
-        .send()
-        .await
-        .err(400, "Email exists");
-    h.post("/v0/auth/code")
-        .json(json!({"phoneNumber": PHONE}))
-        .send()
-        .await
-        .err(400, "\"tenantId\" is required");
-    h.post("/v0/tenants/nope0000/auth/code")
-        .json(json!({"phoneNumber": PHONE}))
-        .send()
-        .await
-        .err(404, "Not Found");
+    for (path, body, status, message) in [
+        (
+            CODE,
+            json!({"channel": "fax", "phoneNumber": PHONE}),
+            400,
+            "Invalid channel",
+        ),
+        (
+            CODE,
+            json!({}),
+            400,
+            "SMS verification code requires \"phoneNumber\"",
+        ),
+        (
+            CODE,
+            json!({"channel": "email"}),
+            400,
+            "Email verification code requires \"email\"",
+        ),
+        (
+            CODE,
+            json!({"phoneNumber": "5558675309"}),
+            400,
+            "Phone number must be in E.164 format.",
+        ),
+        (
+            CODE,
+            json!({"channel": "email", "email": "not-an-email"}),
+            400,
+            "Email format is invalid",
+        ),
+        (
+            CODE,
+            json!({"phoneNumber": PHONE, "email": "admin@example.com"}),
+            400,
+            "Email exists",
+        ),
+        (
+            "/v0/auth/code",
+            json!({"phoneNumber": PHONE}),
+            400,
+            "\"tenantId\" is required",
+        ),
+        (
+            "/v0/tenants/nope0000/auth/code",
+            json!({"phoneNumber": PHONE}),
+            404,
+            "Not Found",
+        ),
+    ] {
+        h.post(path).json(body).send().await.err(status, message);
+    }
     assert!(h.outbox("").await.is_empty(), "nothing was sent");
     let state = h.get("/__mock/webhooks").send().await.ok();
     assert_eq!(state["totalCount"], 0, "no user was created");
@@ -308,40 +274,34 @@ async fn sending_refuses_bad_requests() {
 #[tokio::test]
 async fn logging_in_refuses_bad_requests() {
     let h = Harness::start().await;
-    h.put(CODE)
-        .json(
+    for (body, message) in [
+        (
             json!({"channel": "sms", "phoneNumber": "+15550009999", "verificationCode": "123456"}),
-        )
-        .send()
-        .await
-        .err(400, "\"phoneNumber\" not found or not yet verified");
-    h.put(CODE)
-        .json(json!({"channel": "fax", "phoneNumber": PHONE, "verificationCode": "123456"}))
-        .send()
-        .await
-        .err(400, "Invalid channel");
-    h.put(CODE)
-        .json(json!({"channel": "sms", "verificationCode": "123456"}))
-        .send()
-        .await
-        .err(400, "SMS verification code requires \"phoneNumber\"");
-    h.put(CODE)
-        .json(json!({"channel": "email", "verificationCode": "123456"}))
-        .send()
-        .await
-        .err(400, "Email verification code requires \"email\"");
-    h.put(CODE)
-        .json(json!({"channel": "email", "email": "admin@example.com"}))
-        .send()
-        .await
-        .err(400, "\"verificationCode\" is required");
-    h.put(CODE)
-        .json(
+            "\"phoneNumber\" not found or not yet verified",
+        ),
+        (
+            json!({"channel": "fax", "phoneNumber": PHONE, "verificationCode": "123456"}),
+            "Invalid channel",
+        ),
+        (
+            json!({"channel": "sms", "verificationCode": "123456"}),
+            "SMS verification code requires \"phoneNumber\"",
+        ),
+        (
+            json!({"channel": "email", "verificationCode": "123456"}),
+            "Email verification code requires \"email\"",
+        ),
+        (
+            json!({"channel": "email", "email": "admin@example.com"}),
+            "\"verificationCode\" is required",
+        ),
+        (
             json!({"channel": "email", "email": "admin@example.com", "verificationCode": "123456"}),
-        )
-        .send()
-        .await
-        .err(400, "Invalid verificationCode");
+            "Invalid verificationCode",
+        ),
+    ] {
+        code_login(&h, body).await.err(400, message);
+    }
 }
 
 #[tokio::test]
@@ -374,11 +334,7 @@ async fn a_second_request_within_two_seconds_is_rate_limited_and_changes_nothing
         .await;
     refused.err_type(429, "Rate limited", "rate_limit_error");
     assert_eq!(h.outbox("").await.len(), 1, "nothing sent by the refusal");
-    h.put(CODE)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": first}))
-        .send()
-        .await
-        .ok();
+    code_login(&h, sms(&first)).await.ok();
 }
 
 #[tokio::test]
@@ -402,9 +358,7 @@ async fn live_mode_answers_with_a_receipt_and_keeps_the_code_in_the_outbox() {
     assert_eq!(outbox[0]["suppressed"], false);
     let code = outbox[0]["verificationCode"].as_str().unwrap().to_owned();
     // Test mode knows neither the user nor the code.
-    h.put(CODE)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": code}))
-        .send()
+    code_login(&h, sms(&code))
         .await
         .err(400, "\"phoneNumber\" not found or not yet verified");
     let login = h
@@ -429,12 +383,7 @@ async fn a_verified_phone_number_becomes_the_users_number() {
         .await
         .ok();
     let code = code_of(&sent);
-    let login = h
-        .put(CODE)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": code}))
-        .send()
-        .await
-        .ok();
+    let login = code_login(&h, sms(&code)).await.ok();
     assert_eq!(login["userId"], 2);
     assert_eq!(login["phoneNumber"], PHONE);
     assert_eq!(login["isPhoneNumberConfirmed"], true);
@@ -450,11 +399,6 @@ async fn a_locked_user_cannot_log_in_and_keeps_the_code() {
     }])))
     .await;
     let code = code_of(&send(&h, json!({"phoneNumber": PHONE})).await);
-    let body = json!({"channel": "sms", "phoneNumber": PHONE, "verificationCode": code});
-    h.put(CODE)
-        .json(body.clone())
-        .send()
-        .await
-        .err(403, "User is locked");
+    code_login(&h, sms(&code)).await.err(403, "User is locked");
     assert_eq!(h.outbox("").await.len(), 1);
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{Harness, Method, Resp};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT};
 
@@ -24,6 +24,29 @@ async fn create(h: &Harness, caller: &str, kind: &str) -> Value {
         .send()
         .await
         .ok()
+}
+
+/// `POST /v0/keys/verify` with `body`, as `caller`.
+async fn verify(h: &Harness, caller: &str, body: Value) -> Resp {
+    h.call(Method::POST, "/v0/keys/verify", caller, body).await
+}
+
+/// `PUT /v0/keys/invalidate` with `body`, as `caller`.
+async fn invalidate(h: &Harness, caller: &str, body: Value) -> Resp {
+    h.call(Method::PUT, "/v0/keys/invalidate", caller, body)
+        .await
+}
+
+/// `DELETE /v0/keys` with `body`, as `caller`.
+async fn delete(h: &Harness, caller: &str, body: Value) -> Resp {
+    h.call(Method::DELETE, "/v0/keys", caller, body).await
+}
+
+/// The refusal to invalidate or delete the last active key of a type.
+fn only_active(action: &str, kind: &str) -> String {
+    format!(
+        "Cannot {action} the only active {kind} API key. Please create another {kind} API key, then try again."
+    )
 }
 
 fn keys_of(list: &Value) -> Vec<(String, bool)> {
@@ -198,13 +221,7 @@ async fn verify_reports_active_keys_of_the_callers_subtree() {
     let h = Harness::start().await;
     let admin = h.admin();
     let readonly = h.key(Mode::Test, KeyType::Readonly);
-    let ok = h
-        .post("/v0/keys/verify")
-        .bearer(&admin)
-        .json(json!({ "key": readonly }))
-        .send()
-        .await
-        .ok();
+    let ok = verify(&h, &admin, json!({ "key": readonly })).await.ok();
     assert_eq!(
         ok,
         json!({ "message": "OK", "result": {
@@ -219,22 +236,13 @@ async fn verify_reports_active_keys_of_the_callers_subtree() {
         .ok();
     assert_eq!(tenant_form["result"]["type"], "webhook");
 
-    h.post("/v0/keys/verify")
-        .bearer(&admin)
-        .json(json!({ "key": admin }))
-        .send()
+    verify(&h, &admin, json!({ "key": admin }))
         .await
         .err(400, "An API key cannot be used to verify itself");
-    h.post("/v0/keys/verify")
-        .bearer(&admin)
-        .json(json!({}))
-        .send()
+    verify(&h, &admin, json!({}))
         .await
         .err(400, "\"key\" is required");
-    h.post("/v0/keys/verify")
-        .bearer(&readonly)
-        .json(json!({ "key": admin }))
-        .send()
+    verify(&h, &readonly, json!({ "key": admin }))
         .await
         .err(403, "Forbidden");
     // Unknown keys, keys of another workspace and keys of the other mode: no `result`.
@@ -245,12 +253,7 @@ async fn verify_reports_active_keys_of_the_callers_subtree() {
         other,
         h.key(Mode::Live, KeyType::Readonly),
     ] {
-        let resp = h
-            .post("/v0/keys/verify")
-            .bearer(&admin)
-            .json(json!({ "key": key }))
-            .send()
-            .await;
+        let resp = verify(&h, &admin, json!({ "key": key })).await;
         resp.err(400, "Invalid API key");
         assert!(resp.body.get("result").is_none(), "{}", resp.body);
     }
@@ -261,24 +264,12 @@ async fn invalidated_keys_stop_working_and_stay_listed() {
     let h = Harness::start().await;
     let admin = h.admin();
     let seeded = h.key(Mode::Test, KeyType::Readonly);
-    h.put("/v0/keys/invalidate")
-        .bearer(&admin)
-        .json(json!({ "key": seeded }))
-        .send()
+    invalidate(&h, &admin, json!({ "key": seeded }))
         .await
-        .err(
-            400,
-            "Cannot invalidate the only active readonly API key. Please create another readonly API key, then try again.",
-        );
-    h.put("/v0/keys/invalidate")
-        .bearer(&admin)
-        .json(json!({ "key": admin }))
-        .send()
+        .err(400, &only_active("invalidate", "readonly"));
+    invalidate(&h, &admin, json!({ "key": admin }))
         .await
-        .err(
-            400,
-            "Cannot invalidate the only active admin API key. Please create another admin API key, then try again.",
-        );
+        .err(400, &only_active("invalidate", "admin"));
     let fresh = create(&h, &admin, "readonly").await;
     h.advance(60).await;
     let invalidated = h
@@ -306,51 +297,33 @@ async fn invalidated_keys_stop_working_and_stay_listed() {
         ]
     );
     // Verification knows it and says so.
-    let resp = h
-        .post("/v0/keys/verify")
-        .bearer(&admin)
-        .json(json!({ "key": seeded }))
-        .send()
-        .await;
+    let resp = verify(&h, &admin, json!({ "key": seeded })).await;
     resp.err(400, "Invalid API key");
     assert_eq!(
         resp.body["result"],
         json!({ "mode": "test", "type": "readonly", "tenantId": DEMO_TENANT, "isActive": false })
     );
     // Invalidating again changes nothing; the fresh key is now the only active one.
-    let again = h
-        .put("/v0/keys/invalidate")
-        .bearer(&admin)
-        .json(json!({ "key": seeded }))
-        .send()
-        .await
-        .ok();
+    let again = invalidate(&h, &admin, json!({ "key": seeded })).await.ok();
     assert_eq!(again, invalidated);
-    h.put("/v0/keys/invalidate")
-        .bearer(&admin)
-        .json(json!({ "key": fresh["key"] }))
-        .send()
+    invalidate(&h, &admin, json!({ "key": fresh["key"] }))
         .await
-        .err(
-            400,
-            "Cannot invalidate the only active readonly API key. Please create another readonly API key, then try again.",
-        );
-    h.put("/v0/keys/invalidate")
-        .bearer(&admin)
-        .json(json!({ "key": "uf_test_readonly_demo1234_00000000000000000000000000000000" }))
-        .send()
-        .await
-        .err(400, "Invalid API key");
-    h.put("/v0/keys/invalidate")
-        .bearer(&h.key(Mode::Live, KeyType::Admin))
-        .json(json!({ "key": fresh["key"] }))
-        .send()
-        .await
-        .err(400, "Invalid API key");
-    h.put("/v0/keys/invalidate")
-        .bearer(fresh["key"].as_str().unwrap())
-        .json(json!({ "key": seeded }))
-        .send()
+        .err(400, &only_active("invalidate", "readonly"));
+    invalidate(
+        &h,
+        &admin,
+        json!({ "key": "uf_test_readonly_demo1234_00000000000000000000000000000000" }),
+    )
+    .await
+    .err(400, "Invalid API key");
+    invalidate(
+        &h,
+        &h.key(Mode::Live, KeyType::Admin),
+        json!({ "key": fresh["key"] }),
+    )
+    .await
+    .err(400, "Invalid API key");
+    invalidate(&h, fresh["key"].as_str().unwrap(), json!({ "key": seeded }))
         .await
         .err(403, "Forbidden");
 }
@@ -359,15 +332,9 @@ async fn invalidated_keys_stop_working_and_stay_listed() {
 async fn deleted_keys_are_gone_but_still_recognised() {
     let h = Harness::start().await;
     let admin = h.admin();
-    h.delete("/v0/keys")
-        .bearer(&admin)
-        .json(json!({ "key": admin }))
-        .send()
+    delete(&h, &admin, json!({ "key": admin }))
         .await
-        .err(
-            400,
-            "Cannot delete the only active admin API key. Please create another admin API key, then try again.",
-        );
+        .err(400, &only_active("delete", "admin"));
     let second = create(&h, &admin, "admin").await;
     let second = second["key"].as_str().unwrap().to_owned();
     // A caller may delete its own key once another one is active.
@@ -387,52 +354,33 @@ async fn deleted_keys_are_gone_but_still_recognised() {
         .err(401, "Unauthorized");
     let listed = h.get("/v0/keys/admin").bearer(&second).send().await.ok();
     assert_eq!(keys_of(&listed), [(second.clone(), true)]);
-    let resp = h
-        .post("/v0/keys/verify")
-        .bearer(&second)
-        .json(json!({ "key": admin }))
-        .send()
-        .await;
+    let resp = verify(&h, &second, json!({ "key": admin })).await;
     resp.err(400, "Invalid API key");
     assert_eq!(resp.body["result"]["isActive"], false);
     assert_eq!(resp.body["result"]["type"], "admin");
-    h.delete("/v0/keys")
-        .bearer(&second)
-        .json(json!({ "key": admin }))
-        .send()
+    delete(&h, &second, json!({ "key": admin }))
         .await
         .err(400, "Invalid API key");
 
     // An invalidated key may be deleted even when only one key of its type is active.
     let readonly = h.key(Mode::Test, KeyType::Readonly);
     create(&h, &second, "readonly").await;
-    h.put("/v0/keys/invalidate")
-        .bearer(&second)
-        .json(json!({ "key": readonly }))
-        .send()
+    invalidate(&h, &second, json!({ "key": readonly }))
         .await
         .ok();
-    let gone = h
-        .delete("/v0/keys")
-        .bearer(&second)
-        .json(json!({ "key": readonly }))
-        .send()
-        .await
-        .ok();
+    let gone = delete(&h, &second, json!({ "key": readonly })).await.ok();
     assert_eq!(gone["isActive"], false);
     let listed = h.get("/v0/keys/readonly").bearer(&second).send().await.ok();
     assert_eq!(listed["totalCount"], 1);
 
-    h.delete("/v0/keys")
-        .bearer(&h.key(Mode::Test, KeyType::Webhook))
-        .json(json!({ "key": second }))
-        .send()
-        .await
-        .err(403, "Forbidden");
-    h.delete("/v0/keys")
-        .bearer(&second)
-        .json(json!({}))
-        .send()
+    delete(
+        &h,
+        &h.key(Mode::Test, KeyType::Webhook),
+        json!({ "key": second }),
+    )
+    .await
+    .err(403, "Forbidden");
+    delete(&h, &second, json!({}))
         .await
         .err(400, "\"key\" is required");
 }
@@ -513,38 +461,30 @@ async fn child_tenants_have_their_own_keys() {
     assert_eq!(keys_of(&workspace), [(admin.clone(), true)]);
 
     // The workspace sees the child's key; the child does not see the workspace's.
-    let verified = h
-        .post("/v0/keys/verify")
-        .bearer(&admin)
-        .json(json!({ "key": child_key }))
-        .send()
-        .await
-        .ok();
+    let verified = verify(&h, &admin, json!({ "key": child_key })).await.ok();
     assert_eq!(verified["result"]["tenantId"], child.as_str());
-    let resp = h
-        .post("/v0/keys/verify")
-        .bearer(&child_key)
-        .json(json!({ "key": h.key(Mode::Test, KeyType::Readonly) }))
-        .send()
-        .await;
+    let resp = verify(
+        &h,
+        &child_key,
+        json!({ "key": h.key(Mode::Test, KeyType::Readonly) }),
+    )
+    .await;
     resp.err(400, "Invalid API key");
     assert!(resp.body.get("result").is_none());
-    h.put("/v0/keys/invalidate")
-        .bearer(&child_key)
-        .json(json!({ "key": h.key(Mode::Test, KeyType::Readonly) }))
-        .send()
-        .await
-        .err(400, "Invalid API key");
+    invalidate(
+        &h,
+        &child_key,
+        json!({ "key": h.key(Mode::Test, KeyType::Readonly) }),
+    )
+    .await
+    .err(400, "Invalid API key");
     // The child's only admin key is protected like any other.
     h.delete(&format!("/v0/tenants/{child}/keys"))
         .bearer(&admin)
         .json(json!({ "key": child_key }))
         .send()
         .await
-        .err(
-            400,
-            "Cannot delete the only active admin API key. Please create another admin API key, then try again.",
-        );
+        .err(400, &only_active("delete", "admin"));
 }
 
 #[tokio::test]

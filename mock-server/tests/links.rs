@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Harness, LIVE_ORIGIN, access, link_credentials, query_param};
+use common::{Harness, LIVE_ORIGIN, Method, access, link_credentials, query_param};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, OTHER_TENANT, TEST_PASSWORD};
 
@@ -223,31 +223,37 @@ async fn redirects_ride_on_the_link_and_the_sign_on() {
 #[tokio::test]
 async fn send_link_refusals() {
     let h = Harness::start().await;
-    h.post(LINK)
-        .json(json!({}))
-        .send()
-        .await
-        .err(400, "\"email\" is required");
-    h.post(LINK)
-        .json(json!({ "email": "not-an-email" }))
-        .send()
-        .await
-        .err(400, "Email format is invalid");
-    h.post(LINK)
-        .json(json!({ "email": "fresh@example.com", "username": "ADMIN" }))
-        .send()
-        .await
-        .err(400, "Username exists");
-    h.post("/v0/auth/link")
-        .json(json!({ "email": "fresh@example.com" }))
-        .send()
-        .await
-        .err(400, "\"tenantId\" is required");
-    h.post("/v0/tenants/nope0000/auth/link")
-        .json(json!({ "email": "fresh@example.com" }))
-        .send()
-        .await
-        .err(404, "Not Found");
+    h.refusals(
+        Method::POST,
+        &[
+            (LINK, json!({}), 400, "\"email\" is required"),
+            (
+                LINK,
+                json!({ "email": "not-an-email" }),
+                400,
+                "Email format is invalid",
+            ),
+            (
+                LINK,
+                json!({ "email": "fresh@example.com", "username": "ADMIN" }),
+                400,
+                "Username exists",
+            ),
+            (
+                "/v0/auth/link",
+                json!({ "email": "fresh@example.com" }),
+                400,
+                "\"tenantId\" is required",
+            ),
+            (
+                "/v0/tenants/nope0000/auth/link",
+                json!({ "email": "fresh@example.com" }),
+                404,
+                "Not Found",
+            ),
+        ],
+    )
+    .await;
     assert!(h.outbox("").await.is_empty());
     assert!(h.webhooks().await.is_empty());
     // Docs form, and path over body.

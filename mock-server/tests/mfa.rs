@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Harness, access, demo_seed_with_users};
+use common::{Harness, Method, Resp, access, demo_seed_with_users};
 use serde_json::{Value, json};
 use userfront_mock::state::totp::code_at;
 use userfront_mock::{DEMO_TENANT, TEST_PASSWORD};
@@ -34,6 +34,36 @@ async fn enable(h: &Harness, second: Vec<Value>, all: bool) {
         }),
     )
     .await;
+}
+
+const CODE: &str = "/v0/tenants/demo1234/auth/code";
+
+/// `POST /v0/auth/code` of `body` with `token` (a firstFactorToken): sends a second-factor code.
+async fn send_code(h: &Harness, token: &str, body: Value) -> Resp {
+    h.call(Method::POST, CODE, token, body).await
+}
+
+/// The body that completes a sign-on with an SMS `code`.
+fn sms_code(code: &Value) -> Value {
+    json!({"channel": "sms", "verificationCode": code})
+}
+
+/// `PUT /v0/auth/code` of `body` with `token`: completes the sign-on with a code.
+async fn use_code(h: &Harness, token: &str, body: Value) -> Resp {
+    h.call(Method::PUT, CODE, token, body).await
+}
+
+/// `POST /v0/auth/totp` with `token` and the code of `secret` at the mock's current time.
+async fn totp_now(h: &Harness, token: &str, secret: &str) -> Resp {
+    let now = h.now_millis().await;
+    let body = json!({"totpCode": code_at(secret, now).unwrap()});
+    h.call(Method::POST, "/v0/tenants/demo1234/auth/totp", token, body)
+        .await
+}
+
+/// The legacy flow: `method /v0/auth/mfa` of `body`, without credentials.
+async fn legacy(h: &Harness, method: Method, body: Value) -> Resp {
+    h.req(method, "/v0/auth/mfa").json(body).send().await
 }
 
 fn first_factor_token(body: &Value) -> String {
@@ -75,21 +105,11 @@ async fn mfa_required_answers_in_both_shapes_and_completes_by_sms() {
     assert_eq!(pending["result"]["allowedChannels"], json!(["sms"]));
 
     // The pending user registers a phone as the second factor and signs in with its code.
-    let sent = h
-        .post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE}))
-        .send()
+    let sent = send_code(&h, &token, json!({"channel": "sms", "phoneNumber": PHONE}))
         .await
         .ok();
     let code = sent["result"]["verificationCode"].as_str().unwrap();
-    let done = h
-        .put("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "sms", "verificationCode": code}))
-        .send()
-        .await
-        .ok();
+    let done = use_code(&h, &token, sms_code(&json!(code))).await.ok();
     assert_eq!(done["message"], "OK");
     assert_eq!(done["userId"], 1);
     assert_eq!(done["phoneNumber"], PHONE);
@@ -103,10 +123,7 @@ async fn mfa_required_answers_in_both_shapes_and_completes_by_sms() {
         assert_eq!(session.body["authentication"]["secondFactor"], sms());
     }
     // The token was used up.
-    h.put("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "sms", "verificationCode": code}))
-        .send()
+    use_code(&h, &token, sms_code(&json!(code)))
         .await
         .err(401, "Invalid token");
 
@@ -148,29 +165,20 @@ async fn a_per_user_requirement_applies_to_that_user_only() {
 
     // The code goes to the user's confirmed number by default.
     let token = first_factor_token(&pending);
-    let sent = h
-        .post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({}))
-        .send()
-        .await
-        .ok();
+    let sent = send_code(&h, &token, json!({})).await.ok();
     assert_eq!(sent["result"]["phoneNumber"], PHONE);
     // A confirmed number cannot be swapped with only the first factor.
-    h.post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"phoneNumber": "+15550001111"}))
-        .send()
+    send_code(&h, &token, json!({"phoneNumber": "+15550001111"}))
         .await
         .err(400, "Invalid token");
-    let done = h
-        .put("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE,
-                     "verificationCode": sent["result"]["verificationCode"]}))
-        .send()
-        .await
-        .ok();
+    let done = use_code(
+        &h,
+        &token,
+        json!({"channel": "sms", "phoneNumber": PHONE,
+                     "verificationCode": sent["result"]["verificationCode"]}),
+    )
+    .await
+    .ok();
     assert_eq!(done["userId"], 1);
 }
 
@@ -183,13 +191,7 @@ async fn a_configured_factor_makes_mfa_due() {
     let token = access(&first);
     let info = h.get("/v0/auth/totp").bearer(&token).send().await.ok();
     let secret = info["totpSecret"].as_str().unwrap().to_owned();
-    let now = h.now_millis().await;
-    h.post("/v0/tenants/demo1234/auth/totp")
-        .bearer(&token)
-        .json(json!({"totpCode": code_at(&secret, now).unwrap()}))
-        .send()
-        .await
-        .ok();
+    totp_now(&h, &token, &secret).await.ok();
     let pending = h.login("member@example.com", TEST_PASSWORD).await;
     assert_eq!(pending["message"], "MFA required");
     assert_eq!(
@@ -197,12 +199,7 @@ async fn a_configured_factor_makes_mfa_due() {
         true
     );
     h.advance(30).await;
-    let now = h.now_millis().await;
-    let done = h
-        .post("/v0/tenants/demo1234/auth/totp")
-        .bearer(&first_factor_token(&pending))
-        .json(json!({"totpCode": code_at(&secret, now).unwrap()}))
-        .send()
+    let done = totp_now(&h, &first_factor_token(&pending), &secret)
         .await
         .ok();
     assert_eq!(done["message"], "OK");
@@ -217,14 +214,7 @@ async fn totp_is_paired_during_sign_on_with_the_first_factor_token() {
     let token = first_factor_token(&pending);
     let info = h.get("/v0/auth/totp").bearer(&token).send().await.ok();
     let secret = info["totpSecret"].as_str().unwrap().to_owned();
-    let now = h.now_millis().await;
-    let done = h
-        .post("/v0/tenants/demo1234/auth/totp")
-        .bearer(&token)
-        .json(json!({"totpCode": code_at(&secret, now).unwrap()}))
-        .send()
-        .await
-        .ok();
+    let done = totp_now(&h, &token, &secret).await.ok();
     assert_eq!(done["userId"], 3);
     // With only the first factor, a configured authenticator is never revealed.
     let pending = h.login("viewer@example.com", TEST_PASSWORD).await;
@@ -254,36 +244,30 @@ async fn the_second_factor_must_be_a_different_tenant_second_factor() {
         .await
         .err(400, "Invalid token");
     // A factor the tenant does not list as second factor.
-    let sent = h
-        .post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "email"}))
-        .send()
+    let sent = send_code(&h, &token, json!({"channel": "email"}))
         .await
         .ok();
     assert_eq!(sent["result"]["email"], "member@example.com");
-    h.put("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "email", "verificationCode": sent["result"]["verificationCode"]}))
-        .send()
-        .await
-        .err(400, "Invalid token");
+    use_code(
+        &h,
+        &token,
+        json!({"channel": "email", "verificationCode": sent["result"]["verificationCode"]}),
+    )
+    .await
+    .err(400, "Invalid token");
     // The code was not used up by the refusal, and the token still works with SMS.
     h.advance(3).await;
-    let sms_sent = h
-        .post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"phoneNumber": PHONE}))
-        .send()
+    let sms_sent = send_code(&h, &token, json!({"phoneNumber": PHONE}))
         .await
         .ok();
-    h.put("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE,
-                     "verificationCode": sms_sent["result"]["verificationCode"]}))
-        .send()
-        .await
-        .ok();
+    use_code(
+        &h,
+        &token,
+        json!({"channel": "sms", "phoneNumber": PHONE,
+                     "verificationCode": sms_sent["result"]["verificationCode"]}),
+    )
+    .await
+    .ok();
 }
 
 #[tokio::test]
@@ -299,19 +283,21 @@ async fn the_token_fixes_the_user() {
         .send()
         .await
         .ok();
-    h.put("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "sms", "phoneNumber": PHONE,
-                     "verificationCode": other["result"]["verificationCode"]}))
-        .send()
-        .await
-        .err(400, "Invalid verificationCode");
-    h.post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "email", "email": "admin@example.com"}))
-        .send()
-        .await
-        .err(400, "Invalid token");
+    use_code(
+        &h,
+        &token,
+        json!({"channel": "sms", "phoneNumber": PHONE,
+                     "verificationCode": other["result"]["verificationCode"]}),
+    )
+    .await
+    .err(400, "Invalid verificationCode");
+    send_code(
+        &h,
+        &token,
+        json!({"channel": "email", "email": "admin@example.com"}),
+    )
+    .await
+    .err(400, "Invalid token");
 }
 
 #[tokio::test]
@@ -321,10 +307,7 @@ async fn first_factor_tokens_expire_after_an_hour() {
     let pending = h.login("member@example.com", TEST_PASSWORD).await;
     let token = first_factor_token(&pending);
     h.advance(3601).await;
-    h.post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"phoneNumber": PHONE}))
-        .send()
+    send_code(&h, &token, json!({"phoneNumber": PHONE}))
         .await
         .err(401, "Invalid token");
     h.get("/v0/auth/totp")
@@ -332,12 +315,13 @@ async fn first_factor_tokens_expire_after_an_hour() {
         .send()
         .await
         .err(401, "Unauthorized");
-    h.post("/v0/tenants/demo1234/auth/code")
-        .bearer("uf_test_first_factor_00000000000000000000000000000000")
-        .json(json!({"phoneNumber": PHONE}))
-        .send()
-        .await
-        .err(401, "Invalid token");
+    send_code(
+        &h,
+        "uf_test_first_factor_00000000000000000000000000000000",
+        json!({"phoneNumber": PHONE}),
+    )
+    .await
+    .err(401, "Invalid token");
 }
 
 #[tokio::test]
@@ -356,18 +340,10 @@ async fn pkce_applies_after_the_second_factor() {
         .ok();
     assert_eq!(pending["message"], "MFA required");
     let token = first_factor_token(&pending);
-    let sent = h
-        .post("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"phoneNumber": PHONE}))
-        .send()
+    let sent = send_code(&h, &token, json!({"phoneNumber": PHONE}))
         .await
         .ok();
-    let pkce = h
-        .put("/v0/tenants/demo1234/auth/code")
-        .bearer(&token)
-        .json(json!({"channel": "sms", "verificationCode": sent["result"]["verificationCode"]}))
-        .send()
+    let pkce = use_code(&h, &token, sms_code(&sent["result"]["verificationCode"]))
         .await
         .ok();
     assert_eq!(pkce["message"], "PKCE required");
@@ -386,15 +362,14 @@ async fn legacy_mfa_sends_and_checks_an_sms_code() {
     enable(&h, vec![sms()], true).await;
     let pending = h.login("viewer@example.com", TEST_PASSWORD).await;
     let first_factor_code = pending["result"]["firstFactorCode"].as_str().unwrap();
-    let sent = h
-        .post("/v0/auth/mfa")
-        .json(
-            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+    let sent = legacy(
+        &h,
+        Method::POST,
+        json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
                      "strategy": "verificationCode", "channel": "sms", "to": PHONE}),
-        )
-        .send()
-        .await
-        .ok();
+    )
+    .await
+    .ok();
     assert_eq!(sent["result"]["phoneNumber"], PHONE);
     let code = sent["result"]["verificationCode"]
         .as_str()
@@ -404,47 +379,50 @@ async fn legacy_mfa_sends_and_checks_an_sms_code() {
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0]["verificationCode"], code.as_str());
 
-    h.put("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code}))
-        .send()
-        .await
-        .err(400, "Missing information");
-    h.put("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "verificationCode": code}))
-        .send()
-        .await
-        .err(400, "Missing information");
+    legacy(
+        &h,
+        Method::PUT,
+        json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code}),
+    )
+    .await
+    .err(400, "Missing information");
+    legacy(
+        &h,
+        Method::PUT,
+        json!({"tenantId": DEMO_TENANT, "verificationCode": code}),
+    )
+    .await
+    .err(400, "Missing information");
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
-    h.put("/v0/auth/mfa")
-        .json(
-            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+    legacy(
+        &h,
+        Method::PUT,
+        json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
                      "verificationCode": wrong}),
-        )
-        .send()
-        .await
-        .err(400, "Invalid verificationCode");
-    let done = h
-        .put("/v0/auth/mfa")
-        .json(
-            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+    )
+    .await
+    .err(400, "Invalid verificationCode");
+    let done = legacy(
+        &h,
+        Method::PUT,
+        json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
                      "verificationCode": code, "to": PHONE}),
-        )
-        .send()
-        .await
-        .ok();
+    )
+    .await
+    .ok();
     assert_eq!(done["message"], "OK");
     assert_eq!(done["userId"], 3);
     assert_eq!(done["phoneNumber"], PHONE);
     assert_eq!(done["isPhoneNumberConfirmed"], true);
     // The sign-on is complete: the code names nothing any more.
-    h.put("/v0/auth/mfa")
-        .json(
-            json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
+    legacy(
+        &h,
+        Method::PUT,
+        json!({"tenantId": DEMO_TENANT, "firstFactorCode": first_factor_code,
                      "verificationCode": code}),
-        )
-        .send()
-        .await
-        .err(400, "Invalid token");
+    )
+    .await
+    .err(400, "Invalid token");
 }
 
 #[tokio::test]
@@ -454,40 +432,44 @@ async fn legacy_mfa_refusals() {
         json!({"tenantId": DEMO_TENANT, "firstFactorCode": code,
                "strategy": "verificationCode", "channel": "sms", "to": PHONE})
     };
-    h.post("/v0/auth/mfa")
-        .json(body("6d2b9c41-8f0e-4a57-b3c2-19e7a4d05f68"))
-        .send()
-        .await
-        .err(400, "Invalid token");
-    h.post("/v0/auth/mfa")
-        .json(
-            json!({"tenantId": DEMO_TENANT, "strategy": "verificationCode",
+    legacy(
+        &h,
+        Method::POST,
+        body("6d2b9c41-8f0e-4a57-b3c2-19e7a4d05f68"),
+    )
+    .await
+    .err(400, "Invalid token");
+    legacy(
+        &h,
+        Method::POST,
+        json!({"tenantId": DEMO_TENANT, "strategy": "verificationCode",
                      "channel": "sms", "to": PHONE}),
-        )
-        .send()
-        .await
-        .err(400, "\"firstFactorCode\" is required");
+    )
+    .await
+    .err(400, "\"firstFactorCode\" is required");
     // Without an SMS second factor the legacy flow has nothing to offer.
     enable(&h, vec![totp()], true).await;
     let pending = h.login("viewer@example.com", TEST_PASSWORD).await;
     assert_eq!(pending["result"]["allowedChannels"], json!([]));
     let code = pending["result"]["firstFactorCode"].as_str().unwrap();
-    h.post("/v0/auth/mfa")
-        .json(body(code))
-        .send()
+    legacy(&h, Method::POST, body(code))
         .await
         .err(400, "Invalid token");
-    h.post("/v0/auth/mfa")
-        .json(json!({"tenantId": DEMO_TENANT, "firstFactorCode": code,
-                     "strategy": "verificationCode", "channel": "email", "to": PHONE}))
-        .send()
-        .await
-        .err(400, "Invalid channel");
-    h.post("/v0/auth/mfa")
-        .json(json!({"tenantId": "nope0000", "firstFactorCode": code,
-                     "strategy": "verificationCode", "channel": "sms", "to": PHONE}))
-        .send()
-        .await
-        .err(404, "Not Found");
+    legacy(
+        &h,
+        Method::POST,
+        json!({"tenantId": DEMO_TENANT, "firstFactorCode": code,
+                     "strategy": "verificationCode", "channel": "email", "to": PHONE}),
+    )
+    .await
+    .err(400, "Invalid channel");
+    legacy(
+        &h,
+        Method::POST,
+        json!({"tenantId": "nope0000", "firstFactorCode": code,
+                     "strategy": "verificationCode", "channel": "sms", "to": PHONE}),
+    )
+    .await
+    .err(404, "Not Found");
     assert!(h.outbox("").await.is_empty());
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Harness, LIVE_ORIGIN, access};
+use common::{Harness, LIVE_ORIGIN, Method, access};
 use serde_json::{Value, json};
 use userfront_mock::state::signon::s256_challenge;
 use userfront_mock::{DEMO_TENANT, Mode, TEST_PASSWORD};
@@ -187,26 +187,36 @@ async fn a_live_code_is_exchanged_without_an_origin() {
 #[tokio::test]
 async fn exchange_refusals() {
     let h = Harness::start().await;
-    h.post(EXCHANGE)
-        .json(json!({"codeVerifier": VERIFIER}))
-        .send()
-        .await
-        .err(400, "\"authorizationCode\" is required");
-    h.post(EXCHANGE)
-        .json(json!({"authorizationCode": "x"}))
-        .send()
-        .await
-        .err(400, "\"codeVerifier\" is required");
-    h.post(EXCHANGE)
-        .json(json!({"authorizationCode": "not-a-code", "codeVerifier": VERIFIER}))
-        .send()
-        .await
-        .err(400, "Invalid token");
-    h.post("/v0/auth/pkce")
-        .json(json!({"authorizationCode": "x", "codeVerifier": VERIFIER}))
-        .send()
-        .await
-        .err(400, "\"tenantId\" is required");
+    h.refusals(
+        Method::POST,
+        &[
+            (
+                EXCHANGE,
+                json!({"codeVerifier": VERIFIER}),
+                400,
+                "\"authorizationCode\" is required",
+            ),
+            (
+                EXCHANGE,
+                json!({"authorizationCode": "x"}),
+                400,
+                "\"codeVerifier\" is required",
+            ),
+            (
+                EXCHANGE,
+                json!({"authorizationCode": "not-a-code", "codeVerifier": VERIFIER}),
+                400,
+                "Invalid token",
+            ),
+            (
+                "/v0/auth/pkce",
+                json!({"authorizationCode": "x", "codeVerifier": VERIFIER}),
+                400,
+                "\"tenantId\" is required",
+            ),
+        ],
+    )
+    .await;
     // A code of one workspace is unknown to another.
     let code = pkce_login(&h, &s256_query()).await["authorizationCode"].clone();
     h.post("/v0/tenants/abcd9876/auth/pkce")

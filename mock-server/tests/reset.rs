@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Harness, LIVE_ORIGIN, access, link_credentials, query_param};
+use common::{Harness, LIVE_ORIGIN, Method, access, link_credentials, query_param};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, TEST_PASSWORD};
 
@@ -60,31 +60,37 @@ async fn reset_links_point_at_the_reset_page_without_a_type() {
 #[tokio::test]
 async fn send_reset_link_refusals() {
     let h = Harness::start().await;
-    h.post(SEND)
-        .json(json!({}))
-        .send()
-        .await
-        .err(400, "\"email\" is required");
-    h.post(SEND)
-        .json(json!({ "email": "bad@" }))
-        .send()
-        .await
-        .err(400, "Email format is invalid");
-    h.post(SEND)
-        .json(json!({ "email": "ghost@example.com" }))
-        .send()
-        .await
-        .err(404, "User not found");
-    h.post("/v0/auth/reset/link")
-        .json(json!({ "email": "member@example.com" }))
-        .send()
-        .await
-        .err(400, "\"tenantId\" is required");
-    h.post("/v0/tenants/nope0000/auth/reset/link")
-        .json(json!({ "email": "member@example.com" }))
-        .send()
-        .await
-        .err(404, "Not Found");
+    h.refusals(
+        Method::POST,
+        &[
+            (SEND, json!({}), 400, "\"email\" is required"),
+            (
+                SEND,
+                json!({ "email": "bad@" }),
+                400,
+                "Email format is invalid",
+            ),
+            (
+                SEND,
+                json!({ "email": "ghost@example.com" }),
+                404,
+                "User not found",
+            ),
+            (
+                "/v0/auth/reset/link",
+                json!({ "email": "member@example.com" }),
+                400,
+                "\"tenantId\" is required",
+            ),
+            (
+                "/v0/tenants/nope0000/auth/reset/link",
+                json!({ "email": "member@example.com" }),
+                404,
+                "Not Found",
+            ),
+        ],
+    )
+    .await;
     assert!(h.outbox("").await.is_empty());
     let sent = h
         .post("/v0/auth/reset/link")

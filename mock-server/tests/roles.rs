@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{Harness, Method, Resp};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, Mode, TEST_PASSWORD};
 
@@ -15,27 +15,47 @@ fn names(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `PUT path` of `{"roles": roles}` with `key`: sets the roles of the user at `path`
+/// (`/v0/users/{id}/roles` or the tenant form).
+async fn set_roles(h: &Harness, key: &str, path: &str, roles: Value) -> Resp {
+    h.call(Method::PUT, path, key, json!({ "roles": roles }))
+        .await
+}
+
+/// `POST path` of `{"name": name}` with `key`: creates a role (`/v0/roles` or the tenant form).
+async fn create_role(h: &Harness, key: &str, path: &str, name: &str) -> Resp {
+    h.call(Method::POST, path, key, json!({ "name": name }))
+        .await
+}
+
+/// `DELETE path` with `key`: deletes the role at `path`.
+async fn delete_role(h: &Harness, key: &str, path: &str) -> Resp {
+    h.delete(path).bearer(key).send().await
+}
+
+/// The verified claims of the access token that a refresh with `refresh` issues.
+async fn refreshed_claims(h: &Harness, refresh: &str) -> Value {
+    let refreshed = h.get("/v0/auth/refresh").bearer(refresh).send().await.ok();
+    h.verified_claims(common::access(&refreshed).as_str(), Mode::Test)
+        .await
+}
+
 #[tokio::test]
 async fn roles_are_created_listed_and_deleted_in_both_path_forms() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let role = h
-        .post("/v0/roles")
-        .bearer(&admin)
-        .json(json!({ "name": "tier-3" }))
-        .send()
-        .await
-        .ok();
+    let role = create_role(&h, &admin, "/v0/roles", "tier-3").await.ok();
     assert_eq!(role["name"], "tier-3");
     assert_eq!(role["tenantId"], DEMO_TENANT);
     assert!(role["createdAt"].as_str().unwrap().ends_with('Z'));
-    let tenant_level = h
-        .post(&format!("/v0/tenants/{DEMO_TENANT}/roles"))
-        .bearer(&admin)
-        .json(json!({ "name": "dev_access-write 1" }))
-        .send()
-        .await
-        .ok();
+    let tenant_level = create_role(
+        &h,
+        &admin,
+        &format!("/v0/tenants/{DEMO_TENANT}/roles"),
+        "dev_access-write 1",
+    )
+    .await
+    .ok();
     assert_eq!(tenant_level["tenantId"], DEMO_TENANT);
 
     // The list envelope holds the seeded defaults and both new roles, oldest first.
@@ -60,26 +80,19 @@ async fn roles_are_created_listed_and_deleted_in_both_path_forms() {
     assert_eq!(same, listed);
 
     // Delete answers with the deleted role; names are URL-encoded in the path.
-    let deleted = h
-        .delete("/v0/roles/tier-3")
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+    let deleted = delete_role(&h, &admin, "/v0/roles/tier-3").await.ok();
     assert_eq!(deleted, role);
-    h.delete(&format!(
-        "/v0/tenants/{DEMO_TENANT}/roles/dev_access-write%201"
-    ))
-    .bearer(&admin)
-    .send()
+    delete_role(
+        &h,
+        &admin,
+        &format!("/v0/tenants/{DEMO_TENANT}/roles/dev_access-write%201"),
+    )
     .await
     .ok();
     let listed = h.get("/v0/roles").bearer(&admin).send().await.ok();
     assert_eq!(listed["totalCount"], 9);
     assert!(!names(&listed).contains(&"tier-3".to_owned()));
-    h.delete("/v0/roles/tier-3")
-        .bearer(&admin)
-        .send()
+    delete_role(&h, &admin, "/v0/roles/tier-3")
         .await
         .err(404, "Role \"tier-3\" not found");
 }
@@ -131,15 +144,10 @@ async fn role_endpoints_check_the_credential() {
         .send()
         .await
         .err(403, "Forbidden");
-    h.delete("/v0/roles/member")
-        .bearer(&readonly)
-        .send()
+    delete_role(&h, &readonly, "/v0/roles/member")
         .await
         .err(403, "Forbidden");
-    h.put("/v0/users/2/roles")
-        .bearer(&readonly)
-        .json(json!({ "roles": [] }))
-        .send()
+    set_roles(&h, &readonly, "/v0/users/2/roles", json!([]))
         .await
         .err(403, "Forbidden");
     h.get("/v0/roles")
@@ -174,37 +182,21 @@ async fn role_endpoints_check_the_credential() {
 async fn roles_are_kept_apart_per_mode() {
     let h = Harness::start().await;
     let live = h.key(Mode::Live, KeyType::Admin);
-    h.post("/v0/roles")
-        .bearer(&h.admin())
-        .json(json!({ "name": "test-only" }))
-        .send()
+    create_role(&h, &h.admin(), "/v0/roles", "test-only")
         .await
         .ok();
     let listed = h.get("/v0/roles").bearer(&live).send().await.ok();
     assert!(!names(&listed).contains(&"test-only".to_owned()));
-    h.delete("/v0/roles/test-only")
-        .bearer(&live)
-        .send()
+    delete_role(&h, &live, "/v0/roles/test-only")
         .await
         .err(404, "Role \"test-only\" not found");
     // The seeded test users do not exist in live mode.
-    h.put("/v0/users/2/roles")
-        .bearer(&live)
-        .json(json!({ "roles": ["member"] }))
-        .send()
+    set_roles(&h, &live, "/v0/users/2/roles", json!(["member"]))
         .await
         .err(404, "User not found");
     // A live-only role is not assignable with a test key.
-    h.post("/v0/roles")
-        .bearer(&live)
-        .json(json!({ "name": "live-only" }))
-        .send()
-        .await
-        .ok();
-    h.put("/v0/users/2/roles")
-        .bearer(&h.admin())
-        .json(json!({ "roles": ["live-only"] }))
-        .send()
+    create_role(&h, &live, "/v0/roles", "live-only").await.ok();
+    set_roles(&h, &h.admin(), "/v0/users/2/roles", json!(["live-only"]))
         .await
         .err(400, "Role \"live-only\" not found");
 }
@@ -213,13 +205,14 @@ async fn roles_are_kept_apart_per_mode() {
 async fn set_user_roles_replaces_the_tenant_roles() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let user = h
-        .put("/v0/users/2/roles")
-        .bearer(&admin)
-        .json(json!({ "roles": ["editor", "member", "editor"] }))
-        .send()
-        .await
-        .ok();
+    let user = set_roles(
+        &h,
+        &admin,
+        "/v0/users/2/roles",
+        json!(["editor", "member", "editor"]),
+    )
+    .await
+    .ok();
     assert_eq!(user["userId"], 2);
     assert_eq!(
         user["authorization"],
@@ -227,33 +220,29 @@ async fn set_user_roles_replaces_the_tenant_roles() {
     );
     // POST works like PUT, on both path forms, and the user may be named by UUID.
     let uuid = user["userUuid"].as_str().unwrap().to_owned();
+    for (method, path, roles) in [
+        (
+            Method::POST,
+            format!("/v0/tenants/{DEMO_TENANT}/users/{uuid}/roles"),
+            json!(["author"]),
+        ),
+        (
+            Method::PUT,
+            format!("/v0/tenants/{DEMO_TENANT}/users/2/roles"),
+            json!(["owner"]),
+        ),
+    ] {
+        let body = json!({ "roles": roles });
+        let user = h.call(method, &path, &admin, body).await.ok();
+        assert_eq!(user["authorization"][DEMO_TENANT]["roles"], roles);
+    }
     let user = h
-        .post(&format!("/v0/tenants/{DEMO_TENANT}/users/{uuid}/roles"))
-        .bearer(&admin)
-        .json(json!({ "roles": ["author"] }))
-        .send()
-        .await
-        .ok();
-    assert_eq!(
-        user["authorization"][DEMO_TENANT]["roles"],
-        json!(["author"])
-    );
-    let user = h
-        .put(&format!("/v0/tenants/{DEMO_TENANT}/users/2/roles"))
-        .bearer(&admin)
-        .json(json!({ "roles": ["owner"] }))
-        .send()
-        .await
-        .ok();
-    assert_eq!(
-        user["authorization"][DEMO_TENANT]["roles"],
-        json!(["owner"])
-    );
-    let user = h
-        .post("/v0/users/2/roles")
-        .bearer(&admin)
-        .json(json!({ "roles": [] }))
-        .send()
+        .call(
+            Method::POST,
+            "/v0/users/2/roles",
+            &admin,
+            json!({ "roles": [] }),
+        )
         .await
         .ok();
     assert_eq!(user["authorization"], json!({}));
@@ -303,10 +292,7 @@ async fn role_changes_send_one_user_update_webhook_each() {
     let h = Harness::start().await;
     let admin = h.admin();
     for _ in 0..2 {
-        h.put("/v0/users/3/roles")
-            .bearer(&admin)
-            .json(json!({ "roles": ["editor"] }))
-            .send()
+        set_roles(&h, &admin, "/v0/users/3/roles", json!(["editor"]))
             .await
             .ok();
     }
@@ -333,28 +319,21 @@ async fn role_changes_send_one_user_update_webhook_each() {
 async fn an_assigned_role_cannot_be_deleted() {
     let h = Harness::start().await;
     let admin = h.admin();
-    h.delete("/v0/roles/member")
-        .bearer(&admin)
-        .send()
+    delete_role(&h, &admin, "/v0/roles/member")
         .await
         .err(400, "Role is assigned to one or more users");
-    h.put("/v0/users/2/roles")
-        .bearer(&admin)
-        .json(json!({ "roles": [] }))
-        .send()
+    set_roles(&h, &admin, "/v0/users/2/roles", json!([]))
         .await
         .ok();
-    let deleted = h
-        .delete(&format!("/v0/tenants/{DEMO_TENANT}/roles/member"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+    let deleted = delete_role(
+        &h,
+        &admin,
+        &format!("/v0/tenants/{DEMO_TENANT}/roles/member"),
+    )
+    .await
+    .ok();
     assert_eq!(deleted["name"], "member");
-    h.put("/v0/users/2/roles")
-        .bearer(&admin)
-        .json(json!({ "roles": ["member"] }))
-        .send()
+    set_roles(&h, &admin, "/v0/users/2/roles", json!(["member"]))
         .await
         .err(400, "Role \"member\" not found");
 }
@@ -365,21 +344,17 @@ async fn roles_show_in_tokens_issued_or_refreshed_afterwards() {
     let before = h.login("member@example.com", TEST_PASSWORD).await;
     let old_access = before["tokens"]["access"]["value"].as_str().unwrap();
     let refresh = before["tokens"]["refresh"]["value"].as_str().unwrap();
-    h.put("/v0/users/2/roles")
-        .bearer(&h.admin())
-        .json(json!({ "roles": ["editor", "author"] }))
-        .send()
-        .await
-        .ok();
+    set_roles(
+        &h,
+        &h.admin(),
+        "/v0/users/2/roles",
+        json!(["editor", "author"]),
+    )
+    .await
+    .ok();
 
     // A refresh re-reads the roles.
-    let refreshed = h.get("/v0/auth/refresh").bearer(refresh).send().await.ok();
-    let claims = h
-        .verified_claims(
-            refreshed["tokens"]["access"]["value"].as_str().unwrap(),
-            Mode::Test,
-        )
-        .await;
+    let claims = refreshed_claims(&h, refresh).await;
     assert_eq!(
         claims["authorization"],
         json!({ DEMO_TENANT: { "roles": ["editor", "author"] } })
@@ -399,19 +374,10 @@ async fn roles_show_in_tokens_issued_or_refreshed_afterwards() {
     );
 
     // Removing every role leaves an empty authorization claim.
-    h.put("/v0/users/2/roles")
-        .bearer(&h.admin())
-        .json(json!({ "roles": [] }))
-        .send()
+    set_roles(&h, &h.admin(), "/v0/users/2/roles", json!([]))
         .await
         .ok();
-    let refreshed = h.get("/v0/auth/refresh").bearer(refresh).send().await.ok();
-    let claims = h
-        .verified_claims(
-            refreshed["tokens"]["access"]["value"].as_str().unwrap(),
-            Mode::Test,
-        )
-        .await;
+    let claims = refreshed_claims(&h, refresh).await;
     assert_eq!(claims["authorization"], json!({}));
 }
 
@@ -420,11 +386,7 @@ async fn tenant_level_roles_belong_to_the_child_tenant() {
     let h = Harness::start().await;
     let admin = h.admin();
     let child = h.create_tenant(&admin, DEMO_TENANT, "Acme").await;
-    let role = h
-        .post(&format!("/v0/tenants/{child}/roles"))
-        .bearer(&admin)
-        .json(json!({ "name": "tier-3" }))
-        .send()
+    let role = create_role(&h, &admin, &format!("/v0/tenants/{child}/roles"), "tier-3")
         .await
         .ok();
     assert_eq!(role["tenantId"], child.as_str());
@@ -444,21 +406,19 @@ async fn tenant_level_roles_belong_to_the_child_tenant() {
     );
     let workspace = h.get("/v0/roles").bearer(&admin).send().await.ok();
     assert!(!names(&workspace).contains(&"tier-3".to_owned()));
-    h.put("/v0/users/2/roles")
-        .bearer(&admin)
-        .json(json!({ "roles": ["tier-3"] }))
-        .send()
+    set_roles(&h, &admin, "/v0/users/2/roles", json!(["tier-3"]))
         .await
         .err(400, "Role \"tier-3\" not found");
 
     // The user lives in the workspace pool; the roles are stored under the child.
-    let user = h
-        .put(&format!("/v0/tenants/{child}/users/2/roles"))
-        .bearer(&admin)
-        .json(json!({ "roles": ["tier-3", "admin"] }))
-        .send()
-        .await
-        .ok();
+    let user = set_roles(
+        &h,
+        &admin,
+        &format!("/v0/tenants/{child}/users/2/roles"),
+        json!(["tier-3", "admin"]),
+    )
+    .await
+    .ok();
     assert_eq!(
         user["authorization"],
         json!({ DEMO_TENANT: { "roles": ["member"] }, child.as_str(): { "roles": ["tier-3", "admin"] } })
@@ -473,26 +433,22 @@ async fn tenant_level_roles_belong_to_the_child_tenant() {
     let update = h.events("user", "update").await;
     assert_eq!(update.len(), 1);
     assert_eq!(update[0]["record"]["userId"], 2);
-    h.delete(&format!("/v0/tenants/{child}/roles/tier-3"))
-        .bearer(&admin)
-        .send()
+    delete_role(&h, &admin, &format!("/v0/tenants/{child}/roles/tier-3"))
         .await
         .err(400, "Role is assigned to one or more users");
     // The same name in the workspace is a different role.
-    h.delete("/v0/roles/admin")
-        .bearer(&admin)
-        .send()
+    delete_role(&h, &admin, "/v0/roles/admin")
         .await
         .err(400, "Role is assigned to one or more users");
-    h.put(&format!("/v0/tenants/{child}/users/2/roles"))
-        .bearer(&admin)
-        .json(json!({ "roles": [] }))
-        .send()
-        .await
-        .ok();
-    h.delete(&format!("/v0/tenants/{child}/roles/tier-3"))
-        .bearer(&admin)
-        .send()
+    set_roles(
+        &h,
+        &admin,
+        &format!("/v0/tenants/{child}/users/2/roles"),
+        json!([]),
+    )
+    .await
+    .ok();
+    delete_role(&h, &admin, &format!("/v0/tenants/{child}/roles/tier-3"))
         .await
         .ok();
 }
@@ -514,23 +470,21 @@ async fn a_child_tenants_key_reaches_down_not_up() {
         .unwrap()
         .to_owned();
     // The bare form acts on the key's own tenant.
-    let role = h
-        .post("/v0/roles")
-        .bearer(&child_key)
-        .json(json!({ "name": "child-role" }))
-        .send()
+    let role = create_role(&h, &child_key, "/v0/roles", "child-role")
         .await
         .ok();
     assert_eq!(role["tenantId"], chain[0].as_str());
     // Its children and grandchildren are in reach; its parent and great-grandchildren are not.
     let deepest = h.create_tenant(&child_key, &chain[2], "deepest").await;
     for tenant in [&chain[1], &chain[2]] {
-        h.post(&format!("/v0/tenants/{tenant}/roles"))
-            .bearer(&child_key)
-            .json(json!({ "name": "below" }))
-            .send()
-            .await
-            .ok();
+        create_role(
+            &h,
+            &child_key,
+            &format!("/v0/tenants/{tenant}/roles"),
+            "below",
+        )
+        .await
+        .ok();
     }
     for tenant in [DEMO_TENANT, deepest.as_str()] {
         h.get(&format!("/v0/tenants/{tenant}/roles"))

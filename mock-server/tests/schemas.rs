@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::Harness;
+use common::{Harness, Method};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, TEST_PASSWORD, schema};
 
@@ -265,26 +265,36 @@ fn documented_messages_of_specific_fields() {
 async fn the_mock_refuses_bodies_that_break_their_schema() {
     let h = Harness::start().await;
     let signup = format!("/v0/tenants/{DEMO_TENANT}/auth/create");
-    h.post(&signup)
-        .json(json!({"email": ["a@b.co"], "password": TEST_PASSWORD}))
-        .send()
-        .await
-        .err(400, "\"email\" must be a string");
-    h.post(&signup)
-        .json(json!({"email": "new@example.com", "password": TEST_PASSWORD, "username": 7}))
-        .send()
-        .await
-        .err(400, "\"username\" must be a string");
-    h.post("/v0/auth/create")
-        .json(json!({"email": "new@example.com", "password": TEST_PASSWORD}))
-        .send()
-        .await
-        .err(400, "\"tenantId\" is required");
-    h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/basic"))
-        .json(json!({"emailOrUsername": "admin@example.com", "password": false}))
-        .send()
-        .await
-        .err(400, "\"password\" must be a string");
+    h.refusals(
+        Method::POST,
+        &[
+            (
+                &signup,
+                json!({"email": ["a@b.co"], "password": TEST_PASSWORD}),
+                400,
+                "\"email\" must be a string",
+            ),
+            (
+                &signup,
+                json!({"email": "new@example.com", "password": TEST_PASSWORD, "username": 7}),
+                400,
+                "\"username\" must be a string",
+            ),
+            (
+                "/v0/auth/create",
+                json!({"email": "new@example.com", "password": TEST_PASSWORD}),
+                400,
+                "\"tenantId\" is required",
+            ),
+            (
+                &format!("/v0/tenants/{DEMO_TENANT}/auth/basic"),
+                json!({"emailOrUsername": "admin@example.com", "password": false}),
+                400,
+                "\"password\" must be a string",
+            ),
+        ],
+    )
+    .await;
     // Nothing was created by the refused sign-ups.
     h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/basic"))
         .json(json!({"emailOrUsername": "new@example.com", "password": TEST_PASSWORD}))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Harness, access, link_credentials, query_param};
+use common::{Harness, Resp, access, link_credentials, query_param};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, Mode};
 
@@ -30,7 +30,7 @@ fn on_mock(h: &Harness, location: &str) -> String {
         .to_owned()
 }
 
-fn location(resp: &common::Resp) -> String {
+fn location(resp: &Resp) -> String {
     assert_eq!(resp.status, 302, "body: {}", resp.body);
     resp.headers["location"].to_str().unwrap().to_owned()
 }
@@ -53,6 +53,27 @@ async fn sso(h: &Harness, provider: &str, query: &str) -> String {
 
 fn query(extra: &str) -> String {
     format!("tenant_id=demo1234&origin=http%3A%2F%2Flocalhost%3A3000{extra}")
+}
+
+/// Starts a sign-on at `provider` (default query) and lets the fake provider answer; returns
+/// the path on the mock of the callback it redirects to.
+async fn callback(h: &Harness, provider: &str) -> String {
+    let start = h
+        .get(&format!("/v0/auth/{provider}/login?{}", query("")))
+        .send()
+        .await;
+    on_mock(
+        h,
+        &location(&h.get(&on_mock(h, &location(&start))).send().await),
+    )
+}
+
+/// Completes a sign-on with the hand-off credentials of `landing` (`PUT /v0/auth/link`).
+async fn hand_off(h: &Harness, landing: &str) -> Resp {
+    h.put("/v0/tenants/demo1234/auth/link")
+        .json(link_credentials(landing))
+        .send()
+        .await
 }
 
 #[tokio::test]
@@ -78,12 +99,7 @@ async fn a_new_user_signs_up_with_custom_data() {
     );
     assert_eq!(query_param(&landing, "type").as_deref(), Some("sso"));
 
-    let login = h
-        .put("/v0/tenants/demo1234/auth/link")
-        .json(link_credentials(&landing))
-        .send()
-        .await
-        .ok();
+    let login = hand_off(&h, &landing).await.ok();
     assert_eq!(login["email"], "ada@example.com");
     assert_eq!(login["name"], "Ada");
     assert_eq!(login["image"], "https://img.example.com/ada.png");
@@ -109,11 +125,7 @@ async fn a_new_user_signs_up_with_custom_data() {
     assert_eq!(created, 1);
 
     // The hand-off credentials are single use.
-    h.put("/v0/tenants/demo1234/auth/link")
-        .json(link_credentials(&landing))
-        .send()
-        .await
-        .err(400, "Invalid token");
+    hand_off(&h, &landing).await.err(400, "Invalid token");
 
     // Signing in again is a login: the data of the URL is not applied any more.
     let other = "%7B%22plan%22%3A%22free%22%7D";
@@ -127,12 +139,7 @@ async fn a_new_user_signs_up_with_custom_data() {
         query_param(&landing, "redirect").as_deref(),
         Some("%2Fnext")
     );
-    let again = h
-        .put("/v0/tenants/demo1234/auth/link")
-        .json(link_credentials(&landing))
-        .send()
-        .await
-        .ok();
+    let again = hand_off(&h, &landing).await.ok();
     assert_eq!(again["userId"], login["userId"]);
     assert_eq!(again["data"], json!({"plan": "pro"}));
     assert_eq!(again["redirectTo"], format!("{ORIGIN}/dashboard"));
@@ -161,12 +168,7 @@ async fn an_existing_user_logs_in_and_the_code_picks_the_identity() {
     let back = location(&h.get(&to_provider).send().await);
     assert_eq!(query_param(&back, "code").as_deref(), Some("gh-admin"));
     let landing = location(&h.get(&on_mock(&h, &back)).send().await);
-    let login = h
-        .put("/v0/tenants/demo1234/auth/link")
-        .json(link_credentials(&landing))
-        .send()
-        .await
-        .ok();
+    let login = hand_off(&h, &landing).await.ok();
     assert_eq!(login["userId"], 1);
     assert_eq!(login["redirectTo"], format!("{ORIGIN}/dashboard"));
     assert!(h.webhooks().await.is_empty(), "nothing changed for admin");
@@ -193,12 +195,7 @@ async fn custom_providers_need_their_provider_id() {
     .await
     .err(400, "Invalid provider");
     let landing = sso(&h, "custom", &query("&provider_id=acme-idp")).await;
-    let login = h
-        .put("/v0/tenants/demo1234/auth/link")
-        .json(link_credentials(&landing))
-        .send()
-        .await
-        .ok();
+    let login = hand_off(&h, &landing).await.ok();
     assert_eq!(login["email"], "c@example.com");
 }
 
@@ -210,34 +207,46 @@ async fn start_refusals_are_json_errors() {
         json!({"google": {"enabled": true}, "okta": {"enabled": false}}),
     )
     .await;
-    h.get("/v0/auth/myspace/login?tenant_id=demo1234&origin=http%3A%2F%2Flocalhost")
-        .send()
-        .await
-        .err(400, "Invalid provider");
-    h.get(&format!("/v0/auth/okta/login?{}", query("")))
-        .send()
-        .await
-        .err(400, "Invalid provider");
-    h.get(&format!("/v0/auth/apple/login?{}", query("")))
-        .send()
-        .await
-        .err(400, "Invalid provider");
-    h.get("/v0/auth/google/login?origin=http%3A%2F%2Flocalhost")
-        .send()
-        .await
-        .err(400, "\"tenant_id\" is required");
-    h.get("/v0/auth/google/login?tenant_id=demo1234")
-        .send()
-        .await
-        .err(400, "\"origin\" is required");
-    h.get("/v0/auth/google/login?tenant_id=nope0000&origin=http%3A%2F%2Flocalhost")
-        .send()
-        .await
-        .err(404, "Not Found");
-    h.get(&format!("/v0/auth/google/login?{}", query("&data=%5B1%5D")))
-        .send()
-        .await
-        .err(400, "\"data\" must be of type object");
+    // Unknown, disabled and unconfigured providers; missing or bad query members.
+    for (path, status, message) in [
+        (
+            "/v0/auth/myspace/login?tenant_id=demo1234&origin=http%3A%2F%2Flocalhost".to_owned(),
+            400,
+            "Invalid provider",
+        ),
+        (
+            format!("/v0/auth/okta/login?{}", query("")),
+            400,
+            "Invalid provider",
+        ),
+        (
+            format!("/v0/auth/apple/login?{}", query("")),
+            400,
+            "Invalid provider",
+        ),
+        (
+            "/v0/auth/google/login?origin=http%3A%2F%2Flocalhost".to_owned(),
+            400,
+            "\"tenant_id\" is required",
+        ),
+        (
+            "/v0/auth/google/login?tenant_id=demo1234".to_owned(),
+            400,
+            "\"origin\" is required",
+        ),
+        (
+            "/v0/auth/google/login?tenant_id=nope0000&origin=http%3A%2F%2Flocalhost".to_owned(),
+            404,
+            "Not Found",
+        ),
+        (
+            format!("/v0/auth/google/login?{}", query("&data=%5B1%5D")),
+            400,
+            "\"data\" must be of type object",
+        ),
+    ] {
+        h.get(&path).send().await.err(status, message);
+    }
     // No identity registered: the fake provider says so.
     let start = h
         .get(&format!("/v0/auth/google/login?{}", query("")))
@@ -264,46 +273,24 @@ async fn callback_refusals() {
         .send()
         .await
         .err(400, "Invalid token");
-    let start = h
-        .get(&format!("/v0/auth/google/login?{}", query("")))
-        .send()
-        .await;
-    let back = location(&h.get(&on_mock(&h, &location(&start))).send().await);
+    let back = callback(&h, "google").await;
     let state = query_param(&back, "state").unwrap();
     // The state belongs to google, not github; an unknown code is refused.
     h.get(&format!("/v0/auth/github/login?state={state}&code=g1"))
         .send()
         .await
         .err(400, "Invalid token");
-    let start = h
-        .get(&format!("/v0/auth/google/login?{}", query("")))
-        .send()
-        .await;
-    let back = location(&h.get(&on_mock(&h, &location(&start))).send().await);
+    let back = callback(&h, "google").await;
     let state = query_param(&back, "state").unwrap();
     h.get(&format!("/v0/auth/google/login?state={state}&code=unknown"))
         .send()
         .await
         .err(400, "Invalid token");
     // A state is good once, and for 10 minutes.
-    let start = h
-        .get(&format!("/v0/auth/google/login?{}", query("")))
-        .send()
-        .await;
-    let back = on_mock(
-        &h,
-        &location(&h.get(&on_mock(&h, &location(&start))).send().await),
-    );
+    let back = callback(&h, "google").await;
     assert_eq!(h.get(&back).send().await.status, 302);
     h.get(&back).send().await.err(400, "Invalid token");
-    let start = h
-        .get(&format!("/v0/auth/google/login?{}", query("")))
-        .send()
-        .await;
-    let back = on_mock(
-        &h,
-        &location(&h.get(&on_mock(&h, &location(&start))).send().await),
-    );
+    let back = callback(&h, "google").await;
     h.advance(601).await;
     h.get(&back).send().await.err(400, "Invalid token");
 }
@@ -319,11 +306,7 @@ async fn hand_off_credentials_expire_after_ten_minutes() {
     .await;
     let landing = sso(&h, "google", &query("")).await;
     h.advance(601).await;
-    h.put("/v0/tenants/demo1234/auth/link")
-        .json(link_credentials(&landing))
-        .send()
-        .await
-        .err(400, "Token expired");
+    hand_off(&h, &landing).await.err(400, "Token expired");
 }
 
 #[tokio::test]
@@ -335,12 +318,7 @@ async fn unverified_provider_emails_never_take_over_an_account() {
         json!({"provider": "google", "code": "x", "email": "member@example.com", "emailVerified": false}),
     )
     .await;
-    let start = h
-        .get(&format!("/v0/auth/google/login?{}", query("")))
-        .send()
-        .await;
-    let back = location(&h.get(&on_mock(&h, &location(&start))).send().await);
-    h.get(&on_mock(&h, &back))
+    h.get(&callback(&h, "google").await)
         .send()
         .await
         .err(400, "Email exists");
@@ -351,12 +329,7 @@ async fn unverified_provider_emails_never_take_over_an_account() {
     )
     .await;
     let landing = sso(&h, "google", &query("")).await;
-    let login = h
-        .put("/v0/tenants/demo1234/auth/link")
-        .json(link_credentials(&landing))
-        .send()
-        .await
-        .ok();
+    let login = hand_off(&h, &landing).await.ok();
     assert_eq!(login["email"], "fresh@example.com");
     assert_eq!(
         login["isEmailConfirmed"], true,
@@ -407,20 +380,21 @@ async fn live_origins_sign_in_to_the_live_pool_with_live_settings() {
 #[tokio::test]
 async fn identities_are_checked() {
     let h = Harness::start().await;
-    let refused = h
-        .post("/__mock/sso/identities")
-        .json(json!({"provider": "myspace", "email": "a@example.com"}))
-        .send()
-        .await;
-    refused.err(400, "Invalid provider");
-    h.post("/__mock/sso/identities")
-        .json(json!({"provider": "google", "email": "nope"}))
-        .send()
-        .await
-        .err(400, "Email format is invalid");
-    h.post("/__mock/sso/identities")
-        .json(json!({"provider": "google"}))
-        .send()
-        .await
-        .err(400, "\"email\" is required");
+    for (identity, message) in [
+        (
+            json!({"provider": "myspace", "email": "a@example.com"}),
+            "Invalid provider",
+        ),
+        (
+            json!({"provider": "google", "email": "nope"}),
+            "Email format is invalid",
+        ),
+        (json!({"provider": "google"}), "\"email\" is required"),
+    ] {
+        h.post("/__mock/sso/identities")
+            .json(identity)
+            .send()
+            .await
+            .err(400, message);
+    }
 }

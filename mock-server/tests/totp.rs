@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Harness, access};
+use common::{Harness, Method, access};
 use serde_json::{Value, json};
 use userfront_mock::state::totp::{code_at, otpauth_uri};
 
@@ -266,26 +266,31 @@ async fn removing_the_authenticator() {
 #[tokio::test]
 async fn logins_refuse_bad_requests() {
     let h = Harness::start().await;
-    h.post(TOTP)
-        .json(json!({"userId": 2}))
-        .send()
-        .await
-        .err(400, "\"totpCode\" is required");
-    h.post(TOTP)
-        .json(json!({"totpCode": "123456"}))
-        .send()
-        .await
-        .err(400, "\"emailOrUsername\" is required");
-    h.post(TOTP)
-        .json(json!({"emailOrUsername": "nobody@example.com", "totpCode": "123456"}))
-        .send()
-        .await
-        .err(400, "Invalid TOTP code");
-    h.post(TOTP)
-        .json(json!({"userId": 3, "totpCode": "123456"}))
-        .send()
-        .await
-        .err(400, "TOTP is not set up");
+    h.refusals(
+        Method::POST,
+        &[
+            (TOTP, json!({"userId": 2}), 400, "\"totpCode\" is required"),
+            (
+                TOTP,
+                json!({"totpCode": "123456"}),
+                400,
+                "\"emailOrUsername\" is required",
+            ),
+            (
+                TOTP,
+                json!({"emailOrUsername": "nobody@example.com", "totpCode": "123456"}),
+                400,
+                "Invalid TOTP code",
+            ),
+            (
+                TOTP,
+                json!({"userId": 3, "totpCode": "123456"}),
+                400,
+                "TOTP is not set up",
+            ),
+        ],
+    )
+    .await;
     h.get("/v0/auth/totp")
         .send()
         .await

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{Harness, LIVE_ORIGIN, access, demo_seed_with_users, link_credentials, query_param};
+use common::{
+    Harness, LIVE_ORIGIN, Method, access, demo_seed_with_users, link_credentials, query_param,
+};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, OTHER_TENANT, TEST_PASSWORD};
 
@@ -99,21 +101,25 @@ async fn the_user_is_found_by_token_id_uuid_or_address() {
             .await
             .err(404, "User not found");
     }
-    h.post(EMAIL)
-        .json(json!({}))
-        .send()
-        .await
-        .err(400, "\"email\" is required");
-    h.post(EMAIL)
-        .json(json!({ "email": "no-at-sign" }))
-        .send()
-        .await
-        .err(400, "Email format is invalid");
-    h.post(EMAIL)
-        .json(json!({ "userId": "x" }))
-        .send()
-        .await
-        .err(400, "\"userId\" must be a positive integer");
+    h.refusals(
+        Method::POST,
+        &[
+            (EMAIL, json!({}), 400, "\"email\" is required"),
+            (
+                EMAIL,
+                json!({ "email": "no-at-sign" }),
+                400,
+                "Email format is invalid",
+            ),
+            (
+                EMAIL,
+                json!({ "userId": "x" }),
+                400,
+                "\"userId\" must be a positive integer",
+            ),
+        ],
+    )
+    .await;
     assert_eq!(h.outbox("type=verify").await.len(), 3);
 }
 
@@ -393,21 +399,30 @@ async fn phone_verification_refusals() {
         .send()
         .await
         .err(400, "Phone number exists");
-    h.post(PHONE)
-        .json(json!({ "userId": 2, "phoneNumber": "+15552223333" }))
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    h.post(PHONE)
-        .json(json!({ "phoneNumber": "+15552223333" }))
-        .send()
-        .await
-        .err(404, "User not found");
-    h.post(PHONE)
-        .json(json!({ "userId": 9, "phoneNumber": "+15552223333" }))
-        .send()
-        .await
-        .err(404, "User not found");
+    h.refusals(
+        Method::POST,
+        &[
+            (
+                PHONE,
+                json!({ "userId": 2, "phoneNumber": "+15552223333" }),
+                401,
+                "Unauthorized",
+            ),
+            (
+                PHONE,
+                json!({ "phoneNumber": "+15552223333" }),
+                404,
+                "User not found",
+            ),
+            (
+                PHONE,
+                json!({ "userId": 9, "phoneNumber": "+15552223333" }),
+                404,
+                "User not found",
+            ),
+        ],
+    )
+    .await;
     h.post(&format!("/v0/tenants/{OTHER_TENANT}/auth/verify/phone"))
         .bearer(&plain)
         .json(json!({ "phoneNumber": "+15552223333" }))

@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use reqwest::Method;
+pub use reqwest::Method;
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode, TEST_PASSWORD, schema};
 
@@ -593,5 +593,33 @@ impl Harness {
             .map(|d| d["body"].clone())
             .filter(|b| b["model"] == model && b["action"] == action)
             .collect()
+    }
+}
+
+impl Harness {
+    /// Sends `body` to `method path` with `Authorization: Bearer <token>`: the shape of most
+    /// API calls, for the per-route helpers of the test files.
+    pub async fn call(&self, method: Method, path: &str, token: &str, body: Value) -> Resp {
+        self.req(method, path).bearer(token).json(body).send().await
+    }
+}
+
+impl Harness {
+    /// A table of refusals: sends each `(path, body)` with `method` and no credentials, and
+    /// checks that it answers the documented error `(status, message)`.
+    pub async fn refusals(&self, method: Method, cases: &[(&str, Value, u16, &str)]) {
+        for (path, body, status, message) in cases {
+            let resp = self
+                .req(method.clone(), path)
+                .json(body.clone())
+                .send()
+                .await;
+            assert_eq!(
+                resp.status, *status,
+                "{method} {path} {body}: {}",
+                resp.body
+            );
+            resp.err(*status, message);
+        }
     }
 }
