@@ -892,12 +892,7 @@ async fn verify_phone(
         if token_user != Some(user_id) {
             return Err(Error::unauthorized());
         }
-        if realm.root().settings.is_phone_number_unique
-            && realm
-                .users
-                .values()
-                .any(|u| u.user_id != user_id && u.phone_number.as_deref() == Some(phone.as_str()))
-        {
+        if realm.phone_taken(&phone, Some(user_id)) {
             return Err(Error::bad_request(msg::PHONE_EXISTS));
         }
     }

@@ -142,6 +142,17 @@ impl Realm {
             .map(|u| u.user_id)
     }
 
+    /// Whether `phone` may not go to the user `owner` (`None`: a new user) because numbers are
+    /// unique in the tenant (`isPhoneNumberUnique`) and another user holds it: the one rule
+    /// behind `PHONE_EXISTS` for user writes and for phone verification.
+    pub fn phone_taken(&self, phone: &str, owner: Option<u64>) -> bool {
+        self.root().settings.is_phone_number_unique
+            && self
+                .users
+                .values()
+                .any(|u| u.phone_number.as_deref() == Some(phone) && Some(u.user_id) != owner)
+    }
+
     /// Inserts a complete user record and its indexes (seed, import of a state file). A user
     /// without an email (signed up with a phone number) is not in the email index.
     pub fn insert_user(&mut self, user: User) {
@@ -185,11 +196,7 @@ impl Realm {
         }
         if let Some(Some(phone)) = &fields.phone_number {
             check_phone(phone)?;
-            if self.root().settings.is_phone_number_unique
-                && self.users.values().any(|u| {
-                    u.phone_number.as_deref() == Some(phone.as_str()) && Some(u.user_id) != existing
-                })
-            {
+            if self.phone_taken(phone, existing) {
                 return Err(Error::bad_request(msg::PHONE_EXISTS));
             }
         }
