@@ -6,6 +6,10 @@
 //! username, E.164 phone, unique phone when the tenant says so, unused explicit ids) hold
 //! everywhere. Both check everything before they change anything.
 
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -79,6 +83,17 @@ pub struct UserFields {
     pub is_phone_number_confirmed: Option<bool>,
     /// An already computed password hash.
     pub password_hash: Option<String>,
+}
+
+/// Whether `index` (the email, username or UUID index of a pool) gives `key` to a user other
+/// than `owner` (`None`: a user being created): the one uniqueness test behind
+/// `Email exists`, `Username exists` and `User UUID exists`.
+fn held_by_other<K, Q>(index: &HashMap<K, u64>, key: &Q, owner: Option<u64>) -> bool
+where
+    K: Borrow<Q> + Hash + Eq,
+    Q: Hash + Eq + ?Sized,
+{
+    index.get(key).is_some_and(|&id| Some(id) != owner)
 }
 
 impl Realm {
@@ -174,10 +189,7 @@ impl Realm {
     ) -> Result<(Option<String>, Option<String>)> {
         let email = fields.email.as_deref().map(normalise_email).transpose()?;
         if let Some(email) = &email
-            && self
-                .by_email
-                .get(email.as_str())
-                .is_some_and(|&id| Some(id) != existing)
+            && held_by_other(&self.by_email, email.as_str(), existing)
         {
             return Err(Error::bad_request(msg::EMAIL_EXISTS));
         }
@@ -187,10 +199,7 @@ impl Realm {
             .map(|u| u.trim().to_lowercase())
             .filter(|u| !u.is_empty());
         if let Some(username) = &username
-            && self
-                .by_username
-                .get(username.as_str())
-                .is_some_and(|&id| Some(id) != existing)
+            && held_by_other(&self.by_username, username.as_str(), existing)
         {
             return Err(Error::bad_request(msg::USERNAME_EXISTS));
         }
@@ -209,10 +218,7 @@ impl Realm {
             }
         }
         if let Some(uuid) = &fields.user_uuid
-            && self
-                .by_uuid
-                .get(uuid)
-                .is_some_and(|&id| Some(id) != existing)
+            && held_by_other(&self.by_uuid, uuid, existing)
         {
             return Err(Error::bad_request("User UUID exists"));
         }
