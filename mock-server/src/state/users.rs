@@ -180,6 +180,20 @@ impl Realm {
         self.users.insert(user.user_id, user);
     }
 
+    /// Takes a user out of the pool and out of its email, username and UUID indexes (the
+    /// counterpart of [`Realm::insert_user`]), for an update to put back or a deletion to drop;
+    /// 404 `User not found` when there is none.
+    fn take_user(&mut self, user_id: u64) -> Result<User> {
+        let user = self
+            .users
+            .remove(&user_id)
+            .ok_or_else(Error::user_not_found)?;
+        self.by_email.remove(&user.email);
+        self.by_username.remove(&user.username);
+        self.by_uuid.remove(&user.user_uuid);
+        Ok(user)
+    }
+
     /// Checks `fields` against the pool for a user `existing` (or a new one) without changing
     /// anything; returns the normalised email and username.
     fn check_fields(
@@ -281,13 +295,7 @@ impl Realm {
     pub fn update_user(&mut self, user_id: u64, fields: UserFields, now: Millis) -> Result<u64> {
         self.user(user_id)?;
         let (email, username) = self.check_fields(Some(user_id), &fields)?;
-        let mut user = self
-            .users
-            .remove(&user_id)
-            .ok_or_else(Error::user_not_found)?;
-        self.by_email.remove(&user.email);
-        self.by_username.remove(&user.username);
-        self.by_uuid.remove(&user.user_uuid);
+        let mut user = self.take_user(user_id)?;
         if let Some(email) = email
             && *user.email != *email
         {
@@ -373,13 +381,7 @@ impl Realm {
     /// Deletes a user with everything that belongs to it: sessions end, link credentials, codes
     /// and pending sign-ons go. Returns the record as it was.
     pub fn delete_user(&mut self, user_id: u64, now: Millis) -> Result<User> {
-        let user = self
-            .users
-            .remove(&user_id)
-            .ok_or_else(Error::user_not_found)?;
-        self.by_email.remove(&user.email);
-        self.by_username.remove(&user.username);
-        self.by_uuid.remove(&user.user_uuid);
+        let user = self.take_user(user_id)?;
         self.end_sessions_of(user_id, now);
         self.links.retain(|_, l| l.user_id != user_id);
         self.codes.retain(|c| c.user_id != user_id);
