@@ -145,6 +145,21 @@ pub struct LinkEmail {
     pub with_type: bool,
 }
 
+impl LinkEmail {
+    /// The plain link email most senders start from: the type's default lifetime, no change of
+    /// address, no redirect, and `&type=` in the URL. Callers override only what differs.
+    pub fn new(user_id: u64, link_type: LinkType) -> Self {
+        LinkEmail {
+            user_id,
+            link_type,
+            lifetime: None,
+            new_email: None,
+            redirect: None,
+            with_type: true,
+        }
+    }
+}
+
 /// Issues link credentials, builds the URL (conventions C-8.2) and captures the email. The
 /// caller has already passed [`crate::state::Realm::check_rate_limit`]. Returns the `result`
 /// member of the response (the link in test mode, a receipt in live mode).
@@ -355,14 +370,7 @@ async fn create(
                 &mut world,
                 &scope,
                 &base,
-                LinkEmail {
-                    user_id,
-                    link_type: LinkType::Welcome,
-                    lifetime: None,
-                    new_email: None,
-                    redirect: None,
-                    with_type: true,
-                },
+                LinkEmail::new(user_id, LinkType::Welcome),
             )?;
         }
         emit_user(&mut world, &scope, Action::Create, user_id);
@@ -496,12 +504,9 @@ fn send_reset_email(
         scope,
         &base,
         LinkEmail {
-            user_id,
-            link_type: LinkType::Reset,
-            lifetime: None,
-            new_email: None,
             redirect,
             with_type: false,
+            ..LinkEmail::new(user_id, LinkType::Reset)
         },
     )
 }
@@ -630,12 +635,8 @@ async fn send_login_link(
     let base = ctx.base_url(&world, &scope.tenant_id, scope.mode)?;
     let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
     let mut link = LinkEmail {
-        user_id: 0,
-        link_type: LinkType::Login,
-        lifetime: None,
-        new_email: None,
         redirect,
-        with_type: true,
+        ..LinkEmail::new(0, LinkType::Login)
     };
     if let Some(user_id) = realm.user_id_by_email(&email) {
         let confirmed = realm.email_confirmed_for(Some(user_id), &email);
@@ -857,12 +858,9 @@ async fn verify_email(
         &scope,
         &base,
         LinkEmail {
-            user_id,
-            link_type: LinkType::Verify,
-            lifetime: None,
             new_email,
             redirect,
-            with_type: true,
+            ..LinkEmail::new(user_id, LinkType::Verify)
         },
     )
     .map(sent)
@@ -892,12 +890,7 @@ async fn verify_phone(
         if token_user != Some(user_id) {
             return Err(Error::unauthorized());
         }
-        if realm.root().settings.is_phone_number_unique
-            && realm
-                .users
-                .values()
-                .any(|u| u.user_id != user_id && u.phone_number.as_deref() == Some(phone.as_str()))
-        {
+        if realm.phone_taken(&phone, Some(user_id)) {
             return Err(Error::bad_request(msg::PHONE_EXISTS));
         }
     }

@@ -19,6 +19,7 @@ use super::{
     sign_on_response, verify_user_token,
 };
 use crate::error::{Error, Result, msg};
+use crate::state::clock::Millis;
 use crate::state::codes::{CODE_STRATEGY, CodePlan, CodeRequest, Recipient, parse_channel};
 use crate::state::messages::Message;
 use crate::state::model::{Channel, Factor, Mode, VerificationCode};
@@ -52,6 +53,15 @@ fn totp_factor() -> Factor {
 /// A trimmed, non-empty string member.
 fn given<'a>(body: &'a Body, key: &str) -> Result<Option<&'a str>> {
     Ok(body.str(key)?.map(str::trim).filter(|s| !s.is_empty()))
+}
+
+/// The user of the pending sign-on the request's firstFactorToken names, or `None` without
+/// one; 401 `Invalid token` when it is unknown or expired. The code and TOTP endpoints read it
+/// the same way to tell a second factor (and whose it is) from a first.
+fn pending_user(realm: &Realm, ctx: &Ctx, now: Millis) -> Result<Option<u64>> {
+    ctx.first_factor_token()
+        .map(|token| Ok(realm.pending_sign_on(token, now)?.signon.user_id))
+        .transpose()
 }
 
 /// Issues a planned code and captures the SMS or email (rate limit already checked). Returns
@@ -126,10 +136,7 @@ async fn send_code(
     };
     let now = world.now();
     let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
-    let pending_user = match ctx.first_factor_token() {
-        Some(token) => Some(realm.pending_sign_on(token, now)?.signon.user_id),
-        None => None,
-    };
+    let pending_user = pending_user(realm, &ctx, now)?;
     let plan = realm.plan_code(channel, request, pending_user)?;
     realm.check_rate_limit(channel, &plan.address, plan.confirmed, plan.user_id(), now)?;
     send_planned(&mut world, &scope, plan, "verificationCode").map(sent)
@@ -186,10 +193,7 @@ async fn code_login(
         .ok_or_else(|| Error::required("verificationCode"))?;
     let now = world.now();
     let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
-    let pending_user = match ctx.first_factor_token() {
-        Some(token) => Some(realm.pending_sign_on(token, now)?.signon.user_id),
-        None => None,
-    };
+    let pending_user = pending_user(realm, &ctx, now)?;
     let address = code_address(realm, &body, channel, pending_user, now)?;
     let has_code = realm
         .codes
@@ -330,10 +334,7 @@ async fn totp_login(
     }
     let now = world.now();
     let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
-    let pending_user = match ctx.first_factor_token() {
-        Some(token) => Some(realm.pending_sign_on(token, now)?.signon.user_id),
-        None => None,
-    };
+    let pending_user = pending_user(realm, &ctx, now)?;
     let token_user = pending_user.or(access_user);
     let user_id = match (token_user, identified_user(realm, &body)?) {
         (Some(user), Some(named)) if named != Some(user) => {

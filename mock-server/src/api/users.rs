@@ -409,12 +409,8 @@ pub fn invite(world: &mut World, scope: &Scope, base: &str, invitation: Invitati
             scope,
             base,
             LinkEmail {
-                user_id,
-                link_type: invitation.link_type,
                 lifetime: invitation.lifetime,
-                new_email: None,
-                redirect: None,
-                with_type: true,
+                ..LinkEmail::new(user_id, invitation.link_type)
             },
         )?;
     }

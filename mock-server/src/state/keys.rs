@@ -96,12 +96,24 @@ impl World {
         })
     }
 
-    /// A key in the index that the caller may change; 400 `Invalid API key` otherwise.
-    fn changeable_key(&self, key: &str, tenant_id: &str, mode: Mode) -> Result<ApiKey> {
-        match self.known_api_key(key, tenant_id, mode) {
-            Some(KnownKey { key, exists: true }) => Ok(key),
-            _ => Err(Error::bad_request(msg::INVALID_API_KEY)),
+    /// A key in the index that the caller may invalidate or delete: 400 `Invalid API key` when
+    /// there is none, 400 `refusal(type)` when it is the only active key of its type (a tenant
+    /// and mode always keep one). Invalidation and deletion refuse alike but for the message.
+    fn changeable_key(
+        &self,
+        key: &str,
+        tenant_id: &str,
+        mode: Mode,
+        refusal: fn(&str) -> String,
+    ) -> Result<ApiKey> {
+        let found = match self.known_api_key(key, tenant_id, mode) {
+            Some(KnownKey { key, exists: true }) => key,
+            _ => return Err(Error::bad_request(msg::INVALID_API_KEY)),
+        };
+        if self.is_last_active(&found) {
+            return Err(Error::bad_request(refusal(found.key_type.as_str())));
         }
+        Ok(found)
     }
 
     /// Whether `key` is active and the only active key of its type in its tenant and mode.
@@ -124,14 +136,10 @@ impl World {
         mode: Mode,
         now: Millis,
     ) -> Result<ApiKey> {
-        let found = self.changeable_key(key, tenant_id, mode)?;
+        // An invalidated key is never the last active one, so it passes and stays as it is.
+        let found = self.changeable_key(key, tenant_id, mode, msg::last_key_invalidate)?;
         if !found.is_active {
             return Ok(found);
-        }
-        if self.is_last_active(&found) {
-            return Err(Error::bad_request(msg::last_key_invalidate(
-                found.key_type.as_str(),
-            )));
         }
         let stored = self
             .api_keys
@@ -150,12 +158,7 @@ impl World {
         mode: Mode,
         now: Millis,
     ) -> Result<ApiKey> {
-        let found = self.changeable_key(key, tenant_id, mode)?;
-        if self.is_last_active(&found) {
-            return Err(Error::bad_request(msg::last_key_delete(
-                found.key_type.as_str(),
-            )));
-        }
+        self.changeable_key(key, tenant_id, mode, msg::last_key_delete)?;
         let mut removed = self
             .api_keys
             .remove(key)

@@ -6,6 +6,10 @@
 //! username, E.164 phone, unique phone when the tenant says so, unused explicit ids) hold
 //! everywhere. Both check everything before they change anything.
 
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -81,6 +85,17 @@ pub struct UserFields {
     pub password_hash: Option<String>,
 }
 
+/// Whether `index` (the email, username or UUID index of a pool) gives `key` to a user other
+/// than `owner` (`None`: a user being created): the one uniqueness test behind
+/// `Email exists`, `Username exists` and `User UUID exists`.
+fn held_by_other<K, Q>(index: &HashMap<K, u64>, key: &Q, owner: Option<u64>) -> bool
+where
+    K: Borrow<Q> + Hash + Eq,
+    Q: Hash + Eq + ?Sized,
+{
+    index.get(key).is_some_and(|&id| Some(id) != owner)
+}
+
 impl Realm {
     /// A user by id.
     pub fn user(&self, user_id: u64) -> Result<&User> {
@@ -142,6 +157,17 @@ impl Realm {
             .map(|u| u.user_id)
     }
 
+    /// Whether `phone` may not go to the user `owner` (`None`: a new user) because numbers are
+    /// unique in the tenant (`isPhoneNumberUnique`) and another user holds it: the one rule
+    /// behind `PHONE_EXISTS` for user writes and for phone verification.
+    pub fn phone_taken(&self, phone: &str, owner: Option<u64>) -> bool {
+        self.root().settings.is_phone_number_unique
+            && self
+                .users
+                .values()
+                .any(|u| u.phone_number.as_deref() == Some(phone) && Some(u.user_id) != owner)
+    }
+
     /// Inserts a complete user record and its indexes (seed, import of a state file). A user
     /// without an email (signed up with a phone number) is not in the email index.
     pub fn insert_user(&mut self, user: User) {
@@ -154,6 +180,20 @@ impl Realm {
         self.users.insert(user.user_id, user);
     }
 
+    /// Takes a user out of the pool and out of its email, username and UUID indexes (the
+    /// counterpart of [`Realm::insert_user`]), for an update to put back or a deletion to drop;
+    /// 404 `User not found` when there is none.
+    fn take_user(&mut self, user_id: u64) -> Result<User> {
+        let user = self
+            .users
+            .remove(&user_id)
+            .ok_or_else(Error::user_not_found)?;
+        self.by_email.remove(&user.email);
+        self.by_username.remove(&user.username);
+        self.by_uuid.remove(&user.user_uuid);
+        Ok(user)
+    }
+
     /// Checks `fields` against the pool for a user `existing` (or a new one) without changing
     /// anything; returns the normalised email and username.
     fn check_fields(
@@ -163,10 +203,7 @@ impl Realm {
     ) -> Result<(Option<String>, Option<String>)> {
         let email = fields.email.as_deref().map(normalise_email).transpose()?;
         if let Some(email) = &email
-            && self
-                .by_email
-                .get(email.as_str())
-                .is_some_and(|&id| Some(id) != existing)
+            && held_by_other(&self.by_email, email.as_str(), existing)
         {
             return Err(Error::bad_request(msg::EMAIL_EXISTS));
         }
@@ -176,20 +213,13 @@ impl Realm {
             .map(|u| u.trim().to_lowercase())
             .filter(|u| !u.is_empty());
         if let Some(username) = &username
-            && self
-                .by_username
-                .get(username.as_str())
-                .is_some_and(|&id| Some(id) != existing)
+            && held_by_other(&self.by_username, username.as_str(), existing)
         {
             return Err(Error::bad_request(msg::USERNAME_EXISTS));
         }
         if let Some(Some(phone)) = &fields.phone_number {
             check_phone(phone)?;
-            if self.root().settings.is_phone_number_unique
-                && self.users.values().any(|u| {
-                    u.phone_number.as_deref() == Some(phone.as_str()) && Some(u.user_id) != existing
-                })
-            {
+            if self.phone_taken(phone, existing) {
                 return Err(Error::bad_request(msg::PHONE_EXISTS));
             }
         }
@@ -202,10 +232,7 @@ impl Realm {
             }
         }
         if let Some(uuid) = &fields.user_uuid
-            && self
-                .by_uuid
-                .get(uuid)
-                .is_some_and(|&id| Some(id) != existing)
+            && held_by_other(&self.by_uuid, uuid, existing)
         {
             return Err(Error::bad_request("User UUID exists"));
         }
@@ -268,13 +295,7 @@ impl Realm {
     pub fn update_user(&mut self, user_id: u64, fields: UserFields, now: Millis) -> Result<u64> {
         self.user(user_id)?;
         let (email, username) = self.check_fields(Some(user_id), &fields)?;
-        let mut user = self
-            .users
-            .remove(&user_id)
-            .ok_or_else(Error::user_not_found)?;
-        self.by_email.remove(&user.email);
-        self.by_username.remove(&user.username);
-        self.by_uuid.remove(&user.user_uuid);
+        let mut user = self.take_user(user_id)?;
         if let Some(email) = email
             && *user.email != *email
         {
@@ -360,13 +381,7 @@ impl Realm {
     /// Deletes a user with everything that belongs to it: sessions end, link credentials, codes
     /// and pending sign-ons go. Returns the record as it was.
     pub fn delete_user(&mut self, user_id: u64, now: Millis) -> Result<User> {
-        let user = self
-            .users
-            .remove(&user_id)
-            .ok_or_else(Error::user_not_found)?;
-        self.by_email.remove(&user.email);
-        self.by_username.remove(&user.username);
-        self.by_uuid.remove(&user.user_uuid);
+        let user = self.take_user(user_id)?;
         self.end_sessions_of(user_id, now);
         self.links.retain(|_, l| l.user_id != user_id);
         self.codes.retain(|c| c.user_id != user_id);
