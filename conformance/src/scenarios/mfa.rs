@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::flows::{self, PASSWORD};
 use crate::routes::Group;
-use crate::scenario::{Cx, Outcome, Scenario, fail};
+use crate::scenario::{Cx, Outcome, Resp, Scenario, fail};
 use crate::target::{Mode, Need};
 use crate::{ensure, ensure_eq};
 
@@ -93,6 +93,12 @@ async fn send_code(cx: &Cx, body: Value) -> Outcome<Value> {
     cx.post(path(cx, "auth/code")).json(body).send().await?.ok()
 }
 
+/// `PUT auth/code` with `body`, answer unjudged: every scenario here that redeems a code (SMS
+/// or email, right or wrong, sign-on or phone verification) calls it the same way.
+async fn verify_code(cx: &Cx, body: Value) -> Outcome<Resp> {
+    cx.put(path(cx, "auth/code")).json(body).send().await
+}
+
 /// CS-8, CS-9: an SMS code signs up a new number, then logs it in; codes are single use.
 async fn sms_code(cx: Cx) -> Outcome {
     let number = phone(&cx);
@@ -108,9 +114,10 @@ async fn sms_code(cx: Cx) -> Outcome {
         "a 6-digit code: {code}"
     );
     let login = |code: Value| {
-        cx.put(path(&cx, "auth/code"))
-            .json(json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }))
-            .send()
+        verify_code(
+            &cx,
+            json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }),
+        )
     };
     let wrong = if code == "000000" { "111111" } else { "000000" };
     login(json!(wrong))
@@ -146,11 +153,12 @@ async fn sms_code(cx: Cx) -> Outcome {
         body["userId"],
         "the same user logs in again"
     );
-    cx.put(path(&cx, "auth/code"))
-        .json(json!({ "channel": "sms", "phoneNumber": phone(&cx), "verificationCode": "123456" }))
-        .send()
-        .await?
-        .err(400, "\"phoneNumber\" not found or not yet verified")?;
+    verify_code(
+        &cx,
+        json!({ "channel": "sms", "phoneNumber": phone(&cx), "verificationCode": "123456" }),
+    )
+    .await?
+    .err(400, "\"phoneNumber\" not found or not yet verified")?;
     Ok(())
 }
 
@@ -161,12 +169,12 @@ async fn email_code(cx: Cx) -> Outcome {
     let sent = send_code(&cx, json!({ "channel": "email", "email": email })).await?;
     ensure_eq!(sent["result"]["email"], email, "result.email");
     let code = sent["result"]["verificationCode"].clone();
-    let body = cx
-        .put(path(&cx, "auth/code"))
-        .json(json!({ "channel": "email", "email": email, "verificationCode": code }))
-        .send()
-        .await?
-        .ok()?;
+    let body = verify_code(
+        &cx,
+        json!({ "channel": "email", "email": email, "verificationCode": code }),
+    )
+    .await?
+    .ok()?;
     ensure_eq!(body["userId"], signed["userId"], "email-code user");
     ensure_eq!(
         body["isEmailConfirmed"],
@@ -221,12 +229,12 @@ async fn verify_phone(cx: Cx) -> Outcome {
         .await?
         .ok()?;
     let code = sent["result"]["verificationCode"].clone();
-    let body = cx
-        .put(path(&cx, "auth/code"))
-        .json(json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }))
-        .send()
-        .await?
-        .ok()?;
+    let body = verify_code(
+        &cx,
+        json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }),
+    )
+    .await?
+    .ok()?;
     ensure_eq!(body["userId"], signed["userId"], "verified user");
     ensure_eq!(body["phoneNumber"], number, "the number is the user's now");
     ensure_eq!(body["isPhoneNumberConfirmed"], true, "confirmed");
