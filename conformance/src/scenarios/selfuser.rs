@@ -24,12 +24,7 @@ pub fn scenarios() -> Vec<Scenario> {
 async fn read(cx: Cx) -> Outcome {
     let email = cx.email("self");
     let (signed, tokens) = flows::signup(&cx, &email, PASSWORD).await?;
-    let me = cx
-        .get("/v0/self")
-        .bearer(&tokens.access)
-        .send()
-        .await?
-        .ok()?;
+    let me = flows::read_self(&cx, &tokens.access).await?;
     ensure_eq!(me["userUuid"], signed["userUuid"], "self userUuid");
     ensure_eq!(me["email"], email, "self email");
     ensure_eq!(me["mode"], "test", "self mode");
@@ -85,12 +80,7 @@ async fn update(cx: Cx) -> Outcome {
         signed["userId"],
         "userId is not editable here"
     );
-    let me = cx
-        .get("/v0/self")
-        .bearer(&tokens.access)
-        .send()
-        .await?
-        .ok()?;
+    let me = flows::read_self(&cx, &tokens.access).await?;
     ensure_eq!(me["data"], updated["data"], "the update is stored");
     // Another user's username is taken.
     let (_, other) = flows::signup(&cx, &cx.email("taken"), PASSWORD).await?;

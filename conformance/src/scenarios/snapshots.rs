@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::flows::PASSWORD;
+use super::flows::{self, PASSWORD};
 use crate::routes::Group;
 use crate::scenario::{Cx, Outcome, Scenario};
 use crate::snapshot;
@@ -44,7 +44,7 @@ async fn password_flow(cx: Cx) -> Outcome {
         .as_str()
         .unwrap_or("")
         .to_owned();
-    cx.get("/v0/self").bearer(&access).send().await?.ok()?;
+    flows::read_self(&cx, &access).await?;
     cx.put("/v0/self")
         .bearer(&access)
         .json(json!({ "name": "Renamed Person", "data": { "theme": "dark" } }))
