@@ -139,7 +139,8 @@ pub async fn set_roles(
         .await
 }
 
-fn token<'a>(body: &'a Value, kind: &str) -> Outcome<&'a str> {
+/// The value of `tokens.{kind}` of a sign-on body; a sign-on without it fails.
+pub fn token<'a>(body: &'a Value, kind: &str) -> Outcome<&'a str> {
     body["tokens"][kind]["value"]
         .as_str()
         .ok_or_else(|| fail(format!("sign-on without tokens.{kind}.value")))
