@@ -93,10 +93,19 @@ async fn send_code(cx: &Cx, body: Value) -> Outcome<Value> {
     cx.post(path(cx, "auth/code")).json(body).send().await?.ok()
 }
 
-/// `PUT auth/code` with `body`, answer unjudged: every scenario here that redeems a code (SMS
-/// or email, right or wrong, sign-on or phone verification) calls it the same way.
-async fn verify_code(cx: &Cx, body: Value) -> Outcome<Resp> {
-    cx.put(path(cx, "auth/code")).json(body).send().await
+/// `PUT auth/code` redeeming `code` sent to `address` (a phone number for `sms`, an email
+/// address for `email`), answer unjudged: every scenario here that redeems a code (right or
+/// wrong, sign-on or phone verification) sends this body.
+async fn verify_code(cx: &Cx, channel: &str, address: &str, code: Value) -> Outcome<Resp> {
+    let field = if channel == "sms" {
+        "phoneNumber"
+    } else {
+        "email"
+    };
+    cx.put(path(cx, "auth/code"))
+        .json(json!({ "channel": channel, field: address, "verificationCode": code }))
+        .send()
+        .await
 }
 
 /// CS-8, CS-9: an SMS code signs up a new number, then logs it in; codes are single use.
@@ -113,12 +122,7 @@ async fn sms_code(cx: Cx) -> Outcome {
         code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
         "a 6-digit code: {code}"
     );
-    let login = |code: Value| {
-        verify_code(
-            &cx,
-            json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }),
-        )
-    };
+    let login = |code: Value| verify_code(&cx, "sms", &number, code);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     login(json!(wrong))
         .await?
@@ -153,12 +157,9 @@ async fn sms_code(cx: Cx) -> Outcome {
         body["userId"],
         "the same user logs in again"
     );
-    verify_code(
-        &cx,
-        json!({ "channel": "sms", "phoneNumber": phone(&cx), "verificationCode": "123456" }),
-    )
-    .await?
-    .err(400, "\"phoneNumber\" not found or not yet verified")?;
+    verify_code(&cx, "sms", &phone(&cx), json!("123456"))
+        .await?
+        .err(400, "\"phoneNumber\" not found or not yet verified")?;
     Ok(())
 }
 
@@ -169,12 +170,7 @@ async fn email_code(cx: Cx) -> Outcome {
     let sent = send_code(&cx, json!({ "channel": "email", "email": email })).await?;
     ensure_eq!(sent["result"]["email"], email, "result.email");
     let code = sent["result"]["verificationCode"].clone();
-    let body = verify_code(
-        &cx,
-        json!({ "channel": "email", "email": email, "verificationCode": code }),
-    )
-    .await?
-    .ok()?;
+    let body = verify_code(&cx, "email", &email, code).await?.ok()?;
     ensure_eq!(body["userId"], signed["userId"], "email-code user");
     ensure_eq!(
         body["isEmailConfirmed"],
@@ -229,12 +225,7 @@ async fn verify_phone(cx: Cx) -> Outcome {
         .await?
         .ok()?;
     let code = sent["result"]["verificationCode"].clone();
-    let body = verify_code(
-        &cx,
-        json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }),
-    )
-    .await?
-    .ok()?;
+    let body = verify_code(&cx, "sms", &number, code).await?.ok()?;
     ensure_eq!(body["userId"], signed["userId"], "verified user");
     ensure_eq!(body["phoneNumber"], number, "the number is the user's now");
     ensure_eq!(body["isPhoneNumberConfirmed"], true, "confirmed");
@@ -337,17 +328,14 @@ where
     let flow = mode["authentication"].clone();
     let mut changed = flow.clone();
     changed["secondFactors"] = second;
-    cx.put(format!("/__mock/tenants/{}/settings", cx.tenant()))
-        .json(json!({ "mode": "test", "authentication": changed, "isMfaRequired": require_all }))
-        .send()
-        .await?
-        .ok()?;
+    let settings = |authentication: Value, required: bool| {
+        cx.put(format!("/__mock/tenants/{}/settings", cx.tenant()))
+            .json(json!({ "mode": "test", "authentication": authentication, "isMfaRequired": required }))
+            .send()
+    };
+    settings(changed, require_all).await?.ok()?;
     let result = f().await;
-    cx.put(format!("/__mock/tenants/{}/settings", cx.tenant()))
-        .json(json!({ "mode": "test", "authentication": flow, "isMfaRequired": false }))
-        .send()
-        .await?
-        .ok()?;
+    settings(flow, false).await?.ok()?;
     result
 }
 
