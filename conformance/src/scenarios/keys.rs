@@ -57,6 +57,21 @@ async fn on_key(cx: &Cx, method: Method, path: &str, credential: &str, key: &str
         .await
 }
 
+/// `GET /v0/keys/readonly` with the admin key, and the entry of `key` in it (if listed).
+async fn listed_readonly(cx: &Cx, key: &str) -> Outcome<(Value, Option<Value>)> {
+    let listed = cx
+        .get("/v0/keys/readonly")
+        .bearer(cx.admin())
+        .send()
+        .await?
+        .ok()?;
+    let entry = listed["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|k| k["key"] == key))
+        .cloned();
+    Ok((listed, entry))
+}
+
 /// SS-33 … SS-37 on a new read-only key.
 async fn lifecycle(cx: Cx) -> Outcome {
     let created = create(&cx, "readonly").await?;
@@ -70,18 +85,8 @@ async fn lifecycle(cx: Cx) -> Outcome {
     ensure_eq!(created["isActive"], true, "isActive");
     // The new key works for reads.
     cx.get("/v0/keys/jwt").bearer(&key).send().await?.ok()?;
-    let listed = cx
-        .get("/v0/keys/readonly")
-        .bearer(cx.admin())
-        .send()
-        .await?
-        .ok()?;
-    ensure!(
-        listed["results"]
-            .as_array()
-            .is_some_and(|r| r.iter().any(|k| k["key"] == key.as_str())),
-        "the new key is listed"
-    );
+    let (listed, entry) = listed_readonly(&cx, &key).await?;
+    ensure!(entry.is_some(), "the new key is listed");
     let tenant_listing = cx
         .get(format!("/v0/tenants/{}/keys/readonly", cx.tenant()))
         .bearer(cx.admin())
@@ -120,16 +125,9 @@ async fn lifecycle(cx: Cx) -> Outcome {
         false,
         "verify of an invalidated key"
     );
-    let listed = cx
-        .get("/v0/keys/readonly")
-        .bearer(cx.admin())
-        .send()
-        .await?
-        .ok()?;
+    let (_, entry) = listed_readonly(&cx, &key).await?;
     ensure!(
-        listed["results"].as_array().is_some_and(|r| r
-            .iter()
-            .any(|k| k["key"] == key.as_str() && k["isActive"] == false)),
+        entry.is_some_and(|k| k["isActive"] == false),
         "an invalidated key is still listed, inactive"
     );
     let deleted = on_key(&cx, Method::DELETE, "/v0/keys", cx.admin(), &key)
