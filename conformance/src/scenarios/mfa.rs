@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::flows::{self, PASSWORD};
 use crate::routes::Group;
-use crate::scenario::{Cx, Outcome, Resp, Scenario, fail};
+use crate::scenario::{Cx, Outcome, Req, Resp, Scenario, fail};
 use crate::target::{Mode, Need};
 use crate::{ensure, ensure_eq};
 
@@ -317,6 +317,13 @@ async fn totp_scenario(cx: Cx) -> Outcome {
     Ok(())
 }
 
+/// `POST auth/basic` with the scenario password, to be sent: the first factor of the MFA
+/// flows, with or without a firstFactorToken.
+fn password_login(cx: &Cx, email: &str) -> Req {
+    cx.post(path(cx, "auth/basic"))
+        .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
+}
+
 /// Sets the workspace's second factors through the mock controls, runs `f`, and restores the
 /// flow whatever happened.
 async fn with_second_factors<F, Fut>(cx: &Cx, second: Value, require_all: bool, f: F) -> Outcome
@@ -347,12 +354,7 @@ async fn second_factor(cx: Cx) -> Outcome {
     let (secret, _) = pair(&cx, &tokens.access).await?;
     let factors = json!([{ "channel": "authenticator", "strategy": "totp" }]);
     with_second_factors(&cx, factors, false, || async {
-        let pending = cx
-            .post(path(&cx, "auth/basic"))
-            .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
-            .send()
-            .await?
-            .ok()?;
+        let pending = password_login(&cx, &email).send().await?.ok()?;
         ensure_eq!(pending["message"], "MFA required", "message");
         ensure!(
             pending.get("tokens").is_none(),
@@ -373,19 +375,18 @@ async fn second_factor(cx: Cx) -> Outcome {
         );
         let code = totp(&secret, flows::now(&cx).await? + 30).unwrap_or_default();
         // The password cannot be its own second factor.
-        cx.post(path(&cx, "auth/basic"))
+        password_login(&cx, &email)
             .bearer(&first)
-            .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
             .send()
             .await?
             .err(400, "Invalid token")?;
-        let body = cx
-            .post(path(&cx, "auth/totp"))
-            .bearer(&first)
-            .json(json!({ "totpCode": code }))
-            .send()
-            .await?
-            .ok()?;
+        let second = || {
+            cx.post(path(&cx, "auth/totp"))
+                .bearer(&first)
+                .json(json!({ "totpCode": code }))
+                .send()
+        };
+        let body = second().await?.ok()?;
         let signed = flows::check_sign_on(&cx, &body, Mode::Test).await?;
         let session = cx
             .get("/v0/auth/session")
@@ -399,12 +400,7 @@ async fn second_factor(cx: Cx) -> Outcome {
             "the session records the second factor"
         );
         // A used firstFactorToken is refused (a header token: 401 or 400, C-6.4).
-        let reused = cx
-            .post(path(&cx, "auth/totp"))
-            .bearer(&first)
-            .json(json!({ "totpCode": code }))
-            .send()
-            .await?;
+        let reused = second().await?;
         ensure!(
             [400, 401].contains(&reused.status()) && reused.body()["message"] == "Invalid token",
             "a used firstFactorToken: expected 400/401 Invalid token, got {} {}",
@@ -422,12 +418,7 @@ async fn legacy(cx: Cx) -> Outcome {
     flows::signup_quiet(&cx, &email, PASSWORD).await?;
     let factors = json!([{ "channel": "sms", "strategy": "verificationCode" }]);
     with_second_factors(&cx, factors, true, || async {
-        let pending = cx
-            .post(path(&cx, "auth/basic"))
-            .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
-            .send()
-            .await?
-            .ok()?;
+        let pending = password_login(&cx, &email).send().await?.ok()?;
         ensure_eq!(pending["result"]["allowedStrategies"], json!(["verificationCode"]), "allowedStrategies");
         let code = pending["result"]["firstFactorCode"].clone();
         let number = phone(&cx);
