@@ -793,26 +793,28 @@ mod tests {
 
     #[test]
     fn literal_segments_win_over_parameters() {
-        assert_eq!(
-            find("GET", "/v0/tenants/demo1234/keys/jwt?test=true").map(|r| r.response),
-            Some("JwtKeyList")
-        );
-        assert_eq!(
-            find("GET", "/v0/tenants/demo1234/keys/admin").map(|r| r.response),
-            Some("ApiKeyList")
-        );
-        assert_eq!(
-            find("POST", "/v0/users/find").map(|r| r.path),
-            Some("/v0/users/find")
-        );
-        assert_eq!(
-            find("GET", "/v0/auth/saml/idp/login").map(|r| r.path),
-            Some("/v0/auth/saml/idp/login")
-        );
-        assert_eq!(
-            find("POST", "/v0/tenants/demo1234/auth/basic").map(|r| r.path),
-            Some("/v0/auth/basic")
-        );
+        // (method, request path, the documented route it must be matched to)
+        for (method, path, route) in [
+            (
+                "GET",
+                "/v0/tenants/demo1234/keys/jwt?test=true",
+                "/v0/tenants/{tenantId}/keys/jwt",
+            ),
+            (
+                "GET",
+                "/v0/tenants/demo1234/keys/admin",
+                "/v0/tenants/{tenantId}/keys/{type}",
+            ),
+            ("POST", "/v0/users/find", "/v0/users/find"),
+            ("GET", "/v0/auth/saml/idp/login", "/v0/auth/saml/idp/login"),
+            ("POST", "/v0/tenants/demo1234/auth/basic", "/v0/auth/basic"),
+        ] {
+            assert_eq!(
+                find(method, path).map(|r| r.path),
+                Some(route),
+                "{method} {path}"
+            );
+        }
         assert!(find("GET", "/__mock/state").is_none());
     }
 

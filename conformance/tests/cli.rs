@@ -2,7 +2,7 @@
 
 mod proxy;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use proxy::{Defect, Proxy, Resp};
 use serde_json::{Value, json};
@@ -10,6 +10,18 @@ use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_userfront-conformance"))
+}
+
+/// The output of a run that must have exited 0, and its last line (the summary).
+fn succeeded(out: &Output) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or("").to_owned();
+    (stdout, last)
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -31,13 +43,7 @@ fn run_without_target_checks_the_in_process_mock_and_writes_reports() {
         .env_remove("USERFRONT_TARGET")
         .output()
         .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let last = stdout.lines().last().unwrap_or("");
+    let (stdout, last) = succeeded(&out);
     assert!(
         last.ends_with(" passed, 0 failed") && !last.contains("skipped"),
         "summary line: {last}"
@@ -103,12 +109,7 @@ async fn a_target_without_mock_controls_skips_what_needs_them() {
     })
     .await
     .expect("joined");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (stdout, last) = succeeded(&out);
     assert!(
         stdout.contains("skip session.tokens.expire_on_the_clock"),
         "{stdout}"
@@ -117,7 +118,6 @@ async fn a_target_without_mock_controls_skips_what_needs_them() {
         stdout.contains("the target has no /__mock control surface"),
         "{stdout}"
     );
-    let last = stdout.lines().last().unwrap_or("");
     assert!(
         last.contains(" passed, 0 failed, ") && last.ends_with(" skipped"),
         "{last}"

@@ -66,20 +66,22 @@ fn frozen_clock() -> Defect {
     })
 }
 
-/// Requests made with `from` (and selected by `only`) are sent with `to` instead.
-fn swap_key(from: String, to: String, only: fn(&Req) -> bool) -> Defect {
+/// A fixture API key of the mock: workspace, mode and type.
+type FixtureKey = (&'static str, Mode, KeyType);
+
+/// Requests made with the fixture key `from` (and selected by `only`) are sent with the fixture
+/// key `to` instead. The keys are read from a fresh mock: fixtures are the same in every one.
+async fn swap_key(from: FixtureKey, to: FixtureKey, only: fn(&Req) -> bool) -> Defect {
+    let mock = MockUserfront::start().await.expect("mock");
+    let key =
+        |(tenant, mode, kind): FixtureKey| mock.api_key(tenant, mode, kind).expect("seeded key");
+    let (from, to) = (key(from), key(to));
     Defect::request(move |req| {
         if req.bearer() == Some(from.as_str()) && only(req) {
             req.set_header("authorization", format!("Bearer {to}"));
         }
         None
     })
-}
-
-/// A demo-workspace key of the fixtures.
-async fn fixture_key(tenant: &str, mode: Mode, kind: KeyType) -> String {
-    let mock = MockUserfront::start().await.expect("mock");
-    mock.api_key(tenant, mode, kind).expect("seeded key")
 }
 
 /// Credentials that work twice: the first successful answer to a request selected by `key` is
@@ -399,10 +401,13 @@ async fn ignoring_the_origin_is_caught() {
 /// A live key reads with the test key: test data leaks into live answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_key_reading_test_data_is_caught() {
-    let live = fixture_key(DEMO_TENANT, Mode::Live, KeyType::Admin).await;
-    let test = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        swap_key(live, test, |_| true),
+        swap_key(
+            (DEMO_TENANT, Mode::Live, KeyType::Admin),
+            (DEMO_TENANT, Mode::Test, KeyType::Admin),
+            |_| true,
+        )
+        .await,
         &["jwt.keys.key_alias_uses_the_key_mode"],
     )
     .await;
@@ -627,10 +632,13 @@ async fn an_expired_link_accepted_is_caught() {
 /// A read-only key allowed to write: the proxy swaps it for the admin key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_readonly_key_allowed_to_write_is_caught() {
-    let readonly = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Readonly).await;
-    let admin = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        swap_key(readonly, admin, |_| true),
+        swap_key(
+            (DEMO_TENANT, Mode::Test, KeyType::Readonly),
+            (DEMO_TENANT, Mode::Test, KeyType::Admin),
+            |_| true,
+        )
+        .await,
         &[
             "keys.credentials.checked_in_documented_order",
             "auth.link.generated_credentials",
@@ -738,12 +746,13 @@ async fn a_page_of_23_is_caught() {
 /// A leaked live record: a live-key read of a user is answered with the test data.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leaked_live_user_read_is_caught() {
-    let live = fixture_key(DEMO_TENANT, Mode::Live, KeyType::Admin).await;
-    let test = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        swap_key(live, test, |req| {
-            req.method == "GET" && req.route().starts_with("/v0/users/")
-        }),
+        swap_key(
+            (DEMO_TENANT, Mode::Live, KeyType::Admin),
+            (DEMO_TENANT, Mode::Test, KeyType::Admin),
+            |req| req.method == "GET" && req.route().starts_with("/v0/users/"),
+        )
+        .await,
         &["users.modes.are_isolated"],
     )
     .await;
@@ -791,10 +800,13 @@ async fn a_delete_that_keeps_the_user_is_caught() {
 /// Another workspace's key reads our users: the proxy swaps it for our admin key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_tenant_user_access_is_caught() {
-    let other = fixture_key(OTHER_TENANT, Mode::Test, KeyType::Admin).await;
-    let ours = fixture_key(DEMO_TENANT, Mode::Test, KeyType::Admin).await;
     assert_caught(
-        swap_key(other, ours, |req| req.route().contains("/users")),
+        swap_key(
+            (OTHER_TENANT, Mode::Test, KeyType::Admin),
+            (DEMO_TENANT, Mode::Test, KeyType::Admin),
+            |req| req.route().contains("/users"),
+        )
+        .await,
         &["users.tenants.pools_are_isolated"],
     )
     .await;

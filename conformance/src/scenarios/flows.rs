@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::scenario::{Cx, Outcome, fail};
-use crate::target::Mode;
+use crate::scenario::{Cx, Outcome, Resp, fail};
+use crate::target::{Created, Mode};
 use crate::{ensure, ensure_eq};
 
 /// A password that satisfies the rules in both modes.
@@ -71,7 +71,76 @@ pub async fn login(cx: &Cx, email_or_username: &str, password: &str) -> Outcome<
     Ok((body, tokens))
 }
 
-fn token<'a>(body: &'a Value, kind: &str) -> Outcome<&'a str> {
+/// `GET /v0/auth/refresh` with `token`, answer unjudged: scenarios of several groups refresh
+/// to see what a change did to the tokens, or to show that a token no longer refreshes.
+pub async fn refresh(cx: &Cx, token: &str) -> Outcome<Resp> {
+    cx.get("/v0/auth/refresh").bearer(token).send().await
+}
+
+/// Shows that `token` no longer refreshes (the session ended or expired, or it is no refresh
+/// token): the refusal session and user-session scenarios end on.
+pub async fn refresh_refused(cx: &Cx, token: &str) -> Outcome {
+    refresh(cx, token).await?.err(401, "Invalid token")
+}
+
+/// `GET /v0/self` with `token`, which must work: the signed-in user's record.
+pub async fn read_self(cx: &Cx, token: &str) -> Outcome<Value> {
+    cx.get("/v0/self").bearer(token).send().await?.ok()
+}
+
+/// Shows that `token` does not open `GET /v0/self` (ended, expired, locked out or forged).
+pub async fn self_refused(cx: &Cx, token: &str) -> Outcome {
+    cx.get("/v0/self")
+        .bearer(token)
+        .send()
+        .await?
+        .err(401, "Unauthorized")
+}
+
+/// Refreshes with `refresh_token` (it must work) and returns the verified claims of the new
+/// access token: how role changes are shown to reach the tokens (roles, tenants).
+pub async fn refreshed_claims(cx: &Cx, refresh_token: &str) -> Outcome<Value> {
+    let body = refresh(cx, refresh_token).await?.ok()?;
+    let access = body["tokens"]["access"]["value"].as_str().unwrap_or("");
+    cx.verify_token(access, Mode::Test).await
+}
+
+/// `POST {base}/roles` with the admin key; a created role is registered for clean-up. Roles
+/// are made this one way by the scenarios of several groups (misc, roles, users, sequences).
+pub async fn create_role(cx: &Cx, base: &str, name: &str) -> Outcome<Value> {
+    let resp = cx
+        .post(format!("{base}/roles"))
+        .bearer(cx.admin())
+        .json(json!({ "name": name }))
+        .send()
+        .await?;
+    if resp.status() == 200 {
+        cx.created(Created::Role {
+            mode: Mode::Test,
+            tenant_id: cx.tenant().to_owned(),
+            name: name.to_owned(),
+        });
+    }
+    resp.ok()
+}
+
+/// `PUT {base}/users/{user_id}/roles` with the admin key, answer unjudged (the same call in
+/// misc, roles and tenants scenarios).
+pub async fn set_roles(
+    cx: &Cx,
+    base: &str,
+    user_id: impl std::fmt::Display,
+    roles: Value,
+) -> Outcome<Resp> {
+    cx.put(format!("{base}/users/{user_id}/roles"))
+        .bearer(cx.admin())
+        .json(json!({ "roles": roles }))
+        .send()
+        .await
+}
+
+/// The value of `tokens.{kind}` of a sign-on body; a sign-on without it fails.
+pub fn token<'a>(body: &'a Value, kind: &str) -> Outcome<&'a str> {
     body["tokens"][kind]["value"]
         .as_str()
         .ok_or_else(|| fail(format!("sign-on without tokens.{kind}.value")))

@@ -1,10 +1,11 @@
 //! API keys and the credential rules of server endpoints (server-to-server SS-33 … SS-38;
 //! conventions C-5).
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::routes::Group;
-use crate::scenario::{Cx, Outcome, Scenario};
+use crate::scenario::{Cx, Outcome, Resp, Scenario};
 use crate::target::{Created, Mode, Need};
 use crate::{ensure, ensure_eq};
 
@@ -46,6 +47,31 @@ async fn create(cx: &Cx, key_type: &str) -> Outcome<Value> {
     resp.ok()
 }
 
+/// `{method} {path}` with the body `{"key": key}`, authorised by `credential`, answer unjudged:
+/// the one shape of every key operation (verify, invalidate, delete).
+async fn on_key(cx: &Cx, method: Method, path: &str, credential: &str, key: &str) -> Outcome<Resp> {
+    cx.req(method, path)
+        .bearer(credential)
+        .json(json!({ "key": key }))
+        .send()
+        .await
+}
+
+/// `GET /v0/keys/readonly` with the admin key, and the entry of `key` in it (if listed).
+async fn listed_readonly(cx: &Cx, key: &str) -> Outcome<(Value, Option<Value>)> {
+    let listed = cx
+        .get("/v0/keys/readonly")
+        .bearer(cx.admin())
+        .send()
+        .await?
+        .ok()?;
+    let entry = listed["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|k| k["key"] == key))
+        .cloned();
+    Ok((listed, entry))
+}
+
 /// SS-33 … SS-37 on a new read-only key.
 async fn lifecycle(cx: Cx) -> Outcome {
     let created = create(&cx, "readonly").await?;
@@ -59,18 +85,8 @@ async fn lifecycle(cx: Cx) -> Outcome {
     ensure_eq!(created["isActive"], true, "isActive");
     // The new key works for reads.
     cx.get("/v0/keys/jwt").bearer(&key).send().await?.ok()?;
-    let listed = cx
-        .get("/v0/keys/readonly")
-        .bearer(cx.admin())
-        .send()
-        .await?
-        .ok()?;
-    ensure!(
-        listed["results"]
-            .as_array()
-            .is_some_and(|r| r.iter().any(|k| k["key"] == key.as_str())),
-        "the new key is listed"
-    );
+    let (listed, entry) = listed_readonly(&cx, &key).await?;
+    ensure!(entry.is_some(), "the new key is listed");
     let tenant_listing = cx
         .get(format!("/v0/tenants/{}/keys/readonly", cx.tenant()))
         .bearer(cx.admin())
@@ -82,11 +98,7 @@ async fn lifecycle(cx: Cx) -> Outcome {
         listed["totalCount"],
         "tenant-level listing"
     );
-    let verified = cx
-        .post("/v0/keys/verify")
-        .bearer(cx.admin())
-        .json(json!({ "key": key }))
-        .send()
+    let verified = on_key(&cx, Method::POST, "/v0/keys/verify", cx.admin(), &key)
         .await?
         .ok()?;
     ensure_eq!(
@@ -94,17 +106,10 @@ async fn lifecycle(cx: Cx) -> Outcome {
         json!({ "mode": "test", "type": "readonly", "tenantId": cx.tenant(), "isActive": true }),
         "verify result"
     );
-    cx.post("/v0/keys/verify")
-        .bearer(cx.admin())
-        .json(json!({ "key": cx.admin() }))
-        .send()
+    on_key(&cx, Method::POST, "/v0/keys/verify", cx.admin(), cx.admin())
         .await?
         .err(400, "An API key cannot be used to verify itself")?;
-    let invalidated = cx
-        .put("/v0/keys/invalidate")
-        .bearer(cx.admin())
-        .json(json!({ "key": key }))
-        .send()
+    let invalidated = on_key(&cx, Method::PUT, "/v0/keys/invalidate", cx.admin(), &key)
         .await?
         .ok()?;
     ensure_eq!(invalidated["isActive"], false, "invalidated key");
@@ -113,42 +118,23 @@ async fn lifecycle(cx: Cx) -> Outcome {
         .send()
         .await?
         .err(401, "Unauthorized")?;
-    let resp = cx
-        .post("/v0/keys/verify")
-        .bearer(cx.admin())
-        .json(json!({ "key": key }))
-        .send()
-        .await?;
+    let resp = on_key(&cx, Method::POST, "/v0/keys/verify", cx.admin(), &key).await?;
     resp.err(400, "Invalid API key")?;
     ensure_eq!(
         resp.body()["result"]["isActive"],
         false,
         "verify of an invalidated key"
     );
-    let listed = cx
-        .get("/v0/keys/readonly")
-        .bearer(cx.admin())
-        .send()
-        .await?
-        .ok()?;
+    let (_, entry) = listed_readonly(&cx, &key).await?;
     ensure!(
-        listed["results"].as_array().is_some_and(|r| r
-            .iter()
-            .any(|k| k["key"] == key.as_str() && k["isActive"] == false)),
+        entry.is_some_and(|k| k["isActive"] == false),
         "an invalidated key is still listed, inactive"
     );
-    let deleted = cx
-        .delete("/v0/keys")
-        .bearer(cx.admin())
-        .json(json!({ "key": key }))
-        .send()
+    let deleted = on_key(&cx, Method::DELETE, "/v0/keys", cx.admin(), &key)
         .await?
         .ok()?;
     ensure_eq!(deleted["key"], key, "deleted key");
-    cx.delete("/v0/keys")
-        .bearer(cx.admin())
-        .json(json!({ "key": key }))
-        .send()
+    on_key(&cx, Method::DELETE, "/v0/keys", cx.admin(), &key)
         .await?
         .err(400, "Invalid API key")?;
     cx.post("/v0/keys")
@@ -189,16 +175,10 @@ async fn last_key(cx: Cx) -> Outcome {
             "the second workspace has more than one active webhook key".into(),
         ));
     }
-    cx.put("/v0/keys/invalidate")
-        .bearer(&other)
-        .json(json!({ "key": active[0] }))
-        .send()
+    on_key(&cx, Method::PUT, "/v0/keys/invalidate", &other, &active[0])
         .await?
         .err(400, &userfront_mock::msg::last_key_invalidate("webhook"))?;
-    cx.delete("/v0/keys")
-        .bearer(&other)
-        .json(json!({ "key": active[0] }))
-        .send()
+    on_key(&cx, Method::DELETE, "/v0/keys", &other, &active[0])
         .await?
         .err(400, &userfront_mock::msg::last_key_delete("webhook"))?;
     Ok(())
@@ -211,62 +191,55 @@ async fn credentials(cx: Cx) -> Outcome {
     let webhook = cx.webhook_key()?.to_owned();
     let other_admin = cx.other_admin()?.to_owned();
     let roles = "/v0/roles";
-    cx.get(roles)
-        .send()
-        .await?
-        .err(401, "Missing authentication")?;
+    let tenant = format!("/v0/tenants/{}", cx.tenant());
     let unknown = format!("uf_test_admin_{}_{}", cx.tenant(), "0".repeat(32));
-    cx.get(roles)
-        .bearer(&unknown)
-        .send()
-        .await?
-        .err(401, "Unauthorized")?;
-    cx.get(roles)
-        .bearer("uf_nonsense")
-        .send()
-        .await?
-        .err(401, "Unauthorized")?;
     cx.get(roles).bearer(&readonly).send().await?.ok()?;
-    cx.post(roles)
-        .bearer(&readonly)
-        .json(json!({ "name": cx.unique("ro") }))
-        .send()
-        .await?
-        .err(403, "Forbidden")?;
-    cx.post("/v0/keys")
-        .bearer(&readonly)
-        .json(json!({ "type": "readonly" }))
-        .send()
-        .await?
-        .err(403, "Forbidden")?;
-    cx.get("/v0/keys/admin")
-        .bearer(&readonly)
-        .send()
-        .await?
-        .err(403, "Forbidden")?;
-    cx.get(roles)
-        .bearer(&webhook)
-        .send()
-        .await?
-        .err(403, "Forbidden")?;
-    // Another workspace's admin key on this workspace's tenant path.
-    cx.get(format!("/v0/tenants/{}/roles", cx.tenant()))
-        .bearer(&other_admin)
-        .send()
-        .await?
-        .err(403, "Forbidden")?;
-    cx.get(format!("/v0/tenants/{}/keys/admin", cx.tenant()))
-        .bearer(&other_admin)
-        .send()
-        .await?
-        .err(403, "Forbidden")?;
-    // Keys outside the caller's subtree do not verify.
-    cx.post("/v0/keys/verify")
-        .bearer(&other_admin)
-        .json(json!({ "key": readonly }))
-        .send()
-        .await?
-        .err(400, "Invalid API key")?;
+    // Each refusal is a request and the documented error it must get.
+    let refusals = [
+        (cx.get(roles), 401, "Missing authentication"),
+        (cx.get(roles).bearer(&unknown), 401, "Unauthorized"),
+        (cx.get(roles).bearer("uf_nonsense"), 401, "Unauthorized"),
+        // A read-only key does not write, nor list keys.
+        (
+            cx.post(roles)
+                .bearer(&readonly)
+                .json(json!({ "name": cx.unique("ro") })),
+            403,
+            "Forbidden",
+        ),
+        (
+            cx.post("/v0/keys")
+                .bearer(&readonly)
+                .json(json!({ "type": "readonly" })),
+            403,
+            "Forbidden",
+        ),
+        (cx.get("/v0/keys/admin").bearer(&readonly), 403, "Forbidden"),
+        // A webhook key does nothing.
+        (cx.get(roles).bearer(&webhook), 403, "Forbidden"),
+        // Another workspace's admin key on this workspace's tenant path.
+        (
+            cx.get(format!("{tenant}/roles")).bearer(&other_admin),
+            403,
+            "Forbidden",
+        ),
+        (
+            cx.get(format!("{tenant}/keys/admin")).bearer(&other_admin),
+            403,
+            "Forbidden",
+        ),
+        // Keys outside the caller's subtree do not verify.
+        (
+            cx.post("/v0/keys/verify")
+                .bearer(&other_admin)
+                .json(json!({ "key": readonly })),
+            400,
+            "Invalid API key",
+        ),
+    ];
+    for (req, status, message) in refusals {
+        req.send().await?.err(status, message)?;
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::flows::{self, PASSWORD};
 use crate::routes::Group;
-use crate::scenario::{Cx, Outcome, Scenario, fail};
+use crate::scenario::{Cx, Outcome, Req, Resp, Scenario, fail};
 use crate::target::{Mode, Need};
 use crate::{ensure, ensure_eq};
 
@@ -93,6 +93,21 @@ async fn send_code(cx: &Cx, body: Value) -> Outcome<Value> {
     cx.post(path(cx, "auth/code")).json(body).send().await?.ok()
 }
 
+/// `PUT auth/code` redeeming `code` sent to `address` (a phone number for `sms`, an email
+/// address for `email`), answer unjudged: every scenario here that redeems a code (right or
+/// wrong, sign-on or phone verification) sends this body.
+async fn verify_code(cx: &Cx, channel: &str, address: &str, code: Value) -> Outcome<Resp> {
+    let field = if channel == "sms" {
+        "phoneNumber"
+    } else {
+        "email"
+    };
+    cx.put(path(cx, "auth/code"))
+        .json(json!({ "channel": channel, field: address, "verificationCode": code }))
+        .send()
+        .await
+}
+
 /// CS-8, CS-9: an SMS code signs up a new number, then logs it in; codes are single use.
 async fn sms_code(cx: Cx) -> Outcome {
     let number = phone(&cx);
@@ -107,11 +122,7 @@ async fn sms_code(cx: Cx) -> Outcome {
         code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
         "a 6-digit code: {code}"
     );
-    let login = |code: Value| {
-        cx.put(path(&cx, "auth/code"))
-            .json(json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }))
-            .send()
-    };
+    let login = |code: Value| verify_code(&cx, "sms", &number, code);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     login(json!(wrong))
         .await?
@@ -146,9 +157,7 @@ async fn sms_code(cx: Cx) -> Outcome {
         body["userId"],
         "the same user logs in again"
     );
-    cx.put(path(&cx, "auth/code"))
-        .json(json!({ "channel": "sms", "phoneNumber": phone(&cx), "verificationCode": "123456" }))
-        .send()
+    verify_code(&cx, "sms", &phone(&cx), json!("123456"))
         .await?
         .err(400, "\"phoneNumber\" not found or not yet verified")?;
     Ok(())
@@ -161,12 +170,7 @@ async fn email_code(cx: Cx) -> Outcome {
     let sent = send_code(&cx, json!({ "channel": "email", "email": email })).await?;
     ensure_eq!(sent["result"]["email"], email, "result.email");
     let code = sent["result"]["verificationCode"].clone();
-    let body = cx
-        .put(path(&cx, "auth/code"))
-        .json(json!({ "channel": "email", "email": email, "verificationCode": code }))
-        .send()
-        .await?
-        .ok()?;
+    let body = verify_code(&cx, "email", &email, code).await?.ok()?;
     ensure_eq!(body["userId"], signed["userId"], "email-code user");
     ensure_eq!(
         body["isEmailConfirmed"],
@@ -221,12 +225,7 @@ async fn verify_phone(cx: Cx) -> Outcome {
         .await?
         .ok()?;
     let code = sent["result"]["verificationCode"].clone();
-    let body = cx
-        .put(path(&cx, "auth/code"))
-        .json(json!({ "channel": "sms", "phoneNumber": number, "verificationCode": code }))
-        .send()
-        .await?
-        .ok()?;
+    let body = verify_code(&cx, "sms", &number, code).await?.ok()?;
     ensure_eq!(body["userId"], signed["userId"], "verified user");
     ensure_eq!(body["phoneNumber"], number, "the number is the user's now");
     ensure_eq!(body["isPhoneNumberConfirmed"], true, "confirmed");
@@ -318,6 +317,13 @@ async fn totp_scenario(cx: Cx) -> Outcome {
     Ok(())
 }
 
+/// `POST auth/basic` with the scenario password, to be sent: the first factor of the MFA
+/// flows, with or without a firstFactorToken.
+fn password_login(cx: &Cx, email: &str) -> Req {
+    cx.post(path(cx, "auth/basic"))
+        .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
+}
+
 /// Sets the workspace's second factors through the mock controls, runs `f`, and restores the
 /// flow whatever happened.
 async fn with_second_factors<F, Fut>(cx: &Cx, second: Value, require_all: bool, f: F) -> Outcome
@@ -329,17 +335,14 @@ where
     let flow = mode["authentication"].clone();
     let mut changed = flow.clone();
     changed["secondFactors"] = second;
-    cx.put(format!("/__mock/tenants/{}/settings", cx.tenant()))
-        .json(json!({ "mode": "test", "authentication": changed, "isMfaRequired": require_all }))
-        .send()
-        .await?
-        .ok()?;
+    let settings = |authentication: Value, required: bool| {
+        cx.put(format!("/__mock/tenants/{}/settings", cx.tenant()))
+            .json(json!({ "mode": "test", "authentication": authentication, "isMfaRequired": required }))
+            .send()
+    };
+    settings(changed, require_all).await?.ok()?;
     let result = f().await;
-    cx.put(format!("/__mock/tenants/{}/settings", cx.tenant()))
-        .json(json!({ "mode": "test", "authentication": flow, "isMfaRequired": false }))
-        .send()
-        .await?
-        .ok()?;
+    settings(flow, false).await?.ok()?;
     result
 }
 
@@ -351,12 +354,7 @@ async fn second_factor(cx: Cx) -> Outcome {
     let (secret, _) = pair(&cx, &tokens.access).await?;
     let factors = json!([{ "channel": "authenticator", "strategy": "totp" }]);
     with_second_factors(&cx, factors, false, || async {
-        let pending = cx
-            .post(path(&cx, "auth/basic"))
-            .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
-            .send()
-            .await?
-            .ok()?;
+        let pending = password_login(&cx, &email).send().await?.ok()?;
         ensure_eq!(pending["message"], "MFA required", "message");
         ensure!(
             pending.get("tokens").is_none(),
@@ -377,19 +375,18 @@ async fn second_factor(cx: Cx) -> Outcome {
         );
         let code = totp(&secret, flows::now(&cx).await? + 30).unwrap_or_default();
         // The password cannot be its own second factor.
-        cx.post(path(&cx, "auth/basic"))
+        password_login(&cx, &email)
             .bearer(&first)
-            .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
             .send()
             .await?
             .err(400, "Invalid token")?;
-        let body = cx
-            .post(path(&cx, "auth/totp"))
-            .bearer(&first)
-            .json(json!({ "totpCode": code }))
-            .send()
-            .await?
-            .ok()?;
+        let second = || {
+            cx.post(path(&cx, "auth/totp"))
+                .bearer(&first)
+                .json(json!({ "totpCode": code }))
+                .send()
+        };
+        let body = second().await?.ok()?;
         let signed = flows::check_sign_on(&cx, &body, Mode::Test).await?;
         let session = cx
             .get("/v0/auth/session")
@@ -403,12 +400,7 @@ async fn second_factor(cx: Cx) -> Outcome {
             "the session records the second factor"
         );
         // A used firstFactorToken is refused (a header token: 401 or 400, C-6.4).
-        let reused = cx
-            .post(path(&cx, "auth/totp"))
-            .bearer(&first)
-            .json(json!({ "totpCode": code }))
-            .send()
-            .await?;
+        let reused = second().await?;
         ensure!(
             [400, 401].contains(&reused.status()) && reused.body()["message"] == "Invalid token",
             "a used firstFactorToken: expected 400/401 Invalid token, got {} {}",
@@ -426,12 +418,7 @@ async fn legacy(cx: Cx) -> Outcome {
     flows::signup_quiet(&cx, &email, PASSWORD).await?;
     let factors = json!([{ "channel": "sms", "strategy": "verificationCode" }]);
     with_second_factors(&cx, factors, true, || async {
-        let pending = cx
-            .post(path(&cx, "auth/basic"))
-            .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
-            .send()
-            .await?
-            .ok()?;
+        let pending = password_login(&cx, &email).send().await?.ok()?;
         ensure_eq!(pending["result"]["allowedStrategies"], json!(["verificationCode"]), "allowedStrategies");
         let code = pending["result"]["firstFactorCode"].clone();
         let number = phone(&cx);

@@ -129,21 +129,8 @@ async fn mods(cx: Cx) -> Outcome {
         .await?
         .err(401, "Missing authentication")?;
     let role = cx.unique("modrole");
-    cx.post("/v0/roles")
-        .bearer(cx.admin())
-        .json(json!({ "name": role }))
-        .send()
-        .await?
-        .ok()?;
-    cx.created(crate::target::Created::Role {
-        mode: crate::target::Mode::Test,
-        tenant_id: cx.tenant().to_owned(),
-        name: role.clone(),
-    });
-    cx.put(format!("/v0/users/{}/roles", signed["userId"]))
-        .bearer(cx.admin())
-        .json(json!({ "roles": [role] }))
-        .send()
+    flows::create_role(&cx, "/v0", &role).await?;
+    flows::set_roles(&cx, "/v0", &signed["userId"], json!([role]))
         .await?
         .ok()?;
     let listed = cx.get(path).bearer(&tokens.access).send().await?.ok()?;
@@ -165,10 +152,7 @@ async fn mods(cx: Cx) -> Outcome {
         ],
         "the legacy mods"
     );
-    cx.put(format!("/v0/users/{}/roles", signed["userId"]))
-        .bearer(cx.admin())
-        .json(json!({ "roles": [] }))
-        .send()
+    flows::set_roles(&cx, "/v0", &signed["userId"], json!([]))
         .await?
         .ok()?;
     Ok(())

@@ -3,11 +3,11 @@
 
 use serde_json::{Value, json};
 
-use super::flows::{self, PASSWORD};
+use super::flows::{self, PASSWORD, create_role, set_roles};
 use crate::routes::Group;
 use crate::scenario::{Cx, Outcome, Scenario};
+use crate::target::Need;
 use crate::target::encode;
-use crate::target::{Created, Mode, Need};
 use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
@@ -17,23 +17,6 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::new("roles.tenant_level_paths", Group::Roles, tenant_level)
             .needs(&[Need::OtherTenant]),
     ]
-}
-
-async fn create_role(cx: &Cx, base: &str, name: &str) -> Outcome<Value> {
-    let resp = cx
-        .post(format!("{base}/roles"))
-        .bearer(cx.admin())
-        .json(json!({ "name": name }))
-        .send()
-        .await?;
-    if resp.status() == 200 {
-        cx.created(Created::Role {
-            mode: Mode::Test,
-            tenant_id: cx.tenant().to_owned(),
-            name: name.to_owned(),
-        });
-    }
-    resp.ok()
 }
 
 fn names(list: &Value) -> Vec<String> {
@@ -97,28 +80,14 @@ async fn assign(cx: Cx) -> Outcome {
     create_role(&cx, "/v0", &role).await?;
     let (signed, tokens) = flows::signup(&cx, &cx.email("roles"), PASSWORD).await?;
     let user = signed["userId"].to_string();
-    let set = |roles: Value| {
-        cx.put(format!("/v0/users/{user}/roles"))
-            .bearer(cx.admin())
-            .json(json!({ "roles": roles }))
-            .send()
-    };
+    let set = |roles: Value| set_roles(&cx, "/v0", &user, roles);
     let updated = set(json!([role])).await?.ok()?;
     ensure_eq!(
         updated["authorization"][cx.tenant()]["roles"],
         json!([role]),
         "authorization after setting roles"
     );
-    let refreshed = cx
-        .get("/v0/auth/refresh")
-        .bearer(&tokens.refresh)
-        .send()
-        .await?
-        .ok()?;
-    let access = refreshed["tokens"]["access"]["value"]
-        .as_str()
-        .unwrap_or("");
-    let claims = cx.verify_token(access, Mode::Test).await?;
+    let claims = flows::refreshed_claims(&cx, &tokens.refresh).await?;
     ensure_eq!(
         claims["authorization"][cx.tenant()]["roles"],
         json!([role]),
@@ -167,11 +136,7 @@ async fn tenant_level(cx: Cx) -> Outcome {
         .ok()?;
     ensure!(names(&list).contains(&role), "tenant-level listing");
     let (signed, _) = flows::signup(&cx, &cx.email("tlroles"), PASSWORD).await?;
-    let updated = cx
-        .put(format!("{base}/users/{}/roles", signed["userId"]))
-        .bearer(cx.admin())
-        .json(json!({ "roles": [role] }))
-        .send()
+    let updated = set_roles(&cx, &base, &signed["userId"], json!([role]))
         .await?
         .ok()?;
     ensure_eq!(
@@ -186,10 +151,7 @@ async fn tenant_level(cx: Cx) -> Outcome {
         .send()
         .await?
         .err(403, "Forbidden")?;
-    cx.put(format!("{base}/users/{}/roles", signed["userId"]))
-        .bearer(cx.admin())
-        .json(json!({ "roles": [] }))
-        .send()
+    set_roles(&cx, &base, &signed["userId"], json!([]))
         .await?
         .ok()?;
     cx.delete(format!("{base}/roles/{}", encode(&role)))

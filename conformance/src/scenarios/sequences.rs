@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::flows::PASSWORD;
+use super::flows::{self, PASSWORD};
 use crate::props;
 use crate::routes::Group;
 use crate::scenario::{Cx, Outcome, Scenario, fail};
@@ -99,17 +99,7 @@ struct Model {
 
 async fn sequences(cx: Cx) -> Outcome {
     let role = cx.unique("seqrole");
-    cx.post("/v0/roles")
-        .bearer(cx.admin())
-        .json(json!({ "name": role }))
-        .send()
-        .await?
-        .ok()?;
-    cx.created(crate::target::Created::Role {
-        mode: Mode::Test,
-        tenant_id: cx.tenant().to_owned(),
-        name: role.clone(),
-    });
+    flows::create_role(&cx, "/v0", &role).await?;
     let strategy = prop::collection::vec(op(), 1..14);
     props::check(&cx, strategy, move |cx, ops| {
         let role = role.clone();

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::flows::{self, PASSWORD, TEST_BASE};
+use super::flows::{self, PASSWORD, TEST_BASE, refresh_refused, self_refused};
 use crate::routes::Group;
 use crate::scenario::{Cx, Outcome, Scenario};
 use crate::target::{Mode, Need};
@@ -43,8 +43,9 @@ pub fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-async fn refresh_with(cx: &Cx, token: &str) -> Outcome<crate::scenario::Resp> {
-    cx.get("/v0/auth/refresh").bearer(token).send().await
+/// `GET /v0/auth/logout` with `token`, answer unjudged (every logout here is this call).
+async fn logout_with(cx: &Cx, token: &str) -> Outcome<crate::scenario::Resp> {
+    cx.get("/v0/auth/logout").bearer(token).send().await
 }
 
 /// CS-14: new access and ID tokens for the same session, no new refresh token, built from the
@@ -58,7 +59,7 @@ async fn refresh(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    let body = refresh_with(&cx, &tokens.refresh).await?.ok()?;
+    let body = flows::refresh(&cx, &tokens.refresh).await?.ok()?;
     ensure_eq!(body["mode"], "test", "refresh mode");
     ensure_eq!(body["sessionId"], signed["sessionId"], "same session");
     ensure!(
@@ -82,7 +83,7 @@ async fn refresh(cx: Cx) -> Outcome {
     );
     flows::check_cookie(&body, "access", &claims, Mode::Test)?;
     // The new access token works.
-    let me = cx.get("/v0/self").bearer(access).send().await?.ok()?;
+    let me = flows::read_self(&cx, access).await?;
     ensure_eq!(
         me["userUuid"],
         signed["userUuid"],
@@ -98,27 +99,16 @@ async fn refresh_refusals(cx: Cx) -> Outcome {
         .send()
         .await?
         .err(401, "Missing authentication")?;
-    refresh_with(&cx, &tokens.access)
-        .await?
-        .err(401, "Invalid token")?;
-    refresh_with(&cx, &tokens.id)
-        .await?
-        .err(401, "Invalid token")?;
-    refresh_with(&cx, "not.a.token")
-        .await?
-        .err(401, "Invalid token")?;
+    refresh_refused(&cx, &tokens.access).await?;
+    refresh_refused(&cx, &tokens.id).await?;
+    refresh_refused(&cx, "not.a.token").await?;
     Ok(())
 }
 
 /// CS-21: logout ends the session; its tokens stop working; logging out again is fine.
 async fn logout(cx: Cx) -> Outcome {
     let (_, tokens) = flows::signup(&cx, &cx.email("logout"), PASSWORD).await?;
-    let body = cx
-        .get("/v0/auth/logout")
-        .bearer(&tokens.access)
-        .send()
-        .await?
-        .ok()?;
+    let body = logout_with(&cx, &tokens.access).await?.ok()?;
     ensure_eq!(body["message"], "OK", "logout message");
     ensure!(
         body["redirectTo"]
@@ -127,27 +117,15 @@ async fn logout(cx: Cx) -> Outcome {
         "logout redirectTo is the After-logout path: {}",
         body["redirectTo"]
     );
-    refresh_with(&cx, &tokens.refresh)
-        .await?
-        .err(401, "Invalid token")?;
-    cx.get("/v0/self")
-        .bearer(&tokens.access)
-        .send()
-        .await?
-        .err(401, "Unauthorized")?;
+    refresh_refused(&cx, &tokens.refresh).await?;
+    self_refused(&cx, &tokens.access).await?;
     // Idempotent, also with the refresh token.
-    cx.get("/v0/auth/logout")
-        .bearer(&tokens.refresh)
-        .send()
-        .await?
-        .ok()?;
+    logout_with(&cx, &tokens.refresh).await?.ok()?;
     cx.get("/v0/auth/logout")
         .send()
         .await?
         .err(401, "Missing authentication")?;
-    cx.get("/v0/auth/logout")
-        .bearer("garbage")
-        .send()
+    logout_with(&cx, "garbage")
         .await?
         .err(401, "Unauthorized")?;
     Ok(())
@@ -166,11 +144,9 @@ async fn logout_all(cx: Cx) -> Outcome {
         .await?
         .ok()?;
     for refresh in [&first.refresh, &second.refresh] {
-        refresh_with(&cx, refresh)
-            .await?
-            .err(401, "Invalid token")?;
+        refresh_refused(&cx, refresh).await?;
     }
-    refresh_with(&cx, &bystander.refresh).await?.ok()?;
+    flows::refresh(&cx, &bystander.refresh).await?.ok()?;
     Ok(())
 }
 
@@ -198,12 +174,12 @@ async fn read_sessions(cx: Cx) -> Outcome {
         serde_json::json!({ "channel": "email", "strategy": "password" }),
         "first factor of a password login"
     );
-    let list = cx
-        .get("/v0/auth/sessions")
-        .bearer(&second.access)
-        .send()
-        .await?
-        .ok()?;
+    let sessions = |query: &str| {
+        cx.get(format!("/v0/auth/sessions{query}"))
+            .bearer(&second.access)
+            .send()
+    };
+    let list = sessions("").await?.ok()?;
     let ids: Vec<&Value> = list["results"]
         .as_array()
         .map(|r| r.iter().map(|s| &s["sessionId"]).collect())
@@ -216,24 +192,10 @@ async fn read_sessions(cx: Cx) -> Outcome {
     ensure_eq!(list["totalCount"], 2, "totalCount");
     ensure_eq!(list["results"][1]["isCurrent"], false, "the other session");
     // An ended session is listed only with includeEnded=true.
-    cx.get("/v0/auth/logout")
-        .bearer(&first.access)
-        .send()
-        .await?
-        .ok()?;
-    let list = cx
-        .get("/v0/auth/sessions")
-        .bearer(&second.access)
-        .send()
-        .await?
-        .ok()?;
+    logout_with(&cx, &first.access).await?.ok()?;
+    let list = sessions("").await?.ok()?;
     ensure_eq!(list["totalCount"], 1, "active sessions after a logout");
-    let all = cx
-        .get("/v0/auth/sessions?includeEnded=true")
-        .bearer(&second.access)
-        .send()
-        .await?
-        .ok()?;
+    let all = sessions("?includeEnded=true").await?.ok()?;
     ensure_eq!(all["totalCount"], 2, "sessions including ended ones");
     cx.get("/v0/auth/session")
         .send()
@@ -249,27 +211,17 @@ async fn expiry(cx: Cx) -> Outcome {
     let lifetime =
         tokens.claims["exp"].as_i64().unwrap_or(0) - tokens.claims["iat"].as_i64().unwrap_or(0);
     cx.advance(lifetime + 1).await?;
-    cx.get("/v0/self")
-        .bearer(&tokens.access)
-        .send()
-        .await?
-        .err(401, "Unauthorized")?;
-    let body = refresh_with(&cx, &tokens.refresh).await?.ok()?;
+    self_refused(&cx, &tokens.access).await?;
+    let body = flows::refresh(&cx, &tokens.refresh).await?.ok()?;
     let fresh = body["tokens"]["access"]["value"]
         .as_str()
         .unwrap_or("")
         .to_owned();
-    cx.get("/v0/self").bearer(&fresh).send().await?.ok()?;
+    flows::read_self(&cx, &fresh).await?;
     cx.advance(31 * 86_400).await?;
-    refresh_with(&cx, &tokens.refresh)
-        .await?
-        .err(401, "Invalid token")?;
+    refresh_refused(&cx, &tokens.refresh).await?;
     // Logout accepts an expired token (CS-21).
-    cx.get("/v0/auth/logout")
-        .bearer(&tokens.access)
-        .send()
-        .await?
-        .ok()?;
+    logout_with(&cx, &tokens.access).await?.ok()?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::flows::PASSWORD;
+use super::flows::{self, PASSWORD};
 use crate::routes::Group;
 use crate::scenario::{Cx, Outcome, Scenario};
 use crate::snapshot;
@@ -36,56 +36,34 @@ async fn password_flow(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    let access = login["tokens"]["access"]["value"]
-        .as_str()
-        .unwrap_or("")
-        .to_owned();
-    let refresh = login["tokens"]["refresh"]["value"]
-        .as_str()
-        .unwrap_or("")
-        .to_owned();
-    cx.get("/v0/self").bearer(&access).send().await?.ok()?;
-    cx.put("/v0/self")
-        .bearer(&access)
-        .json(json!({ "name": "Renamed Person", "data": { "theme": "dark" } }))
-        .send()
-        .await?
-        .ok()?;
-    cx.get("/v0/auth/session")
-        .bearer(&access)
-        .send()
-        .await?
-        .ok()?;
-    cx.get("/v0/auth/refresh")
-        .bearer(&refresh)
-        .send()
-        .await?
-        .ok()?;
-    cx.get("/v0/auth/logout")
-        .bearer(&access)
-        .send()
-        .await?
-        .ok()?;
-    cx.get("/v0/auth/refresh")
-        .bearer(&refresh)
-        .send()
-        .await?
-        .err(401, "Invalid token")?;
+    let access = flows::token(&login, "access")?;
+    let refresh = flows::token(&login, "refresh")?;
+    // What a signed-in client does next, each step answered 200.
+    let steps = [
+        cx.get("/v0/self").bearer(access),
+        cx.put("/v0/self")
+            .bearer(access)
+            .json(json!({ "name": "Renamed Person", "data": { "theme": "dark" } })),
+        cx.get("/v0/auth/session").bearer(access),
+        cx.get("/v0/auth/refresh").bearer(refresh),
+        cx.get("/v0/auth/logout").bearer(access),
+    ];
+    for step in steps {
+        step.send().await?.ok()?;
+    }
+    flows::refresh_refused(&cx, refresh).await?;
     snapshot::check(&cx, "password_flow")
 }
 
 /// The mode lookup, the JWKS and the PEM listing of test mode.
 async fn public_keys(cx: Cx) -> Outcome {
     let t = cx.tenant().to_owned();
-    cx.get(format!("/v0/tenants/{t}/mode")).send().await?.ok()?;
-    cx.get(format!("/v0/tenants/{t}/jwks?test=true"))
-        .send()
-        .await?
-        .ok()?;
-    cx.get(format!("/v0/tenants/{t}/keys/jwt?test=true"))
-        .send()
-        .await?
-        .ok()?;
+    for what in ["mode", "jwks?test=true", "keys/jwt?test=true"] {
+        cx.get(format!("/v0/tenants/{t}/{what}"))
+            .send()
+            .await?
+            .ok()?;
+    }
     snapshot::check(&cx, "public_keys")
 }
 
@@ -123,20 +101,13 @@ async fn errors(cx: Cx) -> Outcome {
         let resp = cx.post(path).json(body).send().await?;
         resp.expect_status(resp.status().max(400))?;
     }
-    cx.get("/v0/self").send().await?.expect_status(401)?;
-    cx.get("/v0/self")
-        .bearer("nonsense")
-        .send()
-        .await?
-        .expect_status(401)?;
-    cx.get("/v0/auth/refresh")
-        .bearer("nonsense")
-        .send()
-        .await?
-        .expect_status(401)?;
-    cx.get("/v0/nothing/here")
-        .send()
-        .await?
-        .expect_status(404)?;
+    for (req, status) in [
+        (cx.get("/v0/self"), 401),
+        (cx.get("/v0/self").bearer("nonsense"), 401),
+        (cx.get("/v0/auth/refresh").bearer("nonsense"), 401),
+        (cx.get("/v0/nothing/here"), 404),
+    ] {
+        req.send().await?.expect_status(status)?;
+    }
     snapshot::check(&cx, "error_catalogue")
 }

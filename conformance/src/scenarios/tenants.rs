@@ -152,14 +152,8 @@ async fn child_roles(cx: Cx) -> Outcome {
     let child = create(&cx, "/v0/tenants", &cx.unique("scope")).await?;
     let child_id = child["tenantId"].as_str().unwrap_or("").to_owned();
     let (signed, tokens) = flows::signup_quiet(&cx, &cx.email("scoped"), PASSWORD).await?;
-    let user = cx
-        .put(format!(
-            "/v0/tenants/{child_id}/users/{}/roles",
-            signed["userId"]
-        ))
-        .bearer(cx.admin())
-        .json(json!({ "roles": ["member"] }))
-        .send()
+    let base = format!("/v0/tenants/{child_id}");
+    let user = flows::set_roles(&cx, &base, &signed["userId"], json!(["member"]))
         .await?
         .ok()?;
     ensure_eq!(
@@ -167,20 +161,7 @@ async fn child_roles(cx: Cx) -> Outcome {
         json!(["member"]),
         "child-scoped role"
     );
-    let refreshed = cx
-        .get("/v0/auth/refresh")
-        .bearer(&tokens.refresh)
-        .send()
-        .await?
-        .ok()?;
-    let claims = cx
-        .verify_token(
-            refreshed["tokens"]["access"]["value"]
-                .as_str()
-                .unwrap_or(""),
-            Mode::Test,
-        )
-        .await?;
+    let claims = flows::refreshed_claims(&cx, &tokens.refresh).await?;
     ensure_eq!(
         claims["authorization"][&child_id]["roles"],
         json!(["member"]),

@@ -9,7 +9,7 @@ use super::links::link_parts;
 use crate::props;
 use crate::routes::Group;
 use crate::scenario::{Cx, Outcome, Scenario, fail};
-use crate::target::{Created, Mode, Need};
+use crate::target::{Mode, Need};
 use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
@@ -507,27 +507,15 @@ async fn sessions(cx: Cx) -> Outcome {
         .send()
         .await?
         .ok()?;
-    cx.get("/v0/auth/refresh")
-        .bearer(&first.refresh)
-        .send()
-        .await?
-        .err(401, "Invalid token")?;
-    cx.get("/v0/auth/refresh")
-        .bearer(&second.refresh)
-        .send()
-        .await?
-        .ok()?;
+    flows::refresh_refused(&cx, &first.refresh).await?;
+    flows::refresh(&cx, &second.refresh).await?.ok()?;
     cx.post("/v0/auth/logout")
         .bearer(cx.admin())
         .json(json!({ "userUuid": signed["userUuid"] }))
         .send()
         .await?
         .ok()?;
-    cx.get("/v0/auth/refresh")
-        .bearer(&second.refresh)
-        .send()
-        .await?
-        .err(401, "Invalid token")?;
+    flows::refresh_refused(&cx, &second.refresh).await?;
     cx.post("/v0/auth/logout")
         .bearer(cx.admin())
         .json(json!({}))
@@ -562,11 +550,7 @@ async fn locked(cx: Cx) -> Outcome {
     login("wrong-Passw0rd")
         .await?
         .err(400, "Incorrect email or password")?;
-    cx.get("/v0/self")
-        .bearer(&tokens.access)
-        .send()
-        .await?
-        .err(401, "Unauthorized")?;
+    flows::self_refused(&cx, &tokens.access).await?;
     cx.put(format!("/v0/users/{}", signed["userId"]))
         .bearer(cx.admin())
         .json(json!({ "locked": false }))
@@ -650,17 +634,7 @@ async fn cross_tenant(cx: Cx) -> Outcome {
 /// and sends the invitation either way.
 async fn role_invite(cx: Cx) -> Outcome {
     let role = cx.unique("invrole");
-    cx.post("/v0/roles")
-        .bearer(cx.admin())
-        .json(json!({ "name": role }))
-        .send()
-        .await?
-        .ok()?;
-    cx.created(Created::Role {
-        mode: Mode::Test,
-        tenant_id: cx.tenant().to_owned(),
-        name: role.clone(),
-    });
+    flows::create_role(&cx, "/v0", &role).await?;
     let email = cx.email("roleinv");
     let resp = cx
         .post("/v0/roles/invite")
