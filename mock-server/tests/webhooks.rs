@@ -194,3 +194,78 @@ async fn message_webhooks_receive_the_outbox_entry() {
     assert_eq!(got[0].body["record"]["to"], "+15558675309");
     assert!(got[0].body["record"]["verificationCode"].is_string());
 }
+
+/// Live webhooks must use HTTPS (C-15); the loopback interface is the exception, so a test can
+/// receive live events locally. A refused URL changes nothing, in either mode.
+#[tokio::test]
+async fn live_webhook_urls_must_use_https_except_on_loopback() {
+    let h = Harness::start().await;
+    let put = |body: Value| {
+        h.put(&format!("/__mock/tenants/{DEMO_TENANT}/settings"))
+            .json(body)
+            .send()
+    };
+    // Without `mode` a workspace setting applies to both modes, so live rules apply.
+    for (body, message) in [
+        (
+            json!({"userCreatedWebhookUrl": "http://hooks.example.com/created"}),
+            "\"userCreatedWebhookUrl\" must use https in live mode",
+        ),
+        (
+            json!({"mode": "live", "linkEmailWebhookUrl": "http://10.0.0.8/hook"}),
+            "\"linkEmailWebhookUrl\" must use https in live mode",
+        ),
+        (
+            json!({"mode": "test", "tenantDeletedWebhookUrl": "ftp://hooks.example.com/x"}),
+            "\"tenantDeletedWebhookUrl\" must be an http or https URL",
+        ),
+        (
+            json!({"mode": "test", "userUpdatedWebhookUrl": "not a url"}),
+            "\"userUpdatedWebhookUrl\" must be an http or https URL",
+        ),
+    ] {
+        put(body).await.err(400, message);
+    }
+    let state = put(json!({"name": "Demo Workspace"})).await.ok();
+    for mode in ["test", "live"] {
+        let settings = &state[mode]["settings"];
+        for key in [
+            "userCreatedWebhookUrl",
+            "userUpdatedWebhookUrl",
+            "tenantDeletedWebhookUrl",
+            "linkEmailWebhookUrl",
+        ] {
+            assert!(settings[key].is_null(), "{mode} {key}: {settings}");
+        }
+    }
+    // Accepted: https anywhere, plain http on loopback in live mode, plain http in test mode.
+    for (body, mode, key, url) in [
+        (
+            json!({"mode": "live", "userCreatedWebhookUrl": "https://hooks.example.com/c"}),
+            "live",
+            "userCreatedWebhookUrl",
+            "https://hooks.example.com/c",
+        ),
+        (
+            json!({"mode": "live", "userUpdatedWebhookUrl": "http://localhost:9000/u"}),
+            "live",
+            "userUpdatedWebhookUrl",
+            "http://localhost:9000/u",
+        ),
+        (
+            json!({"mode": "live", "userDeletedWebhookUrl": "http://[::1]:9000/d"}),
+            "live",
+            "userDeletedWebhookUrl",
+            "http://[::1]:9000/d",
+        ),
+        (
+            json!({"mode": "test", "tenantCreatedWebhookUrl": "http://hooks.example.com/t"}),
+            "test",
+            "tenantCreatedWebhookUrl",
+            "http://hooks.example.com/t",
+        ),
+    ] {
+        let answer = put(body).await.ok();
+        assert_eq!(answer[mode]["settings"][key], url, "{answer}");
+    }
+}

@@ -161,6 +161,11 @@ async fn settings(
             return Err(Error::bad_request(format!("\"{key}\" is not allowed")));
         }
     }
+    for (key, value) in body.0.iter().filter(|(k, _)| k.ends_with("WebhookUrl")) {
+        if let Some(url) = value.as_str() {
+            check_webhook_url(key, url, modes.contains(&Mode::Live))?;
+        }
+    }
     // The pool-wide settings live on the workspace: a child tenant has no flow, MFA, SSO, SAML
     // or passthrough of its own (its users sign in against the workspace pool).
     if !is_workspace && let Some(key) = WORKSPACE_SETTINGS.iter().find(|k| body.get(k).is_some()) {
@@ -283,6 +288,27 @@ async fn settings(
         );
     }
     Ok(json_response(Value::Object(result)))
+}
+
+/// A webhook URL must be http(s); in live mode it must be https (conventions C-15), except on
+/// the loopback interface, so that a test can still receive live events on a local server.
+fn check_webhook_url(key: &str, url: &str, live: bool) -> Result<()> {
+    let parsed = reqwest::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| Error::bad_request(format!("\"{key}\" must be an http or https URL")))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if live && parsed.scheme() != "https" && !loopback {
+        return Err(Error::bad_request(format!(
+            "\"{key}\" must use https in live mode"
+        )));
+    }
+    Ok(())
 }
 
 /// `POST /__mock/rate-limit/opt-out` with `{tenantId, mode, userId}`.
