@@ -38,7 +38,7 @@
 //! another `format` or `version` is refused with a message that says so: a later version of
 //! the mock that changes the format bumps `version` and keeps reading the older ones.
 //!
-//! Files are written atomically ([`write`]: a temporary file in the same directory, flushed to
+//! Files are written atomically ([`write()`]: a temporary file in the same directory, flushed to
 //! disk, then renamed over the target), so a crash leaves the previous file or the new one,
 //! never a torn one.
 //!
