@@ -19,19 +19,22 @@
 //!
 //! or run the `userfront-mock` binary and point an app at it.
 //!
-//! Layout: [`state`] is the model (no HTTP in it), [`api`] has one module per API area,
-//! [`tokens`] signs and verifies JWTs, [`error`] is the one error type.
+//! Layout: [`state`] is the model (no HTTP in it); `api` has one module per API area;
+//! `tokens` signs and verifies JWTs; [`Error`] is the one error type; [`schema`] is the contract
+//! of `schemas/`; [`server`] binds and stops. The public surface is what the binary, tests and
+//! the conformance runner need; the HTTP layer stays private.
 
-pub mod api;
+mod api;
 pub mod config;
-pub mod error;
-pub mod password;
+mod error;
+mod password;
 pub mod schema;
 pub mod server;
 pub mod state;
-pub mod tokens;
-pub mod webhooks;
+mod tokens;
+mod webhooks;
 
+pub use api::App;
 pub use error::{Error, ErrorKind, msg};
 pub use server::{Builder, MockUserfront};
 pub use state::model::{KeyType, Mode};

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use userfront_mock::api::App;
+use userfront_mock::App;
 use userfront_mock::config::Config;
 use userfront_mock::server::{load_seed, open_store, serve};
 use userfront_mock::state::{self, Store, seed};

@@ -671,7 +671,6 @@ pub struct UserAuth {
     pub tenant_id: String,
     pub user_id: u64,
     pub session_id: Uuid,
-    pub claims: Arc<Value>,
 }
 
 impl FromRequestParts<App> for UserAuth {
@@ -687,7 +686,6 @@ impl FromRequestParts<App> for UserAuth {
                 tenant_id: verified.tenant_id,
                 user_id,
                 session_id,
-                claims: verified.claims,
             }),
             _ => Err(Error::unauthorized()),
         }
@@ -705,8 +703,6 @@ pub struct KeyAuth {
     pub key_tenant: String,
     /// The tenant acted on: the path `{tenantId}`, else the key's tenant.
     pub tenant_id: String,
-    /// Admin rights (else read-only).
-    pub admin: bool,
     /// The API key itself (`None` for a user access token standing in for a key).
     pub key: Option<String>,
 }
@@ -801,7 +797,6 @@ pub fn authenticate_key(
         mode,
         key_tenant,
         tenant_id,
-        admin,
         key,
     })
 }

@@ -3,7 +3,7 @@
 //! The default fixtures (`fixtures/seed.json` and `fixtures/keys/*.pem` at the repository root)
 //! are embedded in the binary, so `userfront-mock` runs from anywhere with the demo tenant of
 //! conventions C-17. A fixtures directory given on the command line replaces them; its
-//! `seed.json` names key files relative to itself. Keys are parsed once into [`SigningKey`]s and
+//! `seed.json` names key files relative to itself. Keys are parsed once into signing keys and
 //! shared by every reset; a workspace mode without a key gets a generated one.
 
 use std::collections::BTreeMap;
