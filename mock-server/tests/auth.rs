@@ -58,7 +58,7 @@ async fn signup_creates_the_user_signs_in_and_queues_a_welcome_email() {
         json!({ "secure": false, "sameSite": "Strict", "expires": 30.0, "path": "/" })
     );
     // The access token works, the welcome email waits in the outbox, a webhook event exists.
-    let me = h.get("/v0/self").bearer(&access(&body)).send().await.ok();
+    let me = h.get_as(&access(&body), "/v0/self").await;
     assert_eq!(me["email"], "jane.doe@example.com");
     let outbox = h.outbox("to=jane.doe@example.com").await;
     assert_eq!(outbox.len(), 1);
@@ -247,11 +247,11 @@ async fn login_accepts_email_username_and_the_older_fields() {
         );
     }
     let session = h
-        .get("/v0/auth/session")
-        .bearer(&h.access_token("member@example.com").await)
-        .send()
-        .await
-        .ok();
+        .get_as(
+            &h.access_token("member@example.com").await,
+            "/v0/auth/session",
+        )
+        .await;
     assert_eq!(
         session["authentication"]["firstFactor"],
         json!({ "channel": "email", "strategy": "password" })
@@ -427,7 +427,7 @@ async fn update_password_needs_the_existing_one() {
         .err(400, "Incorrect email or password");
     assert_eq!(h.login("member", "new-password-1").await["userId"], 2);
     // Other sessions stay active; the change is a user update event without the password.
-    h.get("/v0/self").bearer(&token).send().await.ok();
+    h.get_as(&token, "/v0/self").await;
     let events = h.webhooks().await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["body"]["action"], "update");
@@ -596,7 +596,7 @@ async fn live_mode_is_a_separate_world() {
         5
     );
     // The live token reads the live user; its welcome email was "sent", not suppressed.
-    let me = h.get("/v0/self").bearer(&access(&live)).send().await.ok();
+    let me = h.get_as(&access(&live), "/v0/self").await;
     assert_eq!(
         (me["mode"].clone(), me["userId"].clone()),
         (json!("live"), json!(1))
@@ -627,7 +627,7 @@ async fn responses_and_the_state_dump_never_hold_a_password() {
     let h = Harness::start().await;
     let signup = h.signup("secret@example.com", "plaintext-secret-1").await;
     let login = h.login("secret@example.com", "plaintext-secret-1").await;
-    let me = h.get("/v0/self").bearer(&access(&login)).send().await.ok();
+    let me = h.get_as(&access(&login), "/v0/self").await;
     let state = h.get("/__mock/state").send().await.ok();
     let outbox = h.get("/__mock/outbox").send().await.ok();
     let hooks = h.get("/__mock/webhooks").send().await.ok();
@@ -785,12 +785,7 @@ async fn a_password_can_be_the_second_factor() {
         .await
         .ok();
     assert_eq!(done["userId"], 2);
-    let session = h
-        .get("/v0/auth/session")
-        .bearer(&access(&done))
-        .send()
-        .await
-        .ok();
+    let session = h.get_as(&access(&done), "/v0/auth/session").await;
     assert_eq!(
         session["authentication"],
         json!({ "firstFactor": { "channel": "email", "strategy": "link" },

@@ -387,7 +387,7 @@ async fn a_verified_phone_number_becomes_the_users_number() {
     assert_eq!(login["userId"], 2);
     assert_eq!(login["phoneNumber"], PHONE);
     assert_eq!(login["isPhoneNumberConfirmed"], true);
-    let me = h.get("/v0/self").bearer(&access(&login)).send().await.ok();
+    let me = h.get_as(&access(&login), "/v0/self").await;
     assert_eq!(me["phoneNumber"], PHONE);
 }
 

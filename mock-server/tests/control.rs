@@ -42,11 +42,8 @@ async fn reset_restores_the_seed() {
         .send()
         .await
         .err(400, "Incorrect email or password");
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&login))
-        .send()
-        .await
-        .err(401, "Invalid token");
+    h.get_refused(&refresh(&login), "/v0/auth/refresh", 401, "Invalid token")
+        .await;
     let admin = h.login("admin", TEST_PASSWORD).await;
     assert_eq!(admin["redirectTo"], "http://localhost:3000/dashboard");
     // New users number from 5 again.

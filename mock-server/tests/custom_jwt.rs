@@ -200,12 +200,7 @@ async fn refreshing_re_issues_the_custom_payload() {
     .await;
     let first = h.verified_claims(&access(&body), Mode::Test).await;
     h.advance(7200).await;
-    let refreshed = h
-        .get("/v0/auth/refresh")
-        .bearer(&refresh(&body))
-        .send()
-        .await
-        .ok();
+    let refreshed = h.get_as(&refresh(&body), "/v0/auth/refresh").await;
     assert_eq!(refreshed["sessionId"], body["sessionId"]);
     let again = h.verified_claims(&access(&refreshed), Mode::Test).await;
     assert_eq!(again["plan"], "pro");
@@ -218,11 +213,8 @@ async fn refreshing_re_issues_the_custom_payload() {
     );
     // Past the refresh duration the session is over.
     h.advance(86_400).await;
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&body))
-        .send()
-        .await
-        .err(401, "Invalid token");
+    h.get_refused(&refresh(&body), "/v0/auth/refresh", 401, "Invalid token")
+        .await;
 }
 
 #[tokio::test]
@@ -236,24 +228,20 @@ async fn a_payload_with_user_id_and_authorization_works_against_the_api() {
     .await;
     let token = access(&body);
     let listed = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin"))
-        .bearer(&token)
-        .send()
-        .await
-        .ok();
+        .get_as(&token, &format!("/v0/tenants/{DEMO_TENANT}/keys/admin"))
+        .await;
     assert_eq!(listed["results"][0]["key"], h.admin());
     // It is bound to user 2's session: the user's own endpoints accept it.
-    assert_eq!(
-        h.get("/v0/self").bearer(&token).send().await.ok()["userId"],
-        2
-    );
+    assert_eq!(h.get_as(&token, "/v0/self").await["userId"], 2);
     // It expires like any token.
     h.advance(3601).await;
-    h.get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin"))
-        .bearer(&token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(
+        &token,
+        &format!("/v0/tenants/{DEMO_TENANT}/keys/admin"),
+        401,
+        "Unauthorized",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -269,11 +257,7 @@ async fn a_custom_authorization_claim_never_reaches_another_workspace() {
         format!("/v0/tenants/{OTHER_TENANT}/keys/admin?test=true"),
         format!("/v0/tenants/{OTHER_TENANT}/roles"),
     ] {
-        h.get(&path)
-            .bearer(&token)
-            .send()
-            .await
-            .err(403, "Forbidden");
+        h.get_refused(&token, &path, 403, "Forbidden").await;
     }
 }
 

@@ -129,7 +129,7 @@ async fn create_refuses_malformed_imports() {
         .await
         .err(403, "Forbidden");
     // Nothing was stored.
-    let listed = h.get("/v0/user-import").bearer(&admin).send().await.ok();
+    let listed = h.get_as(&admin, "/v0/user-import").await;
     assert_eq!(listed["totalCount"], 0);
 }
 
@@ -157,19 +157,10 @@ async fn passwords_are_imported_in_test_mode_only() {
         .await
         .ok();
     assert_eq!(import["mode"], "live");
-    let test_list = h
-        .get("/v0/user-import")
-        .bearer(&h.admin())
-        .send()
-        .await
-        .ok();
+    let test_list = h.get_as(&h.admin(), "/v0/user-import").await;
     assert_eq!(test_list["totalCount"], 0);
     let path = format!("/v0/user-import/{}", import["uuid"].as_str().unwrap());
-    h.get(&path)
-        .bearer(&h.admin())
-        .send()
-        .await
-        .err(404, "Not Found");
+    h.get_refused(&h.admin(), &path, 404, "Not Found").await;
     let processed = h
         .post(&format!("{path}/process"))
         .bearer(&live)
@@ -277,25 +268,22 @@ async fn imports_are_listed_read_and_deleted() {
     let second = create(&h, json!([{ "email": "two@example.org" }])).await;
     let first = process(&h, &first).await.ok();
 
-    let listed = h.get("/v0/user-import").bearer(&readonly).send().await.ok();
+    let listed = h.get_as(&readonly, "/v0/user-import").await;
     assert_eq!(listed["totalCount"], 2);
     assert_eq!(listed["totalPages"], 1);
     assert_eq!(listed["results"], json!([first, second]));
     let tenant_form = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}/user-import"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .get_as(&admin, &format!("/v0/tenants/{DEMO_TENANT}/user-import"))
+        .await;
     assert_eq!(tenant_form, listed);
 
     let path = format!("/v0/user-import/{}", first["uuid"].as_str().unwrap());
-    assert_eq!(h.get(&path).bearer(&readonly).send().await.ok(), first);
+    assert_eq!(h.get_as(&readonly, &path).await, first);
     let tenant_path = format!(
         "/v0/tenants/{DEMO_TENANT}/user-import/{}",
         second["uuid"].as_str().unwrap()
     );
-    assert_eq!(h.get(&tenant_path).bearer(&admin).send().await.ok(), second);
+    assert_eq!(h.get_as(&admin, &tenant_path).await, second);
 
     h.delete(&path)
         .bearer(&readonly)
@@ -304,11 +292,7 @@ async fn imports_are_listed_read_and_deleted() {
         .err(403, "Forbidden");
     let deleted = h.delete(&path).bearer(&admin).send().await.ok();
     assert_eq!(deleted, first);
-    h.get(&path)
-        .bearer(&admin)
-        .send()
-        .await
-        .err(404, "Not Found");
+    h.get_refused(&admin, &path, 404, "Not Found").await;
     h.delete(&path)
         .bearer(&admin)
         .send()
@@ -330,19 +314,18 @@ async fn imports_are_listed_read_and_deleted() {
         .ok();
     assert_eq!(processed["successCount"], 1);
     h.delete(&tenant_path).bearer(&admin).send().await.ok();
-    let listed = h.get("/v0/user-import").bearer(&admin).send().await.ok();
+    let listed = h.get_as(&admin, "/v0/user-import").await;
     assert_eq!(listed["totalCount"], 0);
 
-    h.get("/v0/user-import/not-a-uuid")
-        .bearer(&admin)
-        .send()
-        .await
-        .err(404, "Not Found");
-    h.get("/v0/user-import")
-        .bearer(&h.key(Mode::Test, KeyType::Webhook))
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(&admin, "/v0/user-import/not-a-uuid", 404, "Not Found")
+        .await;
+    h.get_refused(
+        &h.key(Mode::Test, KeyType::Webhook),
+        "/v0/user-import",
+        403,
+        "Forbidden",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -384,12 +367,7 @@ async fn a_child_tenants_imports_are_its_own_and_fill_the_workspace_pool() {
         .await
         .ok();
     assert_eq!(import["tenantId"], child.as_str());
-    let workspace = h
-        .get("/v0/user-import")
-        .bearer(&h.admin())
-        .send()
-        .await
-        .ok();
+    let workspace = h.get_as(&h.admin(), "/v0/user-import").await;
     assert_eq!(workspace["totalCount"], 0);
     let uuid = import["uuid"].as_str().unwrap();
     h.post(&format!("/v0/user-import/{uuid}/process"))

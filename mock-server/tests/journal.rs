@@ -112,11 +112,7 @@ async fn errors_are_recorded_with_their_answer() {
 async fn credentials_are_described_not_shown() {
     let h = Harness::start().await;
     let admin = h.admin();
-    h.get("/v0/tenants/demo1234/roles")
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+    h.get_as(&admin, "/v0/tenants/demo1234/roles").await;
     let live_key = h.key(
         userfront_mock::Mode::Live,
         userfront_mock::KeyType::Readonly,
@@ -126,7 +122,7 @@ async fn credentials_are_described_not_shown() {
         .send()
         .await;
     let token = h.access_token("member@example.com").await;
-    h.get("/v0/self").bearer(&token).send().await.ok();
+    h.get_as(&token, "/v0/self").await;
 
     let entries = journal(&h, "path=/v0/tenants/demo1234/roles").await;
     assert_eq!(entries.len(), 2);

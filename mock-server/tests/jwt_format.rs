@@ -31,7 +31,7 @@ fn custom_format() -> Value {
 #[tokio::test]
 async fn the_default_format_holds_the_required_claims() {
     let h = Harness::start().await;
-    let format = h.get("/v0/jwt-format").bearer(&h.admin()).send().await.ok();
+    let format = h.get_as(&h.admin(), "/v0/jwt-format").await;
     let claims = format["claims"].as_object().unwrap();
     for name in REQUIRED {
         assert_eq!(claims[name]["type"], "required", "{name}");
@@ -41,11 +41,8 @@ async fn the_default_format_holds_the_required_claims() {
     }
     assert_eq!(claims.len(), 11);
     let tenant_form = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}/jwt-format"))
-        .bearer(&h.admin())
-        .send()
-        .await
-        .ok();
+        .get_as(&h.admin(), &format!("/v0/tenants/{DEMO_TENANT}/jwt-format"))
+        .await;
     assert_eq!(tenant_form, format);
 }
 
@@ -70,15 +67,12 @@ async fn a_format_is_stored_with_the_required_claims() {
         stored["claims"].get("isConfirmed").is_none(),
         "optional claims not asked for are gone"
     );
-    let read = h.get("/v0/jwt-format").bearer(&h.admin()).send().await.ok();
+    let read = h.get_as(&h.admin(), "/v0/jwt-format").await;
     assert_eq!(read, stored);
     // Formats are per mode.
     let live = h
-        .get("/v0/jwt-format")
-        .bearer(&h.key(Mode::Live, KeyType::Admin))
-        .send()
-        .await
-        .ok();
+        .get_as(&h.key(Mode::Live, KeyType::Admin), "/v0/jwt-format")
+        .await;
     assert!(live["claims"].get("plan").is_none());
     // The tenant form writes the same format.
     let replaced = h
@@ -130,7 +124,7 @@ async fn bad_formats_are_refused() {
             .err(400, &format!("Invalid claim \"{name}\""));
     }
     // Nothing was stored.
-    let format = h.get("/v0/jwt-format").bearer(&h.admin()).send().await.ok();
+    let format = h.get_as(&h.admin(), "/v0/jwt-format").await;
     assert!(format["claims"].get("plan").is_none());
     assert!(format["claims"].get("isConfirmed").is_some());
 }
@@ -170,7 +164,7 @@ async fn the_format_applies_from_the_next_login_or_refresh() {
     let old = h.verified_claims(&old_access, Mode::Test).await;
     assert!(old.get("email").is_none());
     assert_eq!(old["isConfirmed"], false, "default format");
-    h.get("/v0/self").bearer(&old_access).send().await.ok();
+    h.get_as(&old_access, "/v0/self").await;
 
     // A new login uses the new format.
     let after = h.login("plan@example.org", PASSWORD).await;
@@ -186,11 +180,11 @@ async fn the_format_applies_from_the_next_login_or_refresh() {
     }
     // So does a refresh of the session opened before the change.
     let refreshed = h
-        .get("/v0/auth/refresh")
-        .bearer(before["tokens"]["refresh"]["value"].as_str().unwrap())
-        .send()
-        .await
-        .ok();
+        .get_as(
+            before["tokens"]["refresh"]["value"].as_str().unwrap(),
+            "/v0/auth/refresh",
+        )
+        .await;
     let claims = h
         .verified_claims(
             refreshed["tokens"]["access"]["value"].as_str().unwrap(),
@@ -205,11 +199,8 @@ async fn the_format_applies_from_the_next_login_or_refresh() {
 async fn available_claims_lists_optional_and_oidc_claims() {
     let h = Harness::start().await;
     let available = h
-        .get("/v0/jwt-format/available-claims")
-        .bearer(&h.admin())
-        .send()
-        .await
-        .ok();
+        .get_as(&h.admin(), "/v0/jwt-format/available-claims")
+        .await;
     let claims = available["claims"].as_object().unwrap();
     assert!(
         claims
@@ -223,13 +214,11 @@ async fn available_claims_lists_optional_and_oidc_claims() {
     );
     assert!(claims.get("mode").is_none());
     let tenant_form = h
-        .get(&format!(
-            "/v0/tenants/{DEMO_TENANT}/jwt-format/available-claims"
-        ))
-        .bearer(&h.admin())
-        .send()
-        .await
-        .ok();
+        .get_as(
+            &h.admin(),
+            &format!("/v0/tenants/{DEMO_TENANT}/jwt-format/available-claims"),
+        )
+        .await;
     assert_eq!(tenant_form, available);
 }
 
@@ -238,17 +227,21 @@ async fn jwt_format_endpoints_need_an_admin_key() {
     let h = Harness::start().await;
     let other = h.other_key(Mode::Test, KeyType::Admin);
     for path in ["/v0/jwt-format", "/v0/jwt-format/available-claims"] {
-        h.get(path)
-            .bearer(&h.key(Mode::Test, KeyType::Readonly))
-            .send()
-            .await
-            .err(403, "Forbidden");
+        h.get_refused(
+            &h.key(Mode::Test, KeyType::Readonly),
+            path,
+            403,
+            "Forbidden",
+        )
+        .await;
         h.get(path).send().await.err(401, "Missing authentication");
-        h.get(&format!("/v0/tenants/{DEMO_TENANT}{}", &path[3..]))
-            .bearer(&other)
-            .send()
-            .await
-            .err(403, "Forbidden");
+        h.get_refused(
+            &other,
+            &format!("/v0/tenants/{DEMO_TENANT}{}", &path[3..]),
+            403,
+            "Forbidden",
+        )
+        .await;
     }
     h.put("/v0/jwt-format")
         .bearer(&h.key(Mode::Test, KeyType::Webhook))
@@ -286,6 +279,6 @@ async fn only_the_workspace_sets_its_format() {
         .send()
         .await
         .ok();
-    let read = h.get("/v0/jwt-format").bearer(&child_key).send().await.ok();
+    let read = h.get_as(&child_key, "/v0/jwt-format").await;
     assert_eq!(read, stored);
 }

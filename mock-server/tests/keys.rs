@@ -84,10 +84,7 @@ async fn created_keys_have_the_documented_shape_and_work() {
     let live_key = live["key"].as_str().unwrap();
     assert!(well_formed(live_key, "live", "readonly", DEMO_TENANT));
     // A new readonly key reads, but does not write, in its own mode only.
-    assert_eq!(
-        h.get("/v0/roles").bearer(live_key).send().await.ok()["totalCount"],
-        9
-    );
+    assert_eq!(h.get_as(live_key, "/v0/roles").await["totalCount"], 9);
     h.post("/v0/roles")
         .bearer(live_key)
         .json(json!({ "name": "x" }))
@@ -148,7 +145,7 @@ async fn keys_are_listed_by_type_and_mode() {
     let h = Harness::start().await;
     let admin = h.admin();
     let extra = create(&h, &admin, "readonly").await;
-    let listed = h.get("/v0/keys/readonly").bearer(&admin).send().await.ok();
+    let listed = h.get_as(&admin, "/v0/keys/readonly").await;
     assert_eq!(listed["totalCount"], 2);
     assert_eq!(listed["totalPages"], 1);
     assert_eq!(
@@ -160,47 +157,42 @@ async fn keys_are_listed_by_type_and_mode() {
     );
     assert_eq!(listed["results"][1], extra);
     let tenant_form = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/readonly"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .get_as(&admin, &format!("/v0/tenants/{DEMO_TENANT}/keys/readonly"))
+        .await;
     assert_eq!(tenant_form, listed);
-    let admins = h.get("/v0/keys/admin").bearer(&admin).send().await.ok();
+    let admins = h.get_as(&admin, "/v0/keys/admin").await;
     assert_eq!(keys_of(&admins), [(admin.clone(), true)]);
     let live = h
-        .get("/v0/keys/readonly")
-        .bearer(&h.key(Mode::Live, KeyType::Admin))
-        .send()
-        .await
-        .ok();
+        .get_as(&h.key(Mode::Live, KeyType::Admin), "/v0/keys/readonly")
+        .await;
     assert_eq!(
         keys_of(&live),
         [(h.key(Mode::Live, KeyType::Readonly), true)]
     );
 
-    h.get("/v0/keys/root")
-        .bearer(&admin)
-        .send()
-        .await
-        .err(400, "Invalid key type");
-    h.get("/v0/keys/admin")
-        .bearer(&h.key(Mode::Test, KeyType::Readonly))
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(&admin, "/v0/keys/root", 400, "Invalid key type")
+        .await;
+    h.get_refused(
+        &h.key(Mode::Test, KeyType::Readonly),
+        "/v0/keys/admin",
+        403,
+        "Forbidden",
+    )
+    .await;
     let other = h.other_key(Mode::Test, KeyType::Admin);
-    h.get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin"))
-        .bearer(&other)
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(
+        &other,
+        &format!("/v0/tenants/{DEMO_TENANT}/keys/admin"),
+        403,
+        "Forbidden",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn the_jwt_key_list_wins_over_the_type_parameter() {
     let h = Harness::start().await;
-    let with_key = h.get("/v0/keys/jwt").bearer(&h.admin()).send().await.ok();
+    let with_key = h.get_as(&h.admin(), "/v0/keys/jwt").await;
     assert!(
         with_key["results"][0]["publicKey"]
             .as_str()
@@ -283,12 +275,9 @@ async fn invalidated_keys_stop_working_and_stay_listed() {
     assert_eq!(invalidated["isActive"], false);
     assert_ne!(invalidated["updatedAt"], invalidated["createdAt"]);
     // It no longer authenticates, and is listed as inactive.
-    h.get("/v0/roles")
-        .bearer(&seeded)
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    let listed = h.get("/v0/keys/readonly").bearer(&admin).send().await.ok();
+    h.get_refused(&seeded, "/v0/roles", 401, "Unauthorized")
+        .await;
+    let listed = h.get_as(&admin, "/v0/keys/readonly").await;
     assert_eq!(
         keys_of(&listed),
         [
@@ -347,12 +336,9 @@ async fn deleted_keys_are_gone_but_still_recognised() {
         .ok();
     assert_eq!(deleted["key"], admin);
     assert_eq!(deleted["isActive"], true, "answered as it was");
-    h.get("/v0/roles")
-        .bearer(&admin)
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    let listed = h.get("/v0/keys/admin").bearer(&second).send().await.ok();
+    h.get_refused(&admin, "/v0/roles", 401, "Unauthorized")
+        .await;
+    let listed = h.get_as(&second, "/v0/keys/admin").await;
     assert_eq!(keys_of(&listed), [(second.clone(), true)]);
     let resp = verify(&h, &second, json!({ "key": admin })).await;
     resp.err(400, "Invalid API key");
@@ -370,7 +356,7 @@ async fn deleted_keys_are_gone_but_still_recognised() {
         .ok();
     let gone = delete(&h, &second, json!({ "key": readonly })).await.ok();
     assert_eq!(gone["isActive"], false);
-    let listed = h.get("/v0/keys/readonly").bearer(&second).send().await.ok();
+    let listed = h.get_as(&second, "/v0/keys/readonly").await;
     assert_eq!(listed["totalCount"], 1);
 
     delete(
@@ -390,39 +376,37 @@ async fn a_users_access_token_lists_the_keys_of_a_tenant_it_administers() {
     let h = Harness::start().await;
     let token = h.access_token("admin@example.com").await;
     let listed = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin?test=true"))
-        .bearer(&token)
-        .send()
-        .await
-        .ok();
+        .get_as(
+            &token,
+            &format!("/v0/tenants/{DEMO_TENANT}/keys/admin?test=true"),
+        )
+        .await;
     assert_eq!(listed["results"][0]["key"], h.admin());
     assert_eq!(
-        h.get("/v0/keys/readonly").bearer(&token).send().await.ok()["results"][0]["key"],
+        h.get_as(&token, "/v0/keys/readonly").await["results"][0]["key"],
         h.key(Mode::Test, KeyType::Readonly)
     );
     // Other roles give read-only rights, which do not reach the key list.
     let viewer = h.access_token("viewer@example.com").await;
-    h.get(&format!("/v0/tenants/{DEMO_TENANT}/keys/admin?test=true"))
-        .bearer(&viewer)
-        .send()
-        .await
-        .err(403, "Forbidden");
-    assert_eq!(
-        h.get("/v0/roles").bearer(&viewer).send().await.ok()["totalCount"],
-        9
-    );
+    h.get_refused(
+        &viewer,
+        &format!("/v0/tenants/{DEMO_TENANT}/keys/admin?test=true"),
+        403,
+        "Forbidden",
+    )
+    .await;
+    assert_eq!(h.get_as(&viewer, "/v0/roles").await["totalCount"], 9);
     // No role at all, or another workspace: refused.
     let unconfirmed = h.access_token("unconfirmed@example.com").await;
-    h.get("/v0/roles")
-        .bearer(&unconfirmed)
-        .send()
-        .await
-        .err(403, "Forbidden");
-    h.get(&format!("/v0/tenants/{OTHER_TENANT}/keys/admin?test=true"))
-        .bearer(&token)
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(&unconfirmed, "/v0/roles", 403, "Forbidden")
+        .await;
+    h.get_refused(
+        &token,
+        &format!("/v0/tenants/{OTHER_TENANT}/keys/admin?test=true"),
+        403,
+        "Forbidden",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -431,11 +415,8 @@ async fn child_tenants_have_their_own_keys() {
     let admin = h.admin();
     let child = h.create_tenant(&admin, DEMO_TENANT, "Acme").await;
     let empty = h
-        .get(&format!("/v0/tenants/{child}/keys/admin"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .get_as(&admin, &format!("/v0/tenants/{child}/keys/admin"))
+        .await;
     assert_eq!(
         empty,
         json!({ "totalCount": 0, "totalPages": 0, "results": [] })
@@ -451,13 +432,10 @@ async fn child_tenants_have_their_own_keys() {
     assert!(well_formed(&child_key, "test", "admin", &child));
     assert_eq!(key["tenantId"], child.as_str());
     let listed = h
-        .get(&format!("/v0/tenants/{child}/keys/admin"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .get_as(&admin, &format!("/v0/tenants/{child}/keys/admin"))
+        .await;
     assert_eq!(keys_of(&listed), [(child_key.clone(), true)]);
-    let workspace = h.get("/v0/keys/admin").bearer(&admin).send().await.ok();
+    let workspace = h.get_as(&admin, "/v0/keys/admin").await;
     assert_eq!(keys_of(&workspace), [(admin.clone(), true)]);
 
     // The workspace sees the child's key; the child does not see the workspace's.
@@ -508,24 +486,26 @@ async fn a_role_in_a_child_tenant_opens_that_tenants_keys_only() {
     }
     let member = h.access_token("member@example.com").await;
     let listed = h
-        .get(&format!("/v0/tenants/{child}/keys/readonly?test=true"))
-        .bearer(&member)
-        .send()
-        .await
-        .ok();
+        .get_as(
+            &member,
+            &format!("/v0/tenants/{child}/keys/readonly?test=true"),
+        )
+        .await;
     assert_eq!(listed["results"][0], created);
     // An admin of the child is only a member of the workspace.
-    h.get(&format!(
-        "/v0/tenants/{DEMO_TENANT}/keys/readonly?test=true"
-    ))
-    .bearer(&member)
-    .send()
-    .await
-    .err(403, "Forbidden");
+    h.get_refused(
+        &member,
+        &format!("/v0/tenants/{DEMO_TENANT}/keys/readonly?test=true"),
+        403,
+        "Forbidden",
+    )
+    .await;
     let viewer = h.access_token("viewer@example.com").await;
-    h.get(&format!("/v0/tenants/{child}/keys/readonly?test=true"))
-        .bearer(&viewer)
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(
+        &viewer,
+        &format!("/v0/tenants/{child}/keys/readonly?test=true"),
+        403,
+        "Forbidden",
+    )
+    .await;
 }

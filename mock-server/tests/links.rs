@@ -21,7 +21,7 @@ fn link_of(sent: &Value) -> String {
 
 async fn user_uuid(h: &Harness, email: &str) -> String {
     let token = h.access_token(email).await;
-    let me = h.get("/v0/self").bearer(&token).send().await.ok();
+    let me = h.get_as(&token, "/v0/self").await;
     me["userUuid"].as_str().unwrap().to_owned()
 }
 
@@ -66,12 +66,7 @@ async fn existing_users_get_a_login_link_that_signs_them_in_once() {
     assert_eq!(login["name"], "Member User");
     assert_eq!(login["username"], "member");
     assert_eq!(login["redirectTo"], "http://localhost:3000/dashboard");
-    let session = h
-        .get("/v0/auth/session")
-        .bearer(&access(&login))
-        .send()
-        .await
-        .ok();
+    let session = h.get_as(&access(&login), "/v0/auth/session").await;
     assert_eq!(
         session["authentication"]["firstFactor"],
         json!({ "channel": "email", "strategy": "link" })
@@ -490,12 +485,7 @@ async fn a_link_can_be_the_second_factor() {
         .ok();
     assert_eq!(done["message"], "OK");
     assert_eq!(done["userId"], 2);
-    let session = h
-        .get("/v0/auth/session")
-        .bearer(&access(&done))
-        .send()
-        .await
-        .ok();
+    let session = h.get_as(&access(&done), "/v0/auth/session").await;
     assert_eq!(
         session["authentication"],
         json!({ "firstFactor": { "channel": "email", "strategy": "password" },

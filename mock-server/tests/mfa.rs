@@ -189,7 +189,7 @@ async fn a_configured_factor_makes_mfa_due() {
     let first = h.login("member@example.com", TEST_PASSWORD).await;
     assert_eq!(first["message"], "OK", "nothing configured yet");
     let token = access(&first);
-    let info = h.get("/v0/auth/totp").bearer(&token).send().await.ok();
+    let info = h.get_as(&token, "/v0/auth/totp").await;
     let secret = info["totpSecret"].as_str().unwrap().to_owned();
     totp_now(&h, &token, &secret).await.ok();
     let pending = h.login("member@example.com", TEST_PASSWORD).await;
@@ -212,17 +212,19 @@ async fn totp_is_paired_during_sign_on_with_the_first_factor_token() {
     enable(&h, vec![totp()], true).await;
     let pending = h.login("viewer@example.com", TEST_PASSWORD).await;
     let token = first_factor_token(&pending);
-    let info = h.get("/v0/auth/totp").bearer(&token).send().await.ok();
+    let info = h.get_as(&token, "/v0/auth/totp").await;
     let secret = info["totpSecret"].as_str().unwrap().to_owned();
     let done = totp_now(&h, &token, &secret).await.ok();
     assert_eq!(done["userId"], 3);
     // With only the first factor, a configured authenticator is never revealed.
     let pending = h.login("viewer@example.com", TEST_PASSWORD).await;
-    h.get("/v0/auth/totp")
-        .bearer(&first_factor_token(&pending))
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(
+        &first_factor_token(&pending),
+        "/v0/auth/totp",
+        401,
+        "Unauthorized",
+    )
+    .await;
     h.delete("/v0/auth/totp")
         .bearer(&first_factor_token(&pending))
         .send()
@@ -310,11 +312,8 @@ async fn first_factor_tokens_expire_after_an_hour() {
     send_code(&h, &token, json!({"phoneNumber": PHONE}))
         .await
         .err(401, "Invalid token");
-    h.get("/v0/auth/totp")
-        .bearer(&token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&token, "/v0/auth/totp", 401, "Unauthorized")
+        .await;
     send_code(
         &h,
         "uf_test_first_factor_00000000000000000000000000000000",

@@ -181,7 +181,7 @@ async fn mods_need_a_role_in_the_tenant() {
     let h = Harness::start().await;
     let admin = h.access_token("admin@example.com").await;
     let path = "/v0/tenants/demo1234/mods";
-    let body = h.get(path).bearer(&admin).send().await.ok();
+    let body = h.get_as(&admin, path).await;
     assert_eq!(body["totalCount"], 4);
     assert_eq!(body["totalPages"], 1);
     let titles: Vec<&str> = body["results"]
@@ -208,20 +208,19 @@ async fn mods_need_a_role_in_the_tenant() {
     }
     // Stable from call to call, for any role holder.
     let member = h.access_token("member@example.com").await;
-    assert_eq!(h.get(path).bearer(&member).send().await.ok(), body);
+    assert_eq!(h.get_as(&member, path).await, body);
     let none = h.access_token("unconfirmed@example.com").await;
-    h.get(path).bearer(&none).send().await.err(403, "Forbidden");
+    h.get_refused(&none, path, 403, "Forbidden").await;
     h.get(path).send().await.err(401, "Missing authentication");
-    h.get(&format!("/v0/tenants/{OTHER_TENANT}/mods"))
-        .bearer(&admin)
-        .send()
-        .await
-        .err(403, "Forbidden");
-    h.get("/v0/tenants/nope0000/mods")
-        .bearer(&admin)
-        .send()
-        .await
-        .err(404, "Not Found");
+    h.get_refused(
+        &admin,
+        &format!("/v0/tenants/{OTHER_TENANT}/mods"),
+        403,
+        "Forbidden",
+    )
+    .await;
+    h.get_refused(&admin, "/v0/tenants/nope0000/mods", 404, "Not Found")
+        .await;
 }
 
 fn kid_of(state: &Value, mode: &str) -> Value {
@@ -268,12 +267,7 @@ async fn the_key_listing_by_api_key_uses_the_keys_mode() {
         (Mode::Test, KeyType::Readonly, "test"),
         (Mode::Live, KeyType::Admin, "live"),
     ] {
-        let body = h
-            .get("/v0/keys/jwt")
-            .bearer(&h.key(mode, key_type))
-            .send()
-            .await
-            .ok();
+        let body = h.get_as(&h.key(mode, key_type), "/v0/keys/jwt").await;
         assert_eq!(body["results"][0]["mode"], expected);
         assert_eq!(body["results"][0]["kid"], kid_of(&state, expected));
     }
@@ -281,16 +275,20 @@ async fn the_key_listing_by_api_key_uses_the_keys_mode() {
         .send()
         .await
         .err(401, "Missing authentication");
-    h.get("/v0/keys/jwt")
-        .bearer("uf_test_admin_demo1234_00000000000000000000000000000000")
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    h.get("/v0/keys/jwt")
-        .bearer(&h.key(Mode::Test, KeyType::Webhook))
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(
+        "uf_test_admin_demo1234_00000000000000000000000000000000",
+        "/v0/keys/jwt",
+        401,
+        "Unauthorized",
+    )
+    .await;
+    h.get_refused(
+        &h.key(Mode::Test, KeyType::Webhook),
+        "/v0/keys/jwt",
+        403,
+        "Forbidden",
+    )
+    .await;
 }
 
 #[tokio::test]

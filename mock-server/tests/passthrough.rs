@@ -49,7 +49,7 @@ async fn an_accepted_password_is_stored_and_later_logins_skip_the_upstream() {
         login["upstreamResponse"],
         json!({"passbackCode": "3dcee2c5-8e7a-46b7-91f0-c9bc38b6444f"})
     );
-    h.get("/v0/self").bearer(&access(&login)).send().await.ok();
+    h.get_as(&access(&login), "/v0/self").await;
     let log = calls(&h).await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["status"], 200);

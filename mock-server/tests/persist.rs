@@ -94,7 +94,7 @@ async fn a_restart_from_the_state_file_continues_where_it_stopped() {
         .send()
         .await
         .ok();
-    let format_before = a.get("/v0/jwt-format").bearer(&admin).send().await.ok();
+    let format_before = a.get_as(&admin, "/v0/jwt-format").await;
     a.settings(
         "demo1234",
         json!({"mode": "test", "loginRedirectPath": "/home", "authentication": {
@@ -128,15 +128,10 @@ async fn a_restart_from_the_state_file_continues_where_it_stopped() {
     );
     // The session and its tokens still work: same keys, same session.
     assert_eq!(b.jwks(Mode::Test).await, jwks_before);
-    let me = b.get("/v0/self").bearer(&token).send().await.ok();
+    let me = b.get_as(&token, "/v0/self").await;
     assert_eq!(me["email"], "kept@example.com");
     assert_eq!(me["tenant"]["loginRedirectPath"], "/home");
-    let refreshed = b
-        .get("/v0/auth/refresh")
-        .bearer(&refresh_token)
-        .send()
-        .await
-        .ok();
+    let refreshed = b.get_as(&refresh_token, "/v0/auth/refresh").await;
     let claims = b.verified_claims(&access(&refreshed), Mode::Test).await;
     assert_eq!(
         claims["email"],
@@ -152,25 +147,17 @@ async fn a_restart_from_the_state_file_continues_where_it_stopped() {
         .await
         .ok();
     // Keys, roles, format, flow, imports, live users.
-    b.get("/v0/roles").bearer(&new_key).send().await.ok();
-    let roles = b.get("/v0/roles").bearer(&admin).send().await.ok();
+    b.get_as(&new_key, "/v0/roles").await;
+    let roles = b.get_as(&admin, "/v0/roles").await;
     assert!(roles.to_string().contains("tier-3"), "{roles}");
-    assert_eq!(
-        b.get("/v0/jwt-format").bearer(&admin).send().await.ok(),
-        format_before
-    );
+    assert_eq!(b.get_as(&admin, "/v0/jwt-format").await, format_before);
     let mode = b.get("/v0/tenants/demo1234/mode").send().await.ok();
     assert_eq!(
         mode["authentication"]["firstFactors"],
         json!([{"channel": "email", "strategy": "password"}])
     );
     let uuid = pending_import["uuid"].as_str().unwrap();
-    let read = b
-        .get(&format!("/v0/user-import/{uuid}"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+    let read = b.get_as(&admin, &format!("/v0/user-import/{uuid}")).await;
     assert_eq!(read["uuid"], uuid);
     b.post("/v0/tenants/demo1234/auth/basic")
         .origin(common::LIVE_ORIGIN)
@@ -217,14 +204,11 @@ async fn generated_signing_keys_are_saved_with_their_private_key() {
     // Another start from the same fixtures has a different key ...
     let fresh = Harness::start_with_seed(seed).await;
     fresh
-        .get("/v0/self")
-        .bearer(&token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+        .get_refused(&token, "/v0/self", 401, "Unauthorized")
+        .await;
     // ... but a start from the state file has the saved one.
     let b = import(&file).await;
-    let me = b.get("/v0/self").bearer(&token).send().await.ok();
+    let me = b.get_as(&token, "/v0/self").await;
     assert_eq!(me["email"], "g@example.com");
 }
 

@@ -45,7 +45,7 @@ async fn a_challenge_withholds_the_tokens_until_the_exchange() {
     assert_eq!(done["userId"], 2);
     let claims = h.verified_claims(&access(&done), Mode::Test).await;
     assert_eq!(claims["sessionId"], done["sessionId"]);
-    h.get("/v0/self").bearer(&access(&done)).send().await.ok();
+    h.get_as(&access(&done), "/v0/self").await;
 
     // Replaying the authorization code is refused.
     h.post(EXCHANGE)

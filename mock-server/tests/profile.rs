@@ -10,7 +10,7 @@ use userfront_mock::{DEMO_TENANT, TEST_PASSWORD};
 async fn self_is_the_full_user_object() {
     let h = Harness::start().await;
     let token = h.access_token("admin@example.com").await;
-    let me = h.get("/v0/self").bearer(&token).send().await.ok();
+    let me = h.get_as(&token, "/v0/self").await;
     let mut keys: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     let mut expected = vec![
@@ -96,7 +96,7 @@ async fn update_changes_the_editable_fields_only() {
         .await
         .ok();
     h.advance(5).await;
-    let before = h.get("/v0/self").bearer(&token).send().await.ok();
+    let before = h.get_as(&token, "/v0/self").await;
     let updated = h
         .put("/v0/self")
         .bearer(&token)
@@ -120,7 +120,7 @@ async fn update_changes_the_editable_fields_only() {
     assert_eq!(updated["isEmailConfirmed"], true);
     assert_eq!(updated["phoneNumber"], Value::Null);
     assert_ne!(updated["updatedAt"], before["updatedAt"]);
-    assert_eq!(h.get("/v0/self").bearer(&token).send().await.ok(), updated);
+    assert_eq!(h.get_as(&token, "/v0/self").await, updated);
     let events = h.webhooks().await;
     assert_eq!(events.len(), 2);
     assert_eq!(events[1]["body"]["action"], "update");
@@ -133,7 +133,7 @@ async fn update_changes_the_editable_fields_only() {
 async fn an_update_that_changes_nothing_emits_nothing() {
     let h = Harness::start().await;
     let token = h.access_token("member@example.com").await;
-    let before = h.get("/v0/self").bearer(&token).send().await.ok();
+    let before = h.get_as(&token, "/v0/self").await;
     for body in [
         json!({}),
         json!({ "name": "Member User", "username": "MEMBER" }),
@@ -179,13 +179,10 @@ async fn update_refusals_change_nothing() {
         .send()
         .await
         .err(401, "Missing authentication");
-    assert_eq!(
-        h.get("/v0/self").bearer(&token).send().await.ok()["name"],
-        "Member User"
-    );
+    assert_eq!(h.get_as(&token, "/v0/self").await["name"], "Member User");
     assert!(h.webhooks().await.is_empty());
     // An ended session cannot edit.
-    h.get("/v0/auth/logout").bearer(&token).send().await.ok();
+    h.get_as(&token, "/v0/auth/logout").await;
     h.put("/v0/self")
         .bearer(&token)
         .json(json!({ "name": "Changed" }))
@@ -211,8 +208,5 @@ async fn live_tokens_read_and_edit_the_live_user() {
     assert_eq!(events.last().unwrap()["body"]["mode"], "live");
     // The test user with id 1 is untouched.
     let admin = h.access_token("admin@example.com").await;
-    assert_eq!(
-        h.get("/v0/self").bearer(&admin).send().await.ok()["name"],
-        "Admin User"
-    );
+    assert_eq!(h.get_as(&admin, "/v0/self").await["name"], "Admin User");
 }

@@ -116,12 +116,7 @@ async fn resetting_sets_the_password_confirms_the_email_and_signs_in() {
     assert_eq!(body["isEmailConfirmed"], true);
     assert_eq!(body["redirectTo"], "http://localhost:3000/dashboard");
     assert!(body["tokens"]["refresh"]["value"].is_string());
-    let session = h
-        .get("/v0/auth/session")
-        .bearer(&access(&body))
-        .send()
-        .await
-        .ok();
+    let session = h.get_as(&access(&body), "/v0/auth/session").await;
     assert_eq!(
         session["authentication"]["firstFactor"],
         json!({ "channel": "email", "strategy": "link" })

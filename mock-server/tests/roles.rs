@@ -35,7 +35,7 @@ async fn delete_role(h: &Harness, key: &str, path: &str) -> Resp {
 
 /// The verified claims of the access token that a refresh with `refresh` issues.
 async fn refreshed_claims(h: &Harness, refresh: &str) -> Value {
-    let refreshed = h.get("/v0/auth/refresh").bearer(refresh).send().await.ok();
+    let refreshed = h.get_as(refresh, "/v0/auth/refresh").await;
     h.verified_claims(common::access(&refreshed).as_str(), Mode::Test)
         .await
 }
@@ -60,11 +60,8 @@ async fn roles_are_created_listed_and_deleted_in_both_path_forms() {
 
     // The list envelope holds the seeded defaults and both new roles, oldest first.
     let listed = h
-        .get("/v0/roles")
-        .bearer(&h.key(Mode::Test, KeyType::Readonly))
-        .send()
-        .await
-        .ok();
+        .get_as(&h.key(Mode::Test, KeyType::Readonly), "/v0/roles")
+        .await;
     assert_eq!(listed["totalCount"], 11);
     assert_eq!(listed["totalPages"], 1);
     let all = names(&listed);
@@ -72,11 +69,8 @@ async fn roles_are_created_listed_and_deleted_in_both_path_forms() {
     assert_eq!(&all[9..], ["tier-3", "dev_access-write 1"]);
     assert_eq!(listed["results"][9], role);
     let same = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}/roles"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .get_as(&admin, &format!("/v0/tenants/{DEMO_TENANT}/roles"))
+        .await;
     assert_eq!(same, listed);
 
     // Delete answers with the deleted role; names are URL-encoded in the path.
@@ -89,7 +83,7 @@ async fn roles_are_created_listed_and_deleted_in_both_path_forms() {
     )
     .await
     .ok();
-    let listed = h.get("/v0/roles").bearer(&admin).send().await.ok();
+    let listed = h.get_as(&admin, "/v0/roles").await;
     assert_eq!(listed["totalCount"], 9);
     assert!(!names(&listed).contains(&"tier-3".to_owned()));
     delete_role(&h, &admin, "/v0/roles/tier-3")
@@ -150,11 +144,7 @@ async fn role_endpoints_check_the_credential() {
     set_roles(&h, &readonly, "/v0/users/2/roles", json!([]))
         .await
         .err(403, "Forbidden");
-    h.get("/v0/roles")
-        .bearer(&webhook)
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(&webhook, "/v0/roles", 403, "Forbidden").await;
     for (method, path) in [
         ("GET", format!("/v0/tenants/{DEMO_TENANT}/roles")),
         ("POST", format!("/v0/tenants/{DEMO_TENANT}/roles")),
@@ -174,7 +164,7 @@ async fn role_endpoints_check_the_credential() {
             .err(403, "Forbidden");
     }
     // Nothing changed for the demo workspace.
-    let listed = h.get("/v0/roles").bearer(&h.admin()).send().await.ok();
+    let listed = h.get_as(&h.admin(), "/v0/roles").await;
     assert_eq!(listed["totalCount"], 9);
 }
 
@@ -185,7 +175,7 @@ async fn roles_are_kept_apart_per_mode() {
     create_role(&h, &h.admin(), "/v0/roles", "test-only")
         .await
         .ok();
-    let listed = h.get("/v0/roles").bearer(&live).send().await.ok();
+    let listed = h.get_as(&live, "/v0/roles").await;
     assert!(!names(&listed).contains(&"test-only".to_owned()));
     delete_role(&h, &live, "/v0/roles/test-only")
         .await
@@ -391,11 +381,11 @@ async fn tenant_level_roles_belong_to_the_child_tenant() {
         .ok();
     assert_eq!(role["tenantId"], child.as_str());
     let listed = h
-        .get(&format!("/v0/tenants/{child}/roles"))
-        .bearer(&h.key(Mode::Test, KeyType::Readonly))
-        .send()
-        .await
-        .ok();
+        .get_as(
+            &h.key(Mode::Test, KeyType::Readonly),
+            &format!("/v0/tenants/{child}/roles"),
+        )
+        .await;
     assert_eq!(listed["totalCount"], 10);
     assert!(
         listed["results"]
@@ -404,7 +394,7 @@ async fn tenant_level_roles_belong_to_the_child_tenant() {
             .iter()
             .all(|r| r["tenantId"] == child.as_str())
     );
-    let workspace = h.get("/v0/roles").bearer(&admin).send().await.ok();
+    let workspace = h.get_as(&admin, "/v0/roles").await;
     assert!(!names(&workspace).contains(&"tier-3".to_owned()));
     set_roles(&h, &admin, "/v0/users/2/roles", json!(["tier-3"]))
         .await
@@ -487,21 +477,22 @@ async fn a_child_tenants_key_reaches_down_not_up() {
         .ok();
     }
     for tenant in [DEMO_TENANT, deepest.as_str()] {
-        h.get(&format!("/v0/tenants/{tenant}/roles"))
-            .bearer(&child_key)
-            .send()
-            .await
-            .err(403, "Forbidden");
+        h.get_refused(
+            &child_key,
+            &format!("/v0/tenants/{tenant}/roles"),
+            403,
+            "Forbidden",
+        )
+        .await;
     }
     // The workspace key reaches two levels down as well.
-    h.get(&format!("/v0/tenants/{}/roles", chain[1]))
-        .bearer(&h.admin())
-        .send()
-        .await
-        .ok();
-    h.get(&format!("/v0/tenants/{}/roles", chain[2]))
-        .bearer(&h.admin())
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_as(&h.admin(), &format!("/v0/tenants/{}/roles", chain[1]))
+        .await;
+    h.get_refused(
+        &h.admin(),
+        &format!("/v0/tenants/{}/roles", chain[2]),
+        403,
+        "Forbidden",
+    )
+    .await;
 }

@@ -35,12 +35,7 @@ async fn start() -> (Harness, Value) {
 }
 
 async fn saml_token(h: &Harness, login: &Value) -> String {
-    let body = h
-        .get("/v0/auth/saml/idp/token")
-        .bearer(&access(login))
-        .send()
-        .await
-        .ok();
+    let body = h.get_as(&access(login), "/v0/auth/saml/idp/token").await;
     body["token"].as_str().expect("token").to_owned()
 }
 
@@ -376,11 +371,13 @@ async fn refusals() {
     let uuid = login["userUuid"].as_str().unwrap().to_owned();
     // Test mode has no SAML.
     let test_token = h.access_token("member@example.com").await;
-    h.get("/v0/auth/saml/idp/token")
-        .bearer(&test_token)
-        .send()
-        .await
-        .err(400, "SAML is only available in live mode");
+    h.get_refused(
+        &test_token,
+        "/v0/auth/saml/idp/token",
+        400,
+        "SAML is only available in live mode",
+    )
+    .await;
     h.get("/v0/auth/saml/idp/token")
         .send()
         .await

@@ -449,12 +449,7 @@ async fn get_form_takes_url_encoded_json() {
         format!("/v0/users?{query}"),
         format!("/v0/tenants/{DEMO_TENANT}/users?{query}"),
     ] {
-        let got = h
-            .get(&path)
-            .bearer(&h.key(Mode::Test, KeyType::Readonly))
-            .send()
-            .await
-            .ok();
+        let got = h.get_as(&h.key(Mode::Test, KeyType::Readonly), &path).await;
         assert_eq!(got, posted, "{path}");
     }
     assert_eq!(ids(&posted), vec![5, 7]);
@@ -468,18 +463,17 @@ async fn get_form_takes_url_encoded_json() {
         .ok();
     assert_eq!(tenant, posted);
     // Without parameters: everyone, 24 per page.
-    let all = h.get("/v0/users").bearer(&h.admin()).send().await.ok();
+    let all = h.get_as(&h.admin(), "/v0/users").await;
     assert_eq!(all["totalCount"], 8);
-    h.get("/v0/users?filters=%7Bnope")
-        .bearer(&h.admin())
-        .send()
-        .await
-        .err(400, "Invalid filters");
-    h.get("/v0/users?order=up")
-        .bearer(&h.admin())
-        .send()
-        .await
-        .err(400, "Invalid order");
+    h.get_refused(
+        &h.admin(),
+        "/v0/users?filters=%7Bnope",
+        400,
+        "Invalid filters",
+    )
+    .await;
+    h.get_refused(&h.admin(), "/v0/users?order=up", 400, "Invalid order")
+        .await;
 }
 
 #[tokio::test]

@@ -28,12 +28,7 @@ async fn refresh_issues_new_access_and_id_tokens_from_the_current_record() {
         .await
         .ok();
     h.advance(60).await;
-    let body = h
-        .get("/v0/auth/refresh")
-        .bearer(&refresh(&login))
-        .send()
-        .await
-        .ok();
+    let body = h.get_as(&refresh(&login), "/v0/auth/refresh").await;
     assert_eq!(body["mode"], "test");
     assert_eq!(body["message"], "OK");
     assert_eq!(body["sessionId"], login["sessionId"]);
@@ -54,23 +49,11 @@ async fn refresh_issues_new_access_and_id_tokens_from_the_current_record() {
         access_claims["iat"].as_i64().unwrap()
             >= claims(&access(&login))["iat"].as_i64().unwrap() + 60
     );
-    assert_eq!(
-        h.get("/v0/self").bearer(new_access).send().await.ok()["userId"],
-        2
-    );
+    assert_eq!(h.get_as(new_access, "/v0/self").await["userId"], 2);
     // The refresh token keeps working (no rotation).
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&login))
-        .send()
-        .await
-        .ok();
+    h.get_as(&refresh(&login), "/v0/auth/refresh").await;
     // The session's lastActiveAt moved.
-    let session = h
-        .get("/v0/auth/session")
-        .bearer(new_access)
-        .send()
-        .await
-        .ok();
+    let session = h.get_as(new_access, "/v0/auth/session").await;
     assert_ne!(session["lastActiveAt"], session["createdAt"]);
 }
 
@@ -83,31 +66,18 @@ async fn refresh_refusals() {
         .await
         .err(401, "Missing authentication");
     for bad in [access(&login), "garbage".to_owned()] {
-        h.get("/v0/auth/refresh")
-            .bearer(&bad)
-            .send()
-            .await
-            .err(401, "Invalid token");
+        h.get_refused(&bad, "/v0/auth/refresh", 401, "Invalid token")
+            .await;
     }
     let id = login["tokens"]["id"]["value"].as_str().unwrap();
-    h.get("/v0/auth/refresh")
-        .bearer(id)
-        .send()
-        .await
-        .err(401, "Invalid token");
+    h.get_refused(id, "/v0/auth/refresh", 401, "Invalid token")
+        .await;
     // Refresh tokens last 30 days.
     h.advance(30 * 86_400 - 60).await;
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&login))
-        .send()
-        .await
-        .ok();
+    h.get_as(&refresh(&login), "/v0/auth/refresh").await;
     h.advance(120).await;
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&login))
-        .send()
-        .await
-        .err(401, "Invalid token");
+    h.get_refused(&refresh(&login), "/v0/auth/refresh", 401, "Invalid token")
+        .await;
 }
 
 #[tokio::test]
@@ -115,22 +85,11 @@ async fn access_tokens_expire_after_seven_days_and_refresh_renews_them() {
     let h = Harness::start().await;
     let login = h.login("viewer@example.com", TEST_PASSWORD).await;
     h.advance(7 * 86_400 + 1).await;
-    h.get("/v0/self")
-        .bearer(&access(&login))
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    let renewed = h
-        .get("/v0/auth/refresh")
-        .bearer(&refresh(&login))
-        .send()
-        .await
-        .ok();
+    h.get_refused(&access(&login), "/v0/self", 401, "Unauthorized")
+        .await;
+    let renewed = h.get_as(&refresh(&login), "/v0/auth/refresh").await;
     let token = renewed["tokens"]["access"]["value"].as_str().unwrap();
-    assert_eq!(
-        h.get("/v0/self").bearer(token).send().await.ok()["userId"],
-        3
-    );
+    assert_eq!(h.get_as(token, "/v0/self").await["userId"], 3);
 }
 
 #[tokio::test]
@@ -138,54 +97,28 @@ async fn logout_ends_the_session_only() {
     let h = Harness::start().await;
     let first = h.login("member@example.com", TEST_PASSWORD).await;
     let second = h.login("member@example.com", TEST_PASSWORD).await;
-    let body = h
-        .get("/v0/auth/logout")
-        .bearer(&access(&first))
-        .send()
-        .await
-        .ok();
+    let body = h.get_as(&access(&first), "/v0/auth/logout").await;
     assert_eq!(
         body,
         json!({ "message": "OK", "redirectTo": "http://localhost:3000/login" })
     );
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&first))
-        .send()
-        .await
-        .err(401, "Invalid token");
-    h.get("/v0/self")
-        .bearer(&access(&first))
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&refresh(&first), "/v0/auth/refresh", 401, "Invalid token")
+        .await;
+    h.get_refused(&access(&first), "/v0/self", 401, "Unauthorized")
+        .await;
     // Idempotent, and the other session lives on.
-    h.get("/v0/auth/logout")
-        .bearer(&access(&first))
-        .send()
-        .await
-        .ok();
-    h.get("/v0/self").bearer(&access(&second)).send().await.ok();
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&second))
-        .send()
-        .await
-        .ok();
+    h.get_as(&access(&first), "/v0/auth/logout").await;
+    h.get_as(&access(&second), "/v0/self").await;
+    h.get_as(&refresh(&second), "/v0/auth/refresh").await;
 }
 
 #[tokio::test]
 async fn logout_accepts_refresh_and_expired_tokens() {
     let h = Harness::start().await;
     let by_refresh = h.login("member@example.com", TEST_PASSWORD).await;
-    h.get("/v0/auth/logout")
-        .bearer(&refresh(&by_refresh))
-        .send()
-        .await
-        .ok();
-    h.get("/v0/self")
-        .bearer(&access(&by_refresh))
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_as(&refresh(&by_refresh), "/v0/auth/logout").await;
+    h.get_refused(&access(&by_refresh), "/v0/self", 401, "Unauthorized")
+        .await;
     let expired = h.login("member@example.com", TEST_PASSWORD).await;
     h.advance(8 * 86_400).await;
     h.get("/v0/auth/logout")
@@ -197,11 +130,8 @@ async fn logout_accepts_refresh_and_expired_tokens() {
         .get("redirectTo")
         .map(|r| assert_eq!(r, "http://localhost:5173/login"))
         .expect("redirectTo");
-    h.get("/v0/auth/refresh")
-        .bearer(&refresh(&expired))
-        .send()
-        .await
-        .err(401, "Invalid token");
+    h.get_refused(&refresh(&expired), "/v0/auth/refresh", 401, "Invalid token")
+        .await;
 }
 
 #[tokio::test]
@@ -212,29 +142,25 @@ async fn logout_refusals() {
         .send()
         .await
         .err(401, "Missing authentication");
-    h.get("/v0/auth/logout")
-        .bearer("garbage")
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused("garbage", "/v0/auth/logout", 401, "Unauthorized")
+        .await;
     // A token whose signature does not verify.
     let token = access(&login);
     let cut = token.rfind('.').unwrap() + 10;
     let flipped = if &token[cut..=cut] == "A" { "B" } else { "A" };
     let forged = format!("{}{flipped}{}", &token[..cut], &token[cut + 1..]);
-    h.get("/v0/auth/logout")
-        .bearer(&forged)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&forged, "/v0/auth/logout", 401, "Unauthorized")
+        .await;
     // An ID token is not a credential.
-    h.get("/v0/auth/logout")
-        .bearer(login["tokens"]["id"]["value"].as_str().unwrap())
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(
+        login["tokens"]["id"]["value"].as_str().unwrap(),
+        "/v0/auth/logout",
+        401,
+        "Unauthorized",
+    )
+    .await;
     // Still logged in.
-    h.get("/v0/self").bearer(&token).send().await.ok();
+    h.get_as(&token, "/v0/self").await;
 }
 
 #[tokio::test]
@@ -243,21 +169,13 @@ async fn logout_all_ends_every_session_of_the_user() {
     let a = h.login("member@example.com", TEST_PASSWORD).await;
     let b = h.login("member@example.com", TEST_PASSWORD).await;
     let other = h.login("viewer@example.com", TEST_PASSWORD).await;
-    let body = h
-        .get("/v0/auth/logout/all")
-        .bearer(&access(&a))
-        .send()
-        .await
-        .ok();
+    let body = h.get_as(&access(&a), "/v0/auth/logout/all").await;
     assert_eq!(body["redirectTo"], "http://localhost:3000/login");
     for login in [&a, &b] {
-        h.get("/v0/auth/refresh")
-            .bearer(&refresh(login))
-            .send()
-            .await
-            .err(401, "Invalid token");
+        h.get_refused(&refresh(login), "/v0/auth/refresh", 401, "Invalid token")
+            .await;
     }
-    h.get("/v0/self").bearer(&access(&other)).send().await.ok();
+    h.get_as(&access(&other), "/v0/self").await;
     h.get("/v0/auth/logout/all")
         .send()
         .await
@@ -275,12 +193,7 @@ async fn the_current_session_describes_the_sign_on() {
         .send()
         .await
         .ok();
-    let session = h
-        .get("/v0/auth/session")
-        .bearer(&access(&login))
-        .send()
-        .await
-        .ok();
+    let session = h.get_as(&access(&login), "/v0/auth/session").await;
     assert_eq!(session["sessionId"], login["sessionId"]);
     assert_eq!(session["tenantId"], DEMO_TENANT);
     assert_eq!(session["mode"], "test");
@@ -304,11 +217,8 @@ async fn the_current_session_describes_the_sign_on() {
         .send()
         .await
         .err(401, "Missing authentication");
-    h.get("/v0/auth/session")
-        .bearer(&refresh(&login))
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&refresh(&login), "/v0/auth/session", 401, "Unauthorized")
+        .await;
 }
 
 #[tokio::test]
@@ -320,17 +230,8 @@ async fn sessions_list_the_users_own_newest_first() {
     h.advance(10).await;
     let current = h.login("member@example.com", TEST_PASSWORD).await;
     h.login("viewer@example.com", TEST_PASSWORD).await;
-    h.get("/v0/auth/logout")
-        .bearer(&access(&middle))
-        .send()
-        .await
-        .ok();
-    let list = h
-        .get("/v0/auth/sessions")
-        .bearer(&access(&current))
-        .send()
-        .await
-        .ok();
+    h.get_as(&access(&middle), "/v0/auth/logout").await;
+    let list = h.get_as(&access(&current), "/v0/auth/sessions").await;
     assert_eq!(list["totalCount"], 2);
     assert_eq!(list["totalPages"], 1);
     let ids: Vec<&Value> = list["results"]
@@ -343,11 +244,8 @@ async fn sessions_list_the_users_own_newest_first() {
     assert_eq!(list["results"][0]["isCurrent"], true);
     assert_eq!(list["results"][1]["isCurrent"], false);
     let all = h
-        .get("/v0/auth/sessions?includeEnded=true")
-        .bearer(&access(&current))
-        .send()
-        .await
-        .ok();
+        .get_as(&access(&current), "/v0/auth/sessions?includeEnded=true")
+        .await;
     assert_eq!(all["totalCount"], 3);
     assert_eq!(all["results"][1]["sessionId"], middle["sessionId"]);
     assert_eq!(all["results"][1]["isActive"], false);

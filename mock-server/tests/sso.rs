@@ -106,12 +106,7 @@ async fn a_new_user_signs_up_with_custom_data() {
     assert_eq!(login["data"], json!({"plan": "pro"}));
     assert_eq!(login["isEmailConfirmed"], true);
     assert_eq!(login["redirectTo"], format!("{ORIGIN}/welcome"));
-    let session = h
-        .get("/v0/auth/session")
-        .bearer(&access(&login))
-        .send()
-        .await
-        .ok();
+    let session = h.get_as(&access(&login), "/v0/auth/session").await;
     assert_eq!(
         session["authentication"]["firstFactor"],
         json!({"channel": "email", "strategy": "google"})

@@ -50,11 +50,8 @@ async fn create_a_tenant_under_the_key_tenant() {
     assert!(tenant["uuid"].is_string() && tenant["createdAt"].is_string());
     // The parent lists it.
     let workspace = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}"))
-        .bearer(&h.admin())
-        .send()
-        .await
-        .ok();
+        .get_as(&h.admin(), &format!("/v0/tenants/{DEMO_TENANT}"))
+        .await;
     assert_eq!(workspace["children"]["totalCount"], 1);
     assert_eq!(workspace["children"]["results"][0]["tenantId"], id);
     assert_eq!(workspace["descendantCount"]["descendants"], 1);
@@ -97,19 +94,11 @@ async fn children_grandchildren_and_the_reach_of_keys() {
         .tenant_chain(&admin, &["Child", "Grandchild", "Great"])
         .await;
     let [child, grandchild, great] = [&chain[0], &chain[1], &chain[2]];
-    let read = h
-        .get(&format!("/v0/tenants/{grandchild}"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+    let read = h.get_as(&admin, &format!("/v0/tenants/{grandchild}")).await;
     assert_eq!(read["parent"]["tenantId"], child.as_str());
     // A key of a grandparent reaches the grandchild but not one level further.
-    h.get(&format!("/v0/tenants/{great}"))
-        .bearer(&admin)
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(&admin, &format!("/v0/tenants/{great}"), 403, "Forbidden")
+        .await;
     h.post(&format!("/v0/tenants/{great}/tenants"))
         .bearer(&admin)
         .send()
@@ -121,11 +110,11 @@ async fn children_grandchildren_and_the_reach_of_keys() {
         .await
         .err(404, "Not Found");
     let workspace = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}"))
-        .bearer(&h.key(Mode::Test, KeyType::Readonly))
-        .send()
-        .await
-        .ok();
+        .get_as(
+            &h.key(Mode::Test, KeyType::Readonly),
+            &format!("/v0/tenants/{DEMO_TENANT}"),
+        )
+        .await;
     assert_eq!(workspace["descendantCount"]["descendants"], 3);
     assert_eq!(workspace["descendantCount"]["children"], 1);
 }
@@ -182,17 +171,14 @@ async fn credentials_and_modes() {
     }
     // A live tenant is invisible to test keys, and lists only live children.
     let live_child = h.create_tenant(&live, DEMO_TENANT, "Live child").await;
-    h.get(&format!("/v0/tenants/{live_child}"))
-        .bearer(&admin)
-        .send()
-        .await
-        .err(404, "Not Found");
-    let live_ws = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}"))
-        .bearer(&live)
-        .send()
-        .await
-        .ok();
+    h.get_refused(
+        &admin,
+        &format!("/v0/tenants/{live_child}"),
+        404,
+        "Not Found",
+    )
+    .await;
+    let live_ws = h.get_as(&live, &format!("/v0/tenants/{DEMO_TENANT}")).await;
     assert_eq!(live_ws["mode"], "live");
     assert_eq!(live_ws["children"]["totalCount"], 1);
     assert_eq!(
@@ -243,11 +229,11 @@ async fn update_name_image_and_merged_data() {
         .ok();
     assert_eq!(ws["name"], "Renamed");
     let live = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}"))
-        .bearer(&h.key(Mode::Live, KeyType::Readonly))
-        .send()
-        .await
-        .ok();
+        .get_as(
+            &h.key(Mode::Live, KeyType::Readonly),
+            &format!("/v0/tenants/{DEMO_TENANT}"),
+        )
+        .await;
     assert_eq!(live["name"], "Demo Workspace");
     let events = h.events("tenant", "update").await;
     assert_eq!(events.len(), 2);
@@ -300,24 +286,17 @@ async fn delete_removes_the_subtree_and_its_role_assignments() {
     assert_eq!(deleted["tenantId"], a.as_str());
     assert_eq!(deleted["children"]["totalCount"], 1, "as it was");
     for gone in [&a, &b, &c] {
-        h.get(&format!("/v0/tenants/{gone}"))
-            .bearer(&admin)
-            .send()
-            .await
-            .err(404, "Not Found");
+        h.get_refused(&admin, &format!("/v0/tenants/{gone}"), 404, "Not Found")
+            .await;
     }
-    h.get(&format!("/v0/tenants/{keep}"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+    h.get_as(&admin, &format!("/v0/tenants/{keep}")).await;
     // Users stay; only the deleted tenants leave their authorization.
-    let member = h.get("/v0/users/2").bearer(&admin).send().await.ok();
+    let member = h.get_as(&admin, "/v0/users/2").await;
     assert_eq!(
         member["authorization"],
         json!({DEMO_TENANT: {"roles": ["member"]}})
     );
-    let viewer = h.get("/v0/users/3").bearer(&admin).send().await.ok();
+    let viewer = h.get_as(&admin, "/v0/users/3").await;
     assert_eq!(
         viewer["authorization"],
         json!({DEMO_TENANT: {"roles": ["viewer"]}, keep.as_str(): {"roles": ["editor"]}})
@@ -502,11 +481,8 @@ async fn tenant_search_pages() {
     let expected: Vec<String> = (0..30).map(|i| format!("T{i:02}")).collect();
     assert_eq!(seen, expected, "page 3 is empty");
     let workspace = h
-        .get(&format!("/v0/tenants/{DEMO_TENANT}"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .get_as(&admin, &format!("/v0/tenants/{DEMO_TENANT}"))
+        .await;
     assert_eq!(workspace["children"]["totalCount"], 30);
     assert_eq!(workspace["children"]["totalPages"], 2);
 }

@@ -113,16 +113,10 @@ async fn forged_and_foreign_tokens_are_refused() {
     claims["userId"] = 1.into();
     parts[1] = engine.encode(claims.to_string());
     let forged = parts.join(".");
-    h.get("/v0/self")
-        .bearer(&forged)
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    h.get("/v0/self")
-        .bearer("not-a-token")
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&forged, "/v0/self", 401, "Unauthorized")
+        .await;
+    h.get_refused("not-a-token", "/v0/self", 401, "Unauthorized")
+        .await;
     h.get("/v0/self")
         .send()
         .await
@@ -130,14 +124,7 @@ async fn forged_and_foreign_tokens_are_refused() {
     // An ID token is not a credential.
     let body = h.login("viewer@example.com", TEST_PASSWORD).await;
     let id = body["tokens"]["id"]["value"].as_str().unwrap();
-    h.get("/v0/self")
-        .bearer(id)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(id, "/v0/self", 401, "Unauthorized").await;
     // The genuine token still works.
-    assert_eq!(
-        h.get("/v0/self").bearer(&token).send().await.ok()["userId"],
-        3
-    );
+    assert_eq!(h.get_as(&token, "/v0/self").await["userId"], 3);
 }

@@ -16,7 +16,7 @@ async fn code(h: &Harness, secret: &str, steps: i64) -> String {
 }
 
 async fn read(h: &Harness, token: &str) -> Value {
-    h.get("/v0/auth/totp").bearer(token).send().await.ok()
+    h.get_as(token, "/v0/auth/totp").await
 }
 
 /// Pairs an authenticator for the member user; returns (access token, secret, backup codes).
@@ -297,11 +297,13 @@ async fn logins_refuse_bad_requests() {
         .err(401, "Missing authentication");
     // A refresh token is not an access token.
     let login = h.login("viewer", userfront_mock::TEST_PASSWORD).await;
-    h.get("/v0/auth/totp")
-        .bearer(&common::refresh(&login))
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(
+        &common::refresh(&login),
+        "/v0/auth/totp",
+        401,
+        "Unauthorized",
+    )
+    .await;
 }
 
 #[tokio::test]

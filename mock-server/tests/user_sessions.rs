@@ -19,11 +19,7 @@ async fn member_session(h: &Harness) -> (String, String) {
 }
 
 async fn sessions(h: &Harness, path: &str) -> Value {
-    h.get(path)
-        .bearer(&h.key(Mode::Test, KeyType::Readonly))
-        .send()
-        .await
-        .ok()
+    h.get_as(&h.key(Mode::Test, KeyType::Readonly), path).await
 }
 
 #[tokio::test]
@@ -32,7 +28,7 @@ async fn sessions_are_listed_newest_first() {
     let (first, _) = member_session(&h).await;
     h.advance(5).await;
     let (second, _) = member_session(&h).await;
-    let uuid = h.get("/v0/users/2").bearer(&h.admin()).send().await.ok()["userUuid"]
+    let uuid = h.get_as(&h.admin(), "/v0/users/2").await["userUuid"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -58,11 +54,8 @@ async fn sessions_are_listed_newest_first() {
     }
     // Other users' sessions are not listed.
     assert_eq!(sessions(&h, "/v0/users/1/sessions").await["totalCount"], 0);
-    h.get("/v0/users/99/sessions")
-        .bearer(&h.admin())
-        .send()
-        .await
-        .err(404, "User not found");
+    h.get_refused(&h.admin(), "/v0/users/99/sessions", 404, "User not found")
+        .await;
 }
 
 #[tokio::test]
@@ -114,12 +107,9 @@ async fn end_one_session_by_id() {
         .await
         .ok();
     assert_eq!(answer, json!({"message": "OK"}));
-    h.get("/v0/self")
-        .bearer(&first_token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    h.get("/v0/self").bearer(&second_token).send().await.ok();
+    h.get_refused(&first_token, "/v0/self", 401, "Unauthorized")
+        .await;
+    h.get_as(&second_token, "/v0/self").await;
     // Ending an ended session again is fine.
     h.post("/v0/auth/logout")
         .bearer(&h.admin())
@@ -135,7 +125,7 @@ async fn end_all_sessions_of_a_user() {
     let (_, a) = member_session(&h).await;
     let (_, b) = member_session(&h).await;
     let other = h.access_token("viewer@example.com").await;
-    let uuid = h.get("/v0/users/2").bearer(&h.admin()).send().await.ok()["userUuid"].clone();
+    let uuid = h.get_as(&h.admin(), "/v0/users/2").await["userUuid"].clone();
     h.post("/v0/auth/logout")
         .bearer(&h.admin())
         .json(json!({"userUuid": uuid}))
@@ -143,28 +133,21 @@ async fn end_all_sessions_of_a_user() {
         .await
         .ok();
     for token in [&a, &b] {
-        h.get("/v0/self")
-            .bearer(token)
-            .send()
-            .await
-            .err(401, "Unauthorized");
+        h.get_refused(token, "/v0/self", 401, "Unauthorized").await;
     }
-    h.get("/v0/self").bearer(&other).send().await.ok();
+    h.get_as(&other, "/v0/self").await;
     // Both members at once: a session of the viewer and every session of the admin.
     let viewer_session = h.login("viewer@example.com", TEST_PASSWORD).await["sessionId"].clone();
     let admin_token = h.access_token("admin@example.com").await;
-    let admin_uuid = h.get("/v0/users/1").bearer(&h.admin()).send().await.ok()["userUuid"].clone();
+    let admin_uuid = h.get_as(&h.admin(), "/v0/users/1").await["userUuid"].clone();
     h.post("/v0/auth/logout")
         .bearer(&h.admin())
         .json(json!({"sessionId": viewer_session, "userUuid": admin_uuid}))
         .send()
         .await
         .ok();
-    h.get("/v0/self")
-        .bearer(&admin_token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&admin_token, "/v0/self", 401, "Unauthorized")
+        .await;
     let viewer = sessions(&h, "/v0/users/3/sessions").await;
     assert_eq!(
         viewer["totalCount"], 1,
@@ -224,7 +207,7 @@ async fn end_sessions_refusals_change_nothing() {
         .await
         .err(404, "Session not found");
     // The session survived every refusal.
-    h.get("/v0/self").bearer(&token).send().await.ok();
+    h.get_as(&token, "/v0/self").await;
 }
 
 #[tokio::test]
@@ -232,14 +215,10 @@ async fn client_logout_and_server_logout_share_the_path() {
     let h = Harness::start().await;
     let (_, token) = member_session(&h).await;
     // GET is the client's logout with the user's token...
-    let body = h.get("/v0/auth/logout").bearer(&token).send().await.ok();
+    let body = h.get_as(&token, "/v0/auth/logout").await;
     assert_eq!(body["message"], "OK");
     assert!(body["redirectTo"].is_string());
-    h.get("/v0/self")
-        .bearer(&token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&token, "/v0/self", 401, "Unauthorized").await;
     // ...POST is the server's: a member's token has read rights only.
     let (_, viewer) = member_session(&h).await;
     h.post("/v0/auth/logout")

@@ -58,7 +58,7 @@ async fn create_read_update_delete_round_trip() {
         tenant_form("/v0/users/5"),
         format!("/v0/users/{uuid}"),
     ] {
-        let read = h.get(&path).bearer(&admin).send().await.ok();
+        let read = h.get_as(&admin, &path).await;
         assert_eq!(read["email"], "jane@example.com", "{path}");
     }
 
@@ -78,11 +78,8 @@ async fn create_read_update_delete_round_trip() {
     let deleted = h.delete("/v0/users/5").bearer(&admin).send().await.ok();
     assert_eq!(deleted["name"], "Jane Doe");
     assert_eq!(deleted["userId"], 5);
-    h.get("/v0/users/5")
-        .bearer(&admin)
-        .send()
-        .await
-        .err(404, "User not found");
+    h.get_refused(&admin, "/v0/users/5", 404, "User not found")
+        .await;
     h.delete(&tenant_form("/v0/users/5"))
         .bearer(&admin)
         .send()
@@ -211,7 +208,7 @@ async fn create_refuses_invalid_and_taken_values() {
 async fn reads_refuse_unknown_users_and_garbage_ids() {
     let h = Harness::start().await;
     let reader = h.key(Mode::Test, KeyType::Readonly);
-    let user = h.get("/v0/users/2").bearer(&reader).send().await.ok();
+    let user = h.get_as(&reader, "/v0/users/2").await;
     assert_eq!(user["email"], "member@example.com");
     assert_eq!(
         user["authorization"][DEMO_TENANT]["roles"],
@@ -223,11 +220,7 @@ async fn reads_refuse_unknown_users_and_garbage_ids() {
         "/v0/users/not-a-uuid",
         "/v0/users/00000000-0000-4000-8000-000000000000",
     ] {
-        h.get(path)
-            .bearer(&reader)
-            .send()
-            .await
-            .err(404, "User not found");
+        h.get_refused(&reader, path, 404, "User not found").await;
     }
 }
 
@@ -287,13 +280,10 @@ async fn update_rules_for_email_phone_and_ids() {
         .await
         .ok();
     assert_eq!(user["userId"], 20);
-    h.get("/v0/users/2")
-        .bearer(&admin)
-        .send()
-        .await
-        .err(404, "User not found");
+    h.get_refused(&admin, "/v0/users/2", 404, "User not found")
+        .await;
     assert_eq!(
-        h.get("/v0/users/20").bearer(&admin).send().await.ok()["email"],
+        h.get_as(&admin, "/v0/users/20").await["email"],
         "member2@example.com"
     );
     // Taken values and unknown users.
@@ -352,7 +342,7 @@ async fn update_password_and_lock() {
 
     // Locking ends every session: the access token stops working.
     let token = h.access_token("member@example.com").await;
-    h.get("/v0/self").bearer(&token).send().await.ok();
+    h.get_as(&token, "/v0/self").await;
     let user = h
         .put("/v0/users/2")
         .bearer(&admin)
@@ -361,17 +351,8 @@ async fn update_password_and_lock() {
         .await
         .ok();
     assert_eq!(user["locked"], true);
-    h.get("/v0/self")
-        .bearer(&token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
-    let sessions = h
-        .get("/v0/users/2/sessions")
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+    h.get_refused(&token, "/v0/self", 401, "Unauthorized").await;
+    let sessions = h.get_as(&admin, "/v0/users/2/sessions").await;
     assert_eq!(sessions["totalCount"], 0);
     h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/basic"))
         .json(json!({"emailOrUsername": "member@example.com", "password": TEST_PASSWORD}))
@@ -396,11 +377,7 @@ async fn delete_ends_sessions_and_frees_the_email() {
         deleted["authorization"][DEMO_TENANT]["roles"],
         json!(["viewer"])
     );
-    h.get("/v0/self")
-        .bearer(&token)
-        .send()
-        .await
-        .err(401, "Unauthorized");
+    h.get_refused(&token, "/v0/self", 401, "Unauthorized").await;
     let again = h.create_user(json!({"email": "viewer@example.com"})).await;
     assert_eq!(again["userId"], 5);
     let events = h.events("user", "delete").await;
@@ -483,7 +460,7 @@ async fn create_or_update_matches_by_id_then_uuid() {
 async fn mark_active_sets_last_active_without_webhook() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let before = h.get("/v0/users/4").bearer(&admin).send().await.ok();
+    let before = h.get_as(&admin, "/v0/users/4").await;
     assert_eq!(before["lastActiveAt"], Value::Null);
     h.post("/__mock/clock")
         .json(json!({"now": "2030-01-02T03:04:05.000Z"}))
@@ -585,11 +562,8 @@ async fn test_and_live_pools_never_mix() {
     let live = h.key(Mode::Live, KeyType::Admin);
     let test = h.admin();
     // Live starts empty: the seeded test users do not exist there.
-    h.get("/v0/users/1")
-        .bearer(&live)
-        .send()
-        .await
-        .err(404, "User not found");
+    h.get_refused(&live, "/v0/users/1", 404, "User not found")
+        .await;
     let found = h.post("/v0/users/find").bearer(&live).send().await.ok();
     assert_eq!(found["totalCount"], 0);
     // A live user gets id 1 in its own pool, and the test admin (id 1) is untouched.
@@ -603,15 +577,12 @@ async fn test_and_live_pools_never_mix() {
     assert_eq!(user["mode"], "live");
     assert_eq!(user["userId"], 1);
     assert_eq!(
-        h.get("/v0/users/1").bearer(&test).send().await.ok()["email"],
+        h.get_as(&test, "/v0/users/1").await["email"],
         "admin@example.com"
     );
     let uuid = user["userUuid"].as_str().unwrap();
-    h.get(&format!("/v0/users/{uuid}"))
-        .bearer(&test)
-        .send()
-        .await
-        .err(404, "User not found");
+    h.get_refused(&test, &format!("/v0/users/{uuid}"), 404, "User not found")
+        .await;
     // Live passwords follow the live rules.
     h.post(USERS)
         .bearer(&live)
@@ -636,19 +607,18 @@ async fn child_tenant_paths_act_on_the_workspace_pool() {
     let [child, grandchild, great] = [&chain[0], &chain[1], &chain[2]];
     // The workspace key reaches its grandchild...
     let user = h
-        .get(&format!("/v0/tenants/{grandchild}/users/2"))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .get_as(&admin, &format!("/v0/tenants/{grandchild}/users/2"))
+        .await;
     assert_eq!(user["email"], "member@example.com");
     assert_eq!(user["tenantId"], DEMO_TENANT);
     // ...but not a great-grandchild.
-    h.get(&format!("/v0/tenants/{great}/users/2"))
-        .bearer(&admin)
-        .send()
-        .await
-        .err(403, "Forbidden");
+    h.get_refused(
+        &admin,
+        &format!("/v0/tenants/{great}/users/2"),
+        403,
+        "Forbidden",
+    )
+    .await;
     // A user created through a child path lands in the workspace pool.
     let created = h
         .post(&format!("/v0/tenants/{child}/users"))
@@ -659,17 +629,16 @@ async fn child_tenant_paths_act_on_the_workspace_pool() {
         .ok();
     assert_eq!(created["tenantId"], DEMO_TENANT);
     assert_eq!(
-        h.get(&format!("/v0/users/{}", created["userId"]))
-            .bearer(&admin)
-            .send()
-            .await
-            .ok()["email"],
+        h.get_as(&admin, &format!("/v0/users/{}", created["userId"]))
+            .await["email"],
         "child-made@example.com"
     );
     // A test-mode child does not exist for live keys.
-    h.get(&format!("/v0/tenants/{child}/users/2"))
-        .bearer(&h.key(Mode::Live, KeyType::Admin))
-        .send()
-        .await
-        .err(404, "Not Found");
+    h.get_refused(
+        &h.key(Mode::Live, KeyType::Admin),
+        &format!("/v0/tenants/{child}/users/2"),
+        404,
+        "Not Found",
+    )
+    .await;
 }

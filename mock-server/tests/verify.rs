@@ -21,7 +21,7 @@ fn link_of(sent: &Value) -> String {
 }
 
 async fn me(h: &Harness, token: &str) -> Value {
-    h.get("/v0/self").bearer(token).send().await.ok()
+    h.get_as(token, "/v0/self").await
 }
 
 /// A pool with phone numbers: user 1 has a confirmed number, user 2 none.

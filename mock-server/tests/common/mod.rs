@@ -623,3 +623,20 @@ impl Harness {
         }
     }
 }
+
+impl Harness {
+    /// `GET path` with `Authorization: Bearer <token>`; asserts a 200 and returns the body.
+    pub async fn get_as(&self, token: &str, path: &str) -> Value {
+        let resp = self.get(path).bearer(token).send().await;
+        assert_eq!(resp.status, 200, "GET {path}: {}", resp.body);
+        resp.ok()
+    }
+
+    /// `GET path` with `Authorization: Bearer <token>`; asserts the documented error
+    /// `(status, message)`.
+    pub async fn get_refused(&self, token: &str, path: &str, status: u16, message: &str) {
+        let resp = self.get(path).bearer(token).send().await;
+        assert_eq!(resp.status, status, "GET {path}: {}", resp.body);
+        resp.err(status, message);
+    }
+}
