@@ -324,8 +324,7 @@ async fn role_invitation_refusals() {
 async fn tenant_level_role_invitations() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let chain = h.tenant_chain(&admin, &["Team", "Sub", "Deep"]).await;
-    let [team, sub, deep] = [&chain[0], &chain[1], &chain[2]];
+    let [team, sub, deep] = &h.tenant_chain(&admin, ["Team", "Sub", "Deep"]).await;
     let user = h
         .post(&format!("/v0/tenants/{team}/roles/invite"))
         .bearer(&admin)

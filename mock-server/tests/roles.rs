@@ -146,20 +146,18 @@ async fn role_endpoints_check_the_credential() {
         .err(403, "Forbidden");
     h.get_refused(&webhook, "/v0/roles", 403, "Forbidden").await;
     for (method, path) in [
-        ("GET", format!("/v0/tenants/{DEMO_TENANT}/roles")),
-        ("POST", format!("/v0/tenants/{DEMO_TENANT}/roles")),
-        ("DELETE", format!("/v0/tenants/{DEMO_TENANT}/roles/member")),
-        ("PUT", format!("/v0/tenants/{DEMO_TENANT}/users/2/roles")),
+        (Method::GET, format!("/v0/tenants/{DEMO_TENANT}/roles")),
+        (Method::POST, format!("/v0/tenants/{DEMO_TENANT}/roles")),
+        (
+            Method::DELETE,
+            format!("/v0/tenants/{DEMO_TENANT}/roles/member"),
+        ),
+        (
+            Method::PUT,
+            format!("/v0/tenants/{DEMO_TENANT}/users/2/roles"),
+        ),
     ] {
-        let req = match method {
-            "GET" => h.get(&path),
-            "POST" => h.post(&path),
-            "DELETE" => h.delete(&path),
-            _ => h.put(&path),
-        };
-        req.bearer(&other)
-            .json(json!({ "name": "x", "roles": [] }))
-            .send()
+        h.call(method, &path, &other, json!({ "name": "x", "roles": [] }))
             .await
             .err(403, "Forbidden");
     }
@@ -446,9 +444,7 @@ async fn tenant_level_roles_belong_to_the_child_tenant() {
 #[tokio::test]
 async fn a_child_tenants_key_reaches_down_not_up() {
     let h = Harness::start().await;
-    let chain = h
-        .tenant_chain(&h.admin(), &["child", "grandchild", "great"])
-        .await;
+    let chain = h.generations(&h.admin()).await;
     let child_key = h
         .post(&format!("/v0/tenants/{}/keys", chain[0]))
         .bearer(&h.admin())

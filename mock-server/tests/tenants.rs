@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{Harness, Method};
 use serde_json::{Value, json};
 use userfront_mock::state::model::DEFAULT_ROLES;
 use userfront_mock::{DEMO_TENANT, KeyType, Mode};
@@ -90,10 +90,7 @@ async fn create_a_tenant_under_the_key_tenant() {
 async fn children_grandchildren_and_the_reach_of_keys() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let chain = h
-        .tenant_chain(&admin, &["Child", "Grandchild", "Great"])
-        .await;
-    let [child, grandchild, great] = [&chain[0], &chain[1], &chain[2]];
+    let [child, grandchild, great] = &h.generations(&admin).await;
     let read = h.get_as(&admin, &format!("/v0/tenants/{grandchild}")).await;
     assert_eq!(read["parent"]["tenantId"], child.as_str());
     // A key of a grandparent reaches the grandchild but not one level further.
@@ -129,27 +126,19 @@ async fn credentials_and_modes() {
     let other = h.other_key(Mode::Test, KeyType::Admin);
     let live = h.key(Mode::Live, KeyType::Admin);
     let calls = [
-        ("POST", "/v0/tenants".to_owned(), true),
-        ("POST", format!("/v0/tenants/{child}/tenants"), true),
-        ("GET", format!("/v0/tenants/{child}"), false),
-        ("PUT", format!("/v0/tenants/{child}"), true),
-        ("POST", format!("/v0/tenants/{child}/tenants/find"), false),
-        ("DELETE", format!("/v0/tenants/{child}"), true),
+        (Method::POST, "/v0/tenants".to_owned(), true),
+        (Method::POST, format!("/v0/tenants/{child}/tenants"), true),
+        (Method::GET, format!("/v0/tenants/{child}"), false),
+        (Method::PUT, format!("/v0/tenants/{child}"), true),
+        (
+            Method::POST,
+            format!("/v0/tenants/{child}/tenants/find"),
+            false,
+        ),
+        (Method::DELETE, format!("/v0/tenants/{child}"), true),
     ];
     for (method, path, admin_only) in &calls {
-        let send = |key: Option<&str>| {
-            let req = match *method {
-                "GET" => h.get(path),
-                "PUT" => h.put(path),
-                "DELETE" => h.delete(path),
-                _ => h.post(path),
-            };
-            let req = match key {
-                Some(k) => req.bearer(k),
-                None => req,
-            };
-            req.json(json!({})).send()
-        };
+        let send = |key| h.probe(method, path, key);
         send(None).await.err(401, "Missing authentication");
         send(Some(
             "uf_test_admin_demo1234_ffffffffffffffffffffffffffffffff",
@@ -256,8 +245,7 @@ async fn update_name_image_and_merged_data() {
 async fn delete_removes_the_subtree_and_its_role_assignments() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let chain = h.tenant_chain(&admin, &["A", "B", "C"]).await;
-    let [a, b, c] = [&chain[0], &chain[1], &chain[2]];
+    let [a, b, c] = &h.tenant_chain(&admin, ["A", "B", "C"]).await;
     let keep = h.create_tenant(&admin, DEMO_TENANT, "Keep").await;
     for (tenant, email) in [
         (a, "member@example.com"),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{Harness, Method};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, Mode, TEST_PASSWORD};
 
@@ -485,34 +485,20 @@ async fn mark_active_sets_last_active_without_webhook() {
 }
 
 /// Every endpoint of this file, with the credential kind it needs.
-fn endpoints() -> Vec<(&'static str, String, bool)> {
+fn endpoints() -> Vec<(Method, String, bool)> {
     vec![
-        ("POST", "/v0/users".into(), true),
-        ("GET", "/v0/users/1".into(), false),
-        ("PUT", "/v0/users/1".into(), true),
-        ("DELETE", "/v0/users/1".into(), true),
-        ("POST", "/v0/users/find".into(), false),
-        ("GET", "/v0/users".into(), false),
-        ("POST", "/v0/users/invite".into(), true),
-        ("POST", "/v0/users/createOrUpdate".into(), true),
-        ("POST", "/v0/users/1/active".into(), true),
-        ("GET", "/v0/users/1/sessions".into(), false),
-        ("POST", "/v0/auth/logout".into(), true),
+        (Method::POST, "/v0/users".into(), true),
+        (Method::GET, "/v0/users/1".into(), false),
+        (Method::PUT, "/v0/users/1".into(), true),
+        (Method::DELETE, "/v0/users/1".into(), true),
+        (Method::POST, "/v0/users/find".into(), false),
+        (Method::GET, "/v0/users".into(), false),
+        (Method::POST, "/v0/users/invite".into(), true),
+        (Method::POST, "/v0/users/createOrUpdate".into(), true),
+        (Method::POST, "/v0/users/1/active".into(), true),
+        (Method::GET, "/v0/users/1/sessions".into(), false),
+        (Method::POST, "/v0/auth/logout".into(), true),
     ]
-}
-
-async fn call(h: &Harness, method: &str, path: &str, key: Option<&str>) -> common::Resp {
-    let req = match method {
-        "GET" => h.get(path),
-        "PUT" => h.put(path),
-        "DELETE" => h.delete(path),
-        _ => h.post(path),
-    };
-    let req = match key {
-        Some(k) => req.bearer(k),
-        None => req,
-    };
-    req.json(json!({})).send().await
 }
 
 #[tokio::test]
@@ -523,24 +509,23 @@ async fn credentials_are_checked_in_the_documented_order() {
     let other = h.other_key(Mode::Test, KeyType::Admin);
     for (method, path, admin_only) in endpoints() {
         for path in [path.clone(), tenant_form(&path)] {
-            call(&h, method, &path, None)
+            h.probe(&method, &path, None)
                 .await
                 .err(401, "Missing authentication");
-            call(
-                &h,
-                method,
+            h.probe(
+                &method,
                 &path,
                 Some("uf_test_admin_demo1234_00000000000000000000000000000000"),
             )
             .await
             .err(401, "Unauthorized");
-            call(&h, method, &path, Some("garbage"))
+            h.probe(&method, &path, Some("garbage"))
                 .await
                 .err(401, "Unauthorized");
-            call(&h, method, &path, Some(&webhook))
+            h.probe(&method, &path, Some(&webhook))
                 .await
                 .err(403, "Forbidden");
-            let as_reader = call(&h, method, &path, Some(&readonly)).await;
+            let as_reader = h.probe(&method, &path, Some(&readonly)).await;
             if admin_only {
                 as_reader.err(403, "Forbidden");
             } else {
@@ -548,7 +533,7 @@ async fn credentials_are_checked_in_the_documented_order() {
             }
         }
         // Another workspace's key on this workspace's path.
-        call(&h, method, &tenant_form(&path), Some(&other))
+        h.probe(&method, &tenant_form(&path), Some(&other))
             .await
             .err(403, "Forbidden");
     }
@@ -601,10 +586,7 @@ async fn test_and_live_pools_never_mix() {
 async fn child_tenant_paths_act_on_the_workspace_pool() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let chain = h
-        .tenant_chain(&admin, &["Child", "Grandchild", "Great"])
-        .await;
-    let [child, grandchild, great] = [&chain[0], &chain[1], &chain[2]];
+    let [child, grandchild, great] = &h.generations(&admin).await;
     // The workspace key reaches its grandchild...
     let user = h
         .get_as(&admin, &format!("/v0/tenants/{grandchild}/users/2"))

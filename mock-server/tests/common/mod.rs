@@ -575,14 +575,21 @@ impl Harness {
 
     /// Creates a chain of test-mode tenants below the demo workspace, each the child of the one
     /// before (child, grandchild, ...); returns their ids in that order.
-    pub async fn tenant_chain(&self, key: &str, names: &[&str]) -> Vec<String> {
+    pub async fn tenant_chain<const N: usize>(&self, key: &str, names: [&str; N]) -> [String; N] {
         let mut chain: Vec<String> = Vec::new();
         for name in names {
             let parent = chain.last().map_or(DEMO_TENANT, String::as_str);
             let id = self.create_tenant(key, parent, name).await;
             chain.push(id);
         }
-        chain
+        chain.try_into().expect("one id a name")
+    }
+
+    /// A child, grandchild and great-grandchild of the demo workspace (test mode), created with
+    /// `key`: the chain the tests of a key's reach use.
+    pub async fn generations(&self, key: &str) -> [String; 3] {
+        self.tenant_chain(key, ["Child", "Grandchild", "Great"])
+            .await
     }
 
     /// Bodies of recorded webhook events of one model and action, oldest first.
@@ -638,5 +645,19 @@ impl Harness {
         let resp = self.get(path).bearer(token).send().await;
         assert_eq!(resp.status, status, "GET {path}: {}", resp.body);
         resp.err(status, message);
+    }
+}
+
+impl Harness {
+    /// Sends `{}` to `method path`, with `Authorization: Bearer <key>` when a key is given: one
+    /// probe of the credential tables (which key reaches which route).
+    pub async fn probe(&self, method: &Method, path: &str, key: Option<&str>) -> Resp {
+        let req = self.req(method.clone(), path).json(json!({}));
+        match key {
+            Some(k) => req.bearer(k),
+            None => req,
+        }
+        .send()
+        .await
     }
 }
