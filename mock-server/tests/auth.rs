@@ -694,20 +694,13 @@ async fn every_tenant_scoped_client_endpoint_resolves_its_tenant() {
         ),
     ];
     for (method, rest, body) in endpoints {
-        h.req(method.clone(), &format!("/v0/{rest}"))
-            .json(body.clone())
-            .send()
-            .await
-            .err(400, "\"tenantId\" is required");
+        h.refuses_missing_or_unknown_tenant(method.clone(), rest, body.clone())
+            .await;
+        // An unknown workspace in the body of the docs form.
         let mut unknown = body.clone();
         unknown["tenantId"] = json!("nope0000");
         h.req(method.clone(), &format!("/v0/{rest}"))
             .json(unknown)
-            .send()
-            .await
-            .err(404, "Not Found");
-        h.req(method.clone(), &format!("/v0/tenants/nope0000/{rest}"))
-            .json(body.clone())
             .send()
             .await
             .err(404, "Not Found");

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Harness, LIVE_ORIGIN, Resp, access, demo_seed_with_users};
+use common::{Harness, LIVE_ORIGIN, Method, Resp, access, demo_seed_with_users};
 use serde_json::{Value, json};
 use userfront_mock::DEMO_TENANT;
 
@@ -214,58 +214,50 @@ async fn codes_are_numbers_or_strings_and_bound_to_their_channel() {
 #[tokio::test]
 async fn sending_refuses_bad_requests() {
     let h = Harness::start().await;
-    for (path, body, status, message) in [
-        (
-            CODE,
-            json!({"channel": "fax", "phoneNumber": PHONE}),
-            400,
-            "Invalid channel",
-        ),
-        (
-            CODE,
-            json!({}),
-            400,
-            "SMS verification code requires \"phoneNumber\"",
-        ),
-        (
-            CODE,
-            json!({"channel": "email"}),
-            400,
-            "Email verification code requires \"email\"",
-        ),
-        (
-            CODE,
-            json!({"phoneNumber": "5558675309"}),
-            400,
-            "Phone number must be in E.164 format.",
-        ),
-        (
-            CODE,
-            json!({"channel": "email", "email": "not-an-email"}),
-            400,
-            "Email format is invalid",
-        ),
-        (
-            CODE,
-            json!({"phoneNumber": PHONE, "email": "admin@example.com"}),
-            400,
-            "Email exists",
-        ),
-        (
-            "/v0/auth/code",
-            json!({"phoneNumber": PHONE}),
-            400,
-            "\"tenantId\" is required",
-        ),
-        (
-            "/v0/tenants/nope0000/auth/code",
-            json!({"phoneNumber": PHONE}),
-            404,
-            "Not Found",
-        ),
-    ] {
-        h.post(path).json(body).send().await.err(status, message);
-    }
+    h.refusals(
+        Method::POST,
+        &[
+            (
+                CODE,
+                json!({"channel": "fax", "phoneNumber": PHONE}),
+                400,
+                "Invalid channel",
+            ),
+            (
+                CODE,
+                json!({}),
+                400,
+                "SMS verification code requires \"phoneNumber\"",
+            ),
+            (
+                CODE,
+                json!({"channel": "email"}),
+                400,
+                "Email verification code requires \"email\"",
+            ),
+            (
+                CODE,
+                json!({"phoneNumber": "5558675309"}),
+                400,
+                "Phone number must be in E.164 format.",
+            ),
+            (
+                CODE,
+                json!({"channel": "email", "email": "not-an-email"}),
+                400,
+                "Email format is invalid",
+            ),
+            (
+                CODE,
+                json!({"phoneNumber": PHONE, "email": "admin@example.com"}),
+                400,
+                "Email exists",
+            ),
+        ],
+    )
+    .await;
+    h.refuses_missing_or_unknown_tenant(Method::POST, "auth/code", json!({"phoneNumber": PHONE}))
+        .await;
     assert!(h.outbox("").await.is_empty(), "nothing was sent");
     let state = h.get("/__mock/webhooks").send().await.ok();
     assert_eq!(state["totalCount"], 0, "no user was created");

@@ -661,3 +661,48 @@ impl Harness {
         .await
     }
 }
+
+impl Harness {
+    /// The refusals every request that emails a link shares (login links, reset links,
+    /// verification emails): `POST path` without `email`, and with the `malformed` address,
+    /// answer 400.
+    pub async fn refuses_bad_emails(&self, path: &str, malformed: &str) {
+        self.refusals(
+            Method::POST,
+            &[
+                (path, json!({}), 400, "\"email\" is required"),
+                (
+                    path,
+                    json!({ "email": malformed }),
+                    400,
+                    "Email format is invalid",
+                ),
+            ],
+        )
+        .await;
+    }
+
+    /// The refusals of a workspace-scoped auth route `/v0/tenants/{id}/{rest}` sent `body`
+    /// (without credentials): the docs form `/v0/{rest}` without a `tenantId` answers 400, and an
+    /// unknown workspace in the path 404.
+    pub async fn refuses_missing_or_unknown_tenant(&self, method: Method, rest: &str, body: Value) {
+        self.refusals(
+            method,
+            &[
+                (
+                    &format!("/v0/{rest}"),
+                    body.clone(),
+                    400,
+                    "\"tenantId\" is required",
+                ),
+                (
+                    &format!("/v0/tenants/nope0000/{rest}"),
+                    body,
+                    404,
+                    "Not Found",
+                ),
+            ],
+        )
+        .await;
+    }
+}
