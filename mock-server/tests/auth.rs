@@ -719,16 +719,9 @@ async fn every_tenant_scoped_client_endpoint_resolves_its_tenant() {
 
 /// A flow where a link is the first factor and the password the second, required for all.
 async fn password_as_second_factor(h: &Harness) {
-    h.settings(
-        DEMO_TENANT,
-        json!({
-            "mode": "test",
-            "isMfaRequired": true,
-            "authentication": {
-                "firstFactors": [ { "channel": "email", "strategy": "link" } ],
-                "secondFactors": [ { "channel": "email", "strategy": "password" } ]
-            }
-        }),
+    h.require_second_factor(
+        json!({ "channel": "email", "strategy": "link" }),
+        json!({ "channel": "email", "strategy": "password" }),
     )
     .await;
 }

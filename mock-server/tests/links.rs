@@ -425,16 +425,9 @@ async fn live_links_answer_with_a_receipt_and_stay_in_live_mode() {
 #[tokio::test]
 async fn a_link_can_be_the_second_factor() {
     let h = Harness::start().await;
-    h.settings(
-        DEMO_TENANT,
-        json!({
-            "mode": "test",
-            "isMfaRequired": true,
-            "authentication": {
-                "firstFactors": [ { "channel": "email", "strategy": "password" } ],
-                "secondFactors": [ { "channel": "email", "strategy": "link" } ]
-            }
-        }),
+    h.require_second_factor(
+        json!({ "channel": "email", "strategy": "password" }),
+        json!({ "channel": "email", "strategy": "link" }),
     )
     .await;
     let pending = h.login("member@example.com", TEST_PASSWORD).await;

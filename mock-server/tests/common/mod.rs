@@ -706,3 +706,19 @@ impl Harness {
         .await;
     }
 }
+
+impl Harness {
+    /// Makes sign-on to the demo workspace (test mode) two-step for every user: `first` is the
+    /// only first factor and `second` the only second factor (each `{channel, strategy}`).
+    pub async fn require_second_factor(&self, first: Value, second: Value) {
+        self.settings(
+            DEMO_TENANT,
+            json!({
+                "mode": "test",
+                "isMfaRequired": true,
+                "authentication": { "firstFactors": [first], "secondFactors": [second] }
+            }),
+        )
+        .await;
+    }
+}
