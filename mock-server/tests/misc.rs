@@ -4,7 +4,7 @@
 mod common;
 
 use base64::Engine;
-use common::{Harness, LIVE_ORIGIN};
+use common::{Harness, LIVE_ORIGIN, Method, jwks_refusals};
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, Mode, OTHER_TENANT};
 
@@ -312,12 +312,6 @@ async fn jwks_publish_the_signing_keys() {
         assert!(key["n"].as_str().unwrap().len() > 300, "2048-bit modulus");
         assert_eq!(key["kid"], kid_of(&state, mode), "{path}");
     }
-    h.get("/v0/tenants/demo1234/jwks/staging")
-        .send()
-        .await
-        .err(404, "Not Found");
-    h.get("/v0/tenants/nope0000/jwks")
-        .send()
-        .await
-        .err(404, "Not Found");
+    // No other mode, and no unknown workspace.
+    h.refusals(Method::GET, &jwks_refusals()).await;
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{Harness, Method, jwks_refusals};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
 use serde_json::Value;
 use userfront_mock::{DEMO_TENANT, TEST_PASSWORD};
@@ -91,14 +91,7 @@ async fn public_key_listing_matches_the_jwks() {
         .send()
         .await
         .ok();
-    h.get(&format!("/v0/tenants/{DEMO_TENANT}/jwks/staging"))
-        .send()
-        .await
-        .err(404, "Not Found");
-    h.get("/v0/tenants/nope0000/jwks")
-        .send()
-        .await
-        .err(404, "Not Found");
+    h.refusals(Method::GET, &jwks_refusals()).await;
 }
 
 #[tokio::test]

@@ -394,6 +394,20 @@ impl Harness {
     }
 }
 
+/// The JWKS routes that do not exist (`GET`, no body): an unknown mode and an unknown
+/// workspace, both 404.
+pub fn jwks_refusals() -> [(&'static str, Value, u16, &'static str); 2] {
+    [
+        (
+            "/v0/tenants/demo1234/jwks/staging",
+            Value::Null,
+            404,
+            "Not Found",
+        ),
+        ("/v0/tenants/nope0000/jwks", Value::Null, 404, "Not Found"),
+    ]
+}
+
 /// The `{uuid, token}` body that uses the credentials of a link URL.
 pub fn link_credentials(url: &str) -> Value {
     json!({
@@ -612,15 +626,18 @@ impl Harness {
 }
 
 impl Harness {
-    /// A table of refusals: sends each `(path, body)` with `method` and no credentials, and
-    /// checks that it answers the documented error `(status, message)`.
+    /// A table of refusals: sends each `(path, body)` with `method` and no credentials (and no
+    /// body where it is `Value::Null`), and checks that it answers the documented error
+    /// `(status, message)`.
     pub async fn refusals(&self, method: Method, cases: &[(&str, Value, u16, &str)]) {
         for (path, body, status, message) in cases {
-            let resp = self
-                .req(method.clone(), path)
-                .json(body.clone())
-                .send()
-                .await;
+            let req = self.req(method.clone(), path);
+            let req = if body.is_null() {
+                req
+            } else {
+                req.json(body.clone())
+            };
+            let resp = req.send().await;
             assert_eq!(
                 resp.status, *status,
                 "{method} {path} {body}: {}",
