@@ -255,13 +255,7 @@ async fn jwt_format_endpoints_need_an_admin_key() {
 async fn only_the_workspace_sets_its_format() {
     let h = Harness::start().await;
     let child = h.create_tenant(&h.admin(), DEMO_TENANT, "Acme").await;
-    let child_key = h
-        .post(&format!("/v0/tenants/{child}/keys"))
-        .bearer(&h.admin())
-        .json(json!({ "type": "admin" }))
-        .send()
-        .await
-        .ok()["key"]
+    let child_key = h.create_key(&child, "admin").await["key"]
         .as_str()
         .unwrap()
         .to_owned();

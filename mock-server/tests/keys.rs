@@ -421,13 +421,7 @@ async fn child_tenants_have_their_own_keys() {
         empty,
         json!({ "totalCount": 0, "totalPages": 0, "results": [] })
     );
-    let key = h
-        .post(&format!("/v0/tenants/{child}/keys"))
-        .bearer(&admin)
-        .json(json!({ "type": "admin" }))
-        .send()
-        .await
-        .ok();
+    let key = h.create_key(&child, "admin").await;
     let child_key = key["key"].as_str().unwrap().to_owned();
     assert!(well_formed(&child_key, "test", "admin", &child));
     assert_eq!(key["tenantId"], child.as_str());
@@ -469,13 +463,7 @@ async fn child_tenants_have_their_own_keys() {
 async fn a_role_in_a_child_tenant_opens_that_tenants_keys_only() {
     let h = Harness::start().await;
     let child = h.create_tenant(&h.admin(), DEMO_TENANT, "Acme").await;
-    let created = h
-        .post(&format!("/v0/tenants/{child}/keys"))
-        .bearer(&h.admin())
-        .json(json!({ "type": "readonly" }))
-        .send()
-        .await
-        .ok();
+    let created = h.create_key(&child, "readonly").await;
     for (user, role) in [(2, "admin"), (3, "viewer")] {
         h.put(&format!("/v0/tenants/{child}/users/{user}/roles"))
             .bearer(&h.admin())

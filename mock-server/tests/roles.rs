@@ -445,13 +445,7 @@ async fn tenant_level_roles_belong_to_the_child_tenant() {
 async fn a_child_tenants_key_reaches_down_not_up() {
     let h = Harness::start().await;
     let chain = h.generations(&h.admin()).await;
-    let child_key = h
-        .post(&format!("/v0/tenants/{}/keys", chain[0]))
-        .bearer(&h.admin())
-        .json(json!({ "type": "admin" }))
-        .send()
-        .await
-        .ok()["key"]
+    let child_key = h.create_key(&chain[0], "admin").await["key"]
         .as_str()
         .unwrap()
         .to_owned();

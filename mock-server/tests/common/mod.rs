@@ -739,3 +739,16 @@ impl Harness {
         .await;
     }
 }
+
+impl Harness {
+    /// Creates an API key of `key_type` (`admin`, `readonly`, ...) for `tenant` (a workspace or
+    /// one of its tenants) with the demo admin key; returns the created key.
+    pub async fn create_key(&self, tenant: &str, key_type: &str) -> Value {
+        self.post(&format!("/v0/tenants/{tenant}/keys"))
+            .bearer(&self.admin())
+            .json(json!({ "type": key_type }))
+            .send()
+            .await
+            .ok()
+    }
+}
