@@ -42,6 +42,32 @@ async fn paired(h: &Harness) -> (String, String, Vec<String>) {
     (token, secret, backups)
 }
 
+/// Asserts that a `data:image/png;base64,` URL shows exactly the QR code (level M, quiet zone of
+/// four modules) of `text`.
+fn assert_shows_qr(data_url: &str, text: &str) {
+    let expected =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+    let width = expected.width();
+    let pixels = decode_png(data_url);
+    let module = pixels.len() / (width + 8);
+    assert_eq!(
+        pixels.len(),
+        (width + 8) * module,
+        "quiet zone of 4 modules"
+    );
+    let colors = expected.to_colors();
+    for y in 0..width {
+        for x in 0..width {
+            let dark = pixels[(y + 4) * module + module / 2][(x + 4) * module + module / 2];
+            assert_eq!(
+                dark,
+                colors[y * width + x] == qrcode::Color::Dark,
+                "module ({x}, {y})"
+            );
+        }
+    }
+}
+
 /// Reads the PNG of a `data:image/png;base64,` URL back into rows of dark (true) pixels.
 fn decode_png(data_url: &str) -> Vec<Vec<bool>> {
     use base64::Engine;
@@ -96,27 +122,7 @@ async fn reading_creates_a_pending_pairing_with_a_real_qr_code() {
     // The PNG shows exactly the QR code of the otpauth URI (issuer = tenant name).
     let uri = otpauth_uri("Demo Workspace", "member@example.com", secret);
     assert!(uri.starts_with("otpauth://totp/Demo%20Workspace:member%40example.com?secret="));
-    let expected =
-        qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M).unwrap();
-    let width = expected.width();
-    let pixels = decode_png(info["qrCode"].as_str().unwrap());
-    let module = pixels.len() / (width + 8);
-    assert_eq!(
-        pixels.len(),
-        (width + 8) * module,
-        "quiet zone of 4 modules"
-    );
-    let colors = expected.to_colors();
-    for y in 0..width {
-        for x in 0..width {
-            let dark = pixels[(y + 4) * module + module / 2][(x + 4) * module + module / 2];
-            assert_eq!(
-                dark,
-                colors[y * width + x] == qrcode::Color::Dark,
-                "module ({x}, {y})"
-            );
-        }
-    }
+    assert_shows_qr(info["qrCode"].as_str().unwrap(), &uri);
 
     // Reading again shows the same pending pairing.
     let again = read(&h, &token).await;
@@ -316,4 +322,27 @@ async fn a_token_for_one_user_cannot_name_another() {
         .send()
         .await
         .err(400, "Invalid token");
+}
+
+/// A 3,000-character email (or tenant name) does not fit in any QR code: the URI's labels are
+/// cut, the secret is whole, and the pairing works as usual.
+#[tokio::test]
+async fn pairing_works_for_an_email_too_long_for_a_qr_code() {
+    let h = Harness::start().await;
+    let email = format!("{}@example.com", "a".repeat(3_000));
+    let signup = h.signup(&email, "correct-horse-9").await;
+    let token = access(&signup);
+    let info = read(&h, &token).await;
+    let secret = info["totpSecret"].as_str().unwrap().to_owned();
+    let uri = otpauth_uri("Demo Workspace", &email, &secret);
+    assert!(uri.len() < 300, "{uri}");
+    assert!(uri.contains(&format!("?secret={secret}&")));
+    assert_shows_qr(info["qrCode"].as_str().unwrap(), &uri);
+    let code = code(&h, &secret, 0).await;
+    h.post(TOTP)
+        .bearer(&token)
+        .json(json!({"totpCode": code}))
+        .send()
+        .await
+        .ok();
 }

@@ -107,16 +107,34 @@ fn new_pairing() -> Totp {
     }
 }
 
+/// The longest issuer or account name, in bytes, an otpauth URI carries.
+///
+/// Both are display labels; cutting them keeps every URI small enough for a QR code (a
+/// 3,000-character email or tenant name would not fit in any QR version), while the secret,
+/// which the code must carry whole, is never cut.
+const LABEL_MAX_BYTES: usize = 64;
+
 /// The `otpauth://totp/{issuer}:{account}?secret=…&issuer=…` URI authenticator apps read
-/// (Key Uri Format), with the defaults spelled out.
+/// (Key Uri Format), with the defaults spelled out. Labels longer than [`LABEL_MAX_BYTES`] are
+/// cut at a character boundary.
 pub fn otpauth_uri(issuer: &str, account: &str, secret: &str) -> String {
     use super::messages::url_encode;
+    let (issuer, account) = (label(issuer), label(account));
     format!(
         "otpauth://totp/{}:{}?secret={secret}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
         url_encode(issuer),
         url_encode(account),
         url_encode(issuer),
     )
+}
+
+/// `text` cut to at most [`LABEL_MAX_BYTES`] bytes, at a character boundary.
+fn label(text: &str) -> &str {
+    let mut end = text.len().min(LABEL_MAX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// A `data:image/png;base64,…` URL of a QR code of `text`.
@@ -365,6 +383,19 @@ mod tests {
             otpauth_uri("Demo Workspace", "a@b.co", "JBSWY3DPK5XXE3DE"),
             "otpauth://totp/Demo%20Workspace:a%40b.co?secret=JBSWY3DPK5XXE3DE&issuer=Demo%20Workspace&algorithm=SHA1&digits=6&period=30"
         );
+    }
+
+    #[test]
+    fn long_labels_are_cut_and_still_fit_a_qr_code() {
+        let issuer = "é".repeat(3_000); // two bytes a character
+        let account = format!("{}@example.com", "a".repeat(3_000));
+        let uri = otpauth_uri(&issuer, &account, "JBSWY3DPK5XXE3DE");
+        assert!(uri.contains("secret=JBSWY3DPK5XXE3DE&"));
+        let cut_issuer = crate::state::messages::url_encode(&"é".repeat(32));
+        assert!(uri.starts_with(&format!("otpauth://totp/{cut_issuer}:{}?", "a".repeat(64))));
+        assert!(uri.contains(&format!("&issuer={cut_issuer}&")));
+        let png = qr_png(&uri);
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     }
 
     #[test]
