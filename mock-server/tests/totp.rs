@@ -19,18 +19,23 @@ async fn read(h: &Harness, token: &str) -> Value {
     h.get_as(token, "/v0/auth/totp").await
 }
 
+/// Confirms the pending pairing of `token`'s user with the current code of `secret`.
+async fn confirm(h: &Harness, token: &str, secret: &str) {
+    let code = code(h, secret, 0).await;
+    h.post(TOTP)
+        .bearer(token)
+        .json(json!({"totpCode": code}))
+        .send()
+        .await
+        .ok();
+}
+
 /// Pairs an authenticator for the member user; returns (access token, secret, backup codes).
 async fn paired(h: &Harness) -> (String, String, Vec<String>) {
     let token = h.access_token("member@example.com").await;
     let info = read(h, &token).await;
     let secret = info["totpSecret"].as_str().unwrap().to_owned();
-    let code = code(h, &secret, 0).await;
-    h.post(TOTP)
-        .bearer(&token)
-        .json(json!({"totpCode": code}))
-        .send()
-        .await
-        .ok();
+    confirm(h, &token, &secret).await;
     // The next login needs a code of another step (codes are good once).
     h.advance(30).await;
     let backups = info["backupCodes"]
@@ -338,11 +343,5 @@ async fn pairing_works_for_an_email_too_long_for_a_qr_code() {
     assert!(uri.len() < 300, "{uri}");
     assert!(uri.contains(&format!("?secret={secret}&")));
     assert_shows_qr(info["qrCode"].as_str().unwrap(), &uri);
-    let code = code(&h, &secret, 0).await;
-    h.post(TOTP)
-        .bearer(&token)
-        .json(json!({"totpCode": code}))
-        .send()
-        .await
-        .ok();
+    confirm(&h, &token, &secret).await;
 }
