@@ -1,0 +1,123 @@
+//! Tokens issued by the mock verify with a standard JWT library against the mock's JWKS.
+
+use crate::common;
+
+use common::{Harness, Method, jwks_refusals};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
+use serde_json::Value;
+use userfront_mock::{DEMO_TENANT, TEST_PASSWORD};
+
+async fn jwks(h: &Harness, test: bool) -> JwkSet {
+    let q = if test { "?test=true" } else { "" };
+    let body = h
+        .get(&format!("/v0/tenants/{DEMO_TENANT}/jwks{q}"))
+        .send()
+        .await
+        .ok();
+    serde_json::from_value(body).expect("a JWKS")
+}
+
+fn verify(token: &str, set: &JwkSet) -> Result<Value, jsonwebtoken::errors::Error> {
+    let kid = decode_header(token)?.kid.expect("kid header");
+    let jwk = set
+        .find(&kid)
+        .ok_or(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat)?;
+    let key = DecodingKey::from_jwk(jwk)?;
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.required_spec_claims.clear();
+    validation.validate_aud = false;
+    decode::<Value>(token, &key, &validation).map(|d| d.claims)
+}
+
+#[tokio::test]
+async fn access_id_and_refresh_tokens_verify_against_the_test_jwks() {
+    let h = Harness::start().await;
+    let body = h.login("member@example.com", TEST_PASSWORD).await;
+    let set = jwks(&h, true).await;
+    let access = verify(body["tokens"]["access"]["value"].as_str().unwrap(), &set).unwrap();
+    assert_eq!(access["mode"], "test");
+    assert_eq!(access["tenantId"], DEMO_TENANT);
+    assert_eq!(access["userId"], 2);
+    assert_eq!(access["authorization"][DEMO_TENANT]["roles"][0], "member");
+    assert_eq!(access["sessionId"], body["sessionId"]);
+    assert_eq!(
+        access["exp"].as_i64().unwrap() - access["iat"].as_i64().unwrap(),
+        604_800
+    );
+    let id = verify(body["tokens"]["id"]["value"].as_str().unwrap(), &set).unwrap();
+    assert_eq!(id["email"], "member@example.com");
+    let refresh = verify(body["tokens"]["refresh"]["value"].as_str().unwrap(), &set).unwrap();
+    assert_eq!(refresh["type"], "refresh");
+    assert_eq!(
+        refresh["exp"].as_i64().unwrap() - refresh["iat"].as_i64().unwrap(),
+        2_592_000
+    );
+}
+
+#[tokio::test]
+async fn test_tokens_do_not_verify_against_the_live_keys() {
+    let h = Harness::start().await;
+    let token = h.access_token("admin@example.com").await;
+    let live = jwks(&h, false).await;
+    assert!(
+        verify(&token, &live).is_err(),
+        "live JWKS must not hold the test key"
+    );
+}
+
+#[tokio::test]
+async fn public_key_listing_matches_the_jwks() {
+    let h = Harness::start().await;
+    let listing = h
+        .get(&format!("/v0/tenants/{DEMO_TENANT}/keys/jwt?test=true"))
+        .send()
+        .await
+        .ok();
+    let key = &listing["results"][0];
+    assert_eq!(listing["totalCount"], 1);
+    assert_eq!(key["mode"], "test");
+    let pem = key["publicKey"].as_str().unwrap();
+    assert!(pem.starts_with("-----BEGIN RSA PUBLIC KEY-----\n"));
+    // The PEM verifies tokens just like the JWKS entry.
+    let token = h.access_token("admin@example.com").await;
+    let decoding = DecodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.required_spec_claims.clear();
+    assert!(decode::<Value>(&token, &decoding, &validation).is_ok());
+    let set = jwks(&h, true).await;
+    assert_eq!(set.keys[0].common.key_id.as_deref(), key["kid"].as_str());
+    // Legacy per-mode path and unknown tenants.
+    h.get(&format!("/v0/tenants/{DEMO_TENANT}/jwks/test"))
+        .send()
+        .await
+        .ok();
+    h.refusals(Method::GET, &jwks_refusals()).await;
+}
+
+#[tokio::test]
+async fn forged_and_foreign_tokens_are_refused() {
+    let h = Harness::start().await;
+    let token = h.access_token("viewer@example.com").await;
+    // Swap the payload for one claiming another user: the signature no longer matches.
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut claims: Value = serde_json::from_slice(&engine.decode(&parts[1]).unwrap()).unwrap();
+    claims["userId"] = 1.into();
+    parts[1] = engine.encode(claims.to_string());
+    let forged = parts.join(".");
+    h.get_refused(&forged, "/v0/self", 401, "Unauthorized")
+        .await;
+    h.get_refused("not-a-token", "/v0/self", 401, "Unauthorized")
+        .await;
+    h.get("/v0/self")
+        .send()
+        .await
+        .err(401, "Missing authentication");
+    // An ID token is not a credential.
+    let body = h.login("viewer@example.com", TEST_PASSWORD).await;
+    let id = body["tokens"]["id"]["value"].as_str().unwrap();
+    h.get_refused(id, "/v0/self", 401, "Unauthorized").await;
+    // The genuine token still works.
+    assert_eq!(h.get_as(&token, "/v0/self").await["userId"], 3);
+}
