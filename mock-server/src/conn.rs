@@ -104,15 +104,17 @@ impl<S> Edge<S> {
     }
 
     /// An answer is being written: the connection is idle again once it is out. Interim
-    /// answers (`100 Continue`) do not end the request.
-    fn on_write(&mut self, bytes: &[u8]) {
+    /// answers (`100 Continue`) do not end the request. True when the deadline was reset.
+    fn on_write(&mut self, bytes: &[u8]) -> bool {
         if bytes.starts_with(b"HTTP/1.1 1") || bytes.starts_with(b"HTTP/1.0 1") {
-            return;
+            return false;
         }
-        if bytes.starts_with(b"HTTP/") {
-            self.phase = Phase::Idle;
-            self.deadline.as_mut().reset(Instant::now() + self.idle);
+        if !bytes.starts_with(b"HTTP/") {
+            return false;
         }
+        self.phase = Phase::Idle;
+        self.deadline.as_mut().reset(Instant::now() + self.idle);
+        true
     }
 }
 
@@ -172,7 +174,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Edge<S> {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         ready!(this.poll_pending(cx))?;
-        this.on_write(buf);
+        if this.on_write(buf) {
+            // hyper may not poll the read side again before the client's next byte: register
+            // the new idle deadline with this task now.
+            let _ = this.deadline.as_mut().poll(cx);
+        }
         if let Some(rewritten) = rewrite_refusal(buf) {
             this.pending = Some((rewritten, 0));
             // The caller's bytes are taken; the rewrite goes out now or on the next flush.
