@@ -49,17 +49,15 @@ impl ControlGuard {
 
     /// `None` when `headers` may reach the control surface, else the refusal.
     fn refusal(&self, headers: &HeaderMap) -> Option<Error> {
-        if self.check_host {
-            if let Some(host) = headers.get(header::HOST) {
-                let ok = host
-                    .to_str()
-                    .ok()
-                    .and_then(host_name)
-                    .is_some_and(is_loopback_name);
-                if !ok {
-                    return Some(Error::new(403, msg::CONTROL_HOST));
-                }
-            }
+        if self.check_host
+            && let Some(host) = headers.get(header::HOST)
+            && !host
+                .to_str()
+                .ok()
+                .and_then(host_name)
+                .is_some_and(is_loopback_name)
+        {
+            return Some(Error::new(403, msg::CONTROL_HOST));
         }
         let origin = headers.get(header::ORIGIN)?;
         let allowed = origin.to_str().ok().is_some_and(|o| {
@@ -75,10 +73,10 @@ pub async fn control_guard(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path().starts_with("/__mock") {
-        if let Some(refusal) = guard.refusal(req.headers()) {
-            return refusal.into_response();
-        }
+    if req.uri().path().starts_with("/__mock")
+        && let Some(refusal) = guard.refusal(req.headers())
+    {
+        return refusal.into_response();
     }
     next.run(req).await
 }
