@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -41,4 +42,85 @@ pub struct Config {
     /// How many recent requests `GET /__mock/requests` keeps; 0 turns the journal off.
     #[arg(long, env = "USERFRONT_MOCK_JOURNAL_SIZE", default_value_t = crate::api::journal::DEFAULT_JOURNAL_SIZE)]
     pub journal_size: usize,
+
+    /// A request's head must be complete this long after its first byte (`5`, `5s`, `500ms`).
+    #[arg(long, env = "USERFRONT_MOCK_HEADER_TIMEOUT", value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// A request's body must be complete this long after its head (else 408).
+    #[arg(long, env = "USERFRONT_MOCK_BODY_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
+    /// A connection waiting for its first or next request is closed after this.
+    #[arg(long, env = "USERFRONT_MOCK_IDLE_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// On Ctrl-C or SIGTERM, requests in flight get this long; then the state is saved and the
+    /// mock exits.
+    #[arg(long, env = "USERFRONT_MOCK_SHUTDOWN_TIMEOUT", value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "USERFRONT_MOCK_MAX_CONNECTIONS", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// An origin (`scheme://host[:port]`) whose pages may use /__mock/* besides loopback ones;
+    /// repeatable (comma-separated in the environment variable).
+    #[arg(
+        long = "control-origin",
+        env = "USERFRONT_MOCK_CONTROL_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub control_origins: Vec<String>,
+}
+
+impl Config {
+    /// The serving options these flags describe.
+    pub fn serve_options(&self) -> crate::server::ServeOptions {
+        crate::server::ServeOptions {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            idle_timeout: self.idle_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+            max_connections: self.max_connections as usize,
+            control_origins: self.control_origins.clone(),
+        }
+    }
+}
+
+/// A duration in seconds (`5`, `2.5`, `5s`) or milliseconds (`500ms`), at most a day.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else {
+        (text.strip_suffix('s').unwrap_or(text), 1.0)
+    };
+    let seconds = number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .ok_or_else(|| {
+            format!("`{text}` is not a duration such as 5, 5s or 500ms (at most a day)")
+        })?;
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "0", "-1", "abc", "5m", "NaN", "inf", "100000"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

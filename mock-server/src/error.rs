@@ -222,6 +222,16 @@ pub mod msg {
     pub const IMPORT_PROCESSED: &str = "Import already processed";
     pub const DELETE_WORKSPACE: &str = "Cannot delete a workspace";
     pub const SESSION_NOT_FOUND: &str = "Session not found";
+    // Refusals at the connection edge (`conn`, `api::guard`), before any route runs.
+    pub const MALFORMED_REQUEST: &str = "Malformed HTTP request";
+    pub const URI_TOO_LONG: &str = "URI too long";
+    pub const HEADERS_TOO_LARGE: &str = "Request header fields too large";
+    pub const BODY_TIMEOUT: &str = "Request body timeout";
+    pub const BODY_UNREADABLE: &str = "The request body could not be read";
+    pub const CONTROL_ORIGIN: &str =
+        "The control surface answers only local pages and --control-origin origins";
+    pub const CONTROL_HOST: &str =
+        "The control surface answers only a loopback Host when bound to a loopback address";
 
     /// `Role "<name>" not found`.
     pub fn role_not_found(name: &str) -> String {

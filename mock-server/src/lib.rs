@@ -26,6 +26,7 @@
 
 mod api;
 pub mod config;
+mod conn;
 mod error;
 mod password;
 pub mod schema;

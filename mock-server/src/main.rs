@@ -47,7 +47,7 @@ async fn run(config: Config) -> Result<(), String> {
     let app = App::new(store)
         .with_journal_size(config.journal_size)
         .with_export_path(config.export_on_exit.as_deref());
-    serve(listener, app, shutdown_signal())
+    serve(listener, app, config.serve_options(), shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout();
@@ -104,6 +104,15 @@ fn print_banner(store: &Store, addr: SocketAddr, config: &Config) {
                 file.display()
             );
         }
+    }
+    if !addr.ip().is_loopback() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "userfront-mock: warning: listening on {}, a non-loopback address: anyone who can \
+             reach it can use the control surface (/__mock/*: every key, private signing key and \
+             password hash) and any Host name is answered",
+            addr.ip()
+        );
     }
     let _ = writeln!(out, "control surface: http://{addr}/__mock/state");
     let _ = out.flush();

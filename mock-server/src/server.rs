@@ -4,12 +4,15 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
+use crate::api::guard::ControlGuard;
 use crate::api::{self, App};
+use crate::conn::Edge;
 use crate::state::Store;
 use crate::state::model::{KeyType, Mode};
 use crate::state::persist::{self, Snapshot};
@@ -60,27 +63,131 @@ pub fn save_state(store: &Store, path: &Path) -> Result<PathBuf, String> {
     persist::write(&state, path)
 }
 
-/// Serves the mock on `listener` until `shutdown` completes, then saves the state if the app
+/// How the mock treats slow, idle and numerous connections, and how long it waits at shutdown;
+/// and who may use the control surface. The defaults suit a local test tool: a well-behaved
+/// client never notices them, a stuck or hostile one is cut off within seconds.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// A request's head must be complete this long after its first byte (default 5 s).
+    pub header_timeout: Duration,
+    /// A request's body must be complete this long after its head (default 10 s; 408).
+    pub body_timeout: Duration,
+    /// A connection waiting for its first or next request is closed after this (default 10 s).
+    pub idle_timeout: Duration,
+    /// At shutdown, requests in flight get this long to finish before their connections are
+    /// dropped; the state is saved in any case (default 5 s).
+    pub shutdown_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog until one closes
+    /// (default 128, under the common 256 open-file limit with room for state files and
+    /// outgoing webhook calls).
+    pub max_connections: usize,
+    /// Origins besides the loopback ones that may use `/__mock/*` (`--control-origin`).
+    pub control_origins: Vec<String>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(10),
+            shutdown_timeout: Duration::from_secs(5),
+            max_connections: 128,
+            control_origins: Vec::new(),
+        }
+    }
+}
+
+/// Serves the mock on `listener` until `shutdown` completes, then gives requests in flight up
+/// to [`ServeOptions::shutdown_timeout`], drops what is left, and saves the state if the app
 /// has an export path.
+///
+/// `axum::serve` has no timeouts and no connection cap, so connections are served here with
+/// hyper's HTTP/1 connection builder, each behind [`crate::conn::Edge`] (idle and header
+/// deadlines, hyper's own refusals in the documented format), and watched by hyper-util's
+/// graceful shutdown.
 pub async fn serve(
     listener: TcpListener,
     app: App,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use tower::ServiceExt;
+
     crate::webhooks::start(&app);
     let export = app.export_path.clone();
     let store = app.store.clone();
-    let router = api::router(app);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    let guard = Arc::new(ControlGuard::new(&options.control_origins, loopback));
+    // Outside the router, so a refused request never reaches routing, CORS or the journal.
+    let service = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            api::guard::control_guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            options.body_timeout,
+            crate::conn::read_body_in_time,
+        ))
+        .service(api::router(app));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // The header deadline is `Edge`'s (hyper's own would also cut idle keep-alive connections).
+    http.timer(TokioTimer::new()).header_read_timeout(None);
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let max = options.max_connections.max(1);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept(), if connections.len() < max => {
+                let (socket, remote) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors, or a connection reset before it was
+                        // accepted: keep serving the others.
+                        if !is_connection_error(&e) {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        continue;
+                    }
+                };
+                let _ = socket.set_nodelay(true);
+                let io = TokioIo::new(Edge::new(socket, options.idle_timeout, options.header_timeout));
+                let service = service.clone();
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(axum::body::Body::new);
+                    req.extensions_mut().insert(ConnectInfo(remote));
+                    service.clone().oneshot(req)
+                });
+                let conn = graceful.watch(http.serve_connection(io, service));
+                connections.spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(options.shutdown_timeout, graceful.shutdown()).await;
+    connections.shutdown().await;
     if let Some(path) = export {
         save_state(&store, &path).map_err(std::io::Error::other)?;
     }
     Ok(())
+}
+
+/// Errors of one connection attempt, after which accepting again at once is right.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Options for starting an in-process mock.
@@ -93,6 +200,7 @@ pub struct Builder {
     journal_size: Option<usize>,
     import: Option<PathBuf>,
     export_on_exit: Option<PathBuf>,
+    serve: ServeOptions,
 }
 
 impl Builder {
@@ -142,6 +250,46 @@ impl Builder {
         self
     }
 
+    /// A request's head must be complete this long after its first byte, or the connection is
+    /// dropped (default 5 s).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.header_timeout = timeout;
+        self
+    }
+
+    /// A request's body must be complete this long after its head, or it is answered 408 and
+    /// the connection closed (default 10 s).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.body_timeout = timeout;
+        self
+    }
+
+    /// A connection waiting for its first or next request is closed after this (default 10 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.idle_timeout = timeout;
+        self
+    }
+
+    /// On [`MockUserfront::stop`], requests in flight get this long before their connections
+    /// are dropped; the state is saved either way (default 5 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Serve at most this many connections at once; more wait until one closes (default 128).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.serve.max_connections = max;
+        self
+    }
+
+    /// Also let pages of `origin` (`scheme://host[:port]`) use the control surface `/__mock/*`;
+    /// by default only requests without an `Origin` or from a loopback one may.
+    pub fn control_origin(mut self, origin: impl Into<String>) -> Self {
+        self.serve.control_origins.push(origin.into());
+        self
+    }
+
     /// Binds and starts serving in the background.
     pub async fn start(self) -> std::io::Result<MockUserfront> {
         let seed =
@@ -162,7 +310,7 @@ impl Builder {
             .with_export_path(self.export_on_exit.as_deref());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let served = serve(listener, app, async {
+            let served = serve(listener, app, self.serve, async {
                 let _ = rx.await;
             })
             .await;

@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod control;
 pub mod docs;
+pub mod guard;
 pub mod imports;
 pub mod journal;
 pub mod jwt;

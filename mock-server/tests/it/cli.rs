@@ -154,3 +154,118 @@ fn a_missing_fixtures_directory_is_reported() {
         "{stderr}"
     );
 }
+
+/// SIGTERM with a request half sent (its head never ends, and the header timeout is long)
+/// still exits within the shutdown timeout and saves the state.
+#[test]
+fn sigterm_with_a_half_sent_request_exits_in_time_and_saves() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!(
+        "uf-cli-sigterm-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.json");
+    let child = Command::new(BIN)
+        .args([
+            "--port",
+            "0",
+            "--header-timeout",
+            "60",
+            "--body-timeout",
+            "60",
+        ])
+        .args(["--shutdown-timeout", "500ms", "--export-on-exit"])
+        .arg(&file)
+        .env_remove("USERFRONT_MOCK_PORT")
+        .env_remove("USERFRONT_MOCK_FIXTURES")
+        .env_remove("USERFRONT_MOCK_EMPTY")
+        .env_remove("USERFRONT_MOCK_IMPORT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut running = Running(child);
+    let mut out = BufReader::new(running.0.stdout.take().expect("stdout"));
+    let lines = banner(&mut out);
+    let addr = lines[0]
+        .strip_prefix("userfront-mock listening on http://")
+        .expect("address")
+        .to_owned();
+    let mut head = std::net::TcpStream::connect(&addr).expect("connects");
+    head.write_all(b"GET /v0/tenants/demo1234/mode HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        .unwrap();
+    let mut body = std::net::TcpStream::connect(&addr).expect("connects");
+    body.write_all(
+        b"POST /v0/tenants/demo1234/auth/basic HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 50\r\n\r\n{",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let start = Instant::now();
+    let pid = running.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_with_timeout(&mut running.0, Duration::from_secs(5));
+    assert!(status.success(), "clean exit, got {status}");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("rest of stdout");
+    assert!(rest.contains("state saved to"), "{rest}");
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("state file written")).unwrap();
+    assert!(saved.is_object());
+    drop((head, body));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bound to every interface, the binary warns that anyone who can reach it has the control
+/// surface. (Only 127.0.0.1 is contacted.)
+#[test]
+fn a_non_loopback_bind_prints_a_warning() {
+    let child = Command::new(BIN)
+        .args(["--host", "0.0.0.0", "--port", "0"])
+        .env_remove("USERFRONT_MOCK_PORT")
+        .env_remove("USERFRONT_MOCK_FIXTURES")
+        .env_remove("USERFRONT_MOCK_EMPTY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut running = Running(child);
+    let mut out = BufReader::new(running.0.stdout.take().expect("stdout"));
+    banner(&mut out);
+    let pid = running.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    wait_with_timeout(&mut running.0, Duration::from_secs(10));
+    let mut err = String::new();
+    running
+        .0
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("warning: listening on 0.0.0.0, a non-loopback address"),
+        "{err}"
+    );
+}

@@ -153,3 +153,79 @@ async fn success_responses_are_json() {
     );
     assert!(matches!(resp.body, Value::Object(_)));
 }
+
+/// Requests hyper refuses before any route runs (it has no hook for their answers) still get
+/// the documented body and a JSON content type, over a raw socket since no HTTP client sends
+/// them.
+#[tokio::test]
+async fn requests_the_http_library_refuses_get_the_documented_body() {
+    use crate::connections::exchange;
+    let h = Harness::start().await;
+    let addr = h.mock.addr();
+    let long_query = format!(
+        "GET /v0/tenants/demo1234/mode?q={} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let huge_header = format!(
+        "GET /v0/tenants/demo1234/mode HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: {}\r\n\r\n",
+        "a".repeat(500_000)
+    );
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("long URI", long_query.into_bytes(), 414, "URI too long"),
+        ("huge header", huge_header.into_bytes(), 431, "Request header fields too large"),
+        (
+            "invalid UTF-8 in the path",
+            b"GET /v0/\xff\xfe HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".to_vec(),
+            400,
+            "Malformed HTTP request",
+        ),
+        (
+            "NUL in a header",
+            b"GET /v0/tenants/demo1234/mode HTTP/1.1\r\nhost: 127.0.0.1\r\nx-a: a\0b\r\n\r\n"
+                .to_vec(),
+            400,
+            "Malformed HTTP request",
+        ),
+        (
+            "bad content-length",
+            b"POST /v0/tenants/demo1234/auth/basic HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: abc\r\n\r\n"
+                .to_vec(),
+            400,
+            "Malformed HTTP request",
+        ),
+        (
+            "two content-lengths",
+            b"POST /v0/tenants/demo1234/auth/basic HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n{}"
+                .to_vec(),
+            400,
+            "Malformed HTTP request",
+        ),
+        (
+            "a garbage request line",
+            b"garbage\r\n\r\n".to_vec(),
+            400,
+            "Malformed HTTP request",
+        ),
+        (
+            "an unknown HTTP version",
+            b"GET /v0/tenants/demo1234/mode HTTP/9.9\r\nhost: 127.0.0.1\r\n\r\n".to_vec(),
+            400,
+            "Malformed HTTP request",
+        ),
+        (
+            "a space in the header name",
+            b"GET /v0/tenants/demo1234/mode HTTP/1.1\r\nhost: 127.0.0.1\r\nbad name: x\r\n\r\n"
+                .to_vec(),
+            400,
+            "Malformed HTTP request",
+        ),
+    ];
+    for (what, request, status, message) in cases {
+        let answer = exchange(addr, &request).await;
+        eprintln!("{what}");
+        answer.assert_error(status, message);
+        assert_eq!(answer.header("connection"), "close", "{what}");
+    }
+    // The mock still answers normally afterwards.
+    h.get("/v0/tenants/demo1234/mode").send().await.ok();
+}

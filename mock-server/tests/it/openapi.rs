@@ -91,14 +91,25 @@ fn error_responses() -> Map<String, Value> {
         (
             "Forbidden",
             403,
-            "The credential lacks permission (key type, tenant, locked user).",
+            "The credential lacks permission (key type, tenant, locked user); on `/__mock/*`, a page of a non-local origin or a non-loopback Host.",
         ),
         (
             "NotFound",
             404,
             "Unknown tenant, user, import, role or route.",
         ),
+        (
+            "RequestTimeout",
+            408,
+            "The body did not arrive within the body timeout (`--body-timeout`, 10 s).",
+        ),
         ("PayloadTooLarge", 413, "The body is over 1 MiB."),
+        ("UriTooLong", 414, "The request target is over 64 KiB."),
+        (
+            "HeaderFieldsTooLarge",
+            431,
+            "The request head is over the HTTP library's buffer (about 400 KiB).",
+        ),
         ("TooManyRequests", 429, "Rate limited (C-7)."),
     ] {
         let mut pin = json!({ "statusCode": { "const": status } });
@@ -125,7 +136,10 @@ fn error_response_name(status: u64) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "NotFound",
+        408 => "RequestTimeout",
         413 => "PayloadTooLarge",
+        414 => "UriTooLong",
+        431 => "HeaderFieldsTooLarge",
         429 => "TooManyRequests",
         other => panic!("no error response for {other}"),
     }
@@ -316,6 +330,17 @@ fn operation(op: &Value, path: &str, docs_form: bool, schemas: &BTreeMap<String,
             .flatten()
             .filter_map(Value::as_u64),
     );
+    // Refusals at the connection edge (`document.edgeErrors`).
+    let edge = &read_json(&schemas_dir().join("operations.json"))["document"]["edgeErrors"];
+    let statuses = |key: &str| edge[key].as_array().cloned().unwrap_or_default();
+    let mut extra = statuses("every");
+    if op.get("request").is_some() {
+        extra.extend(statuses("withBody"));
+    }
+    if path.starts_with("/__mock/") {
+        extra.extend(statuses("control"));
+    }
+    errors.extend(extra.iter().filter_map(Value::as_u64));
     errors.sort_unstable();
     errors.dedup();
     for status in errors {
