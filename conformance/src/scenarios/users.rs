@@ -678,7 +678,7 @@ async fn role_invite(cx: Cx) -> Outcome {
         .await?
         .err(
             400,
-            &userfront_mock::msg::role_not_found("no-such-role-here"),
+            &crate::messages::role_not_found("no-such-role-here"),
         )?;
     cx.put(format!("/v0/users/{}/roles", user["userId"]))
         .bearer(cx.admin())
