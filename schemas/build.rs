@@ -26,8 +26,12 @@ fn main() {
     for file in &names {
         let name = file.trim_end_matches(".json");
         let path = dir.join(file);
-        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string())
-            .expect("write to a String");
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .expect("write to a String");
     }
     out.push_str("];\n");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");

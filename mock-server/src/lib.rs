@@ -36,10 +36,10 @@ mod webhooks;
 pub use api::App;
 pub use error::{Error, ErrorKind, msg};
 pub use server::{Builder, MockUserfront};
+pub use state::model::{KeyType, Mode};
 /// Schema loading and validation live in the contract crate (`schemas/`); re-exported so the
 /// mock's tests and users keep one path to them.
 pub use userfront_contract::schema;
-pub use state::model::{KeyType, Mode};
 
 /// The demo workspace of the embedded fixtures.
 pub const DEMO_TENANT: &str = "demo1234";

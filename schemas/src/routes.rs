@@ -145,9 +145,8 @@ pub fn routes() -> &'static [Route] {
     static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
     ROUTES.get_or_init(|| {
         static SOURCE: OnceLock<Value> = OnceLock::new();
-        let source = SOURCE.get_or_init(|| {
-            serde_json::from_str(crate::OPERATIONS_JSON).unwrap_or(Value::Null)
-        });
+        let source = SOURCE
+            .get_or_init(|| serde_json::from_str(crate::OPERATIONS_JSON).unwrap_or(Value::Null));
         // A broken table is caught by this crate's tests before it can ship.
         parse(source).unwrap_or_else(|e| panic!("schemas/operations.json: {e}"))
     })
@@ -196,6 +195,19 @@ fn parse_one(op: &'static Value) -> Result<Route, String> {
         group,
         auth: text("auth")?,
         response: text("response")?,
+    })
+}
+
+/// The operation of every row of the spec's checklist (`endpoints.tsv`), in its order: what
+/// the spec requires an implementation to serve, and a full conformance run to exercise. (The
+/// table has more: operations the seeds document beyond the checklist, and the mock's own.)
+pub fn checklist() -> impl Iterator<Item = &'static Route> {
+    crate::ENDPOINTS_TSV.lines().skip(1).filter_map(|line| {
+        let mut cols = line.split('\t');
+        let (method, path) = (cols.next()?, cols.next()?);
+        routes()
+            .iter()
+            .find(|r| r.method == method && r.path == path)
     })
 }
 
