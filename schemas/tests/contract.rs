@@ -24,14 +24,14 @@ fn committed_document_is_built_from_the_sources() {
 #[test]
 fn the_document_has_exactly_the_paths_of_the_table() {
     let doc = committed_openapi();
-    let mut from_table: Vec<String> = routes::routes()
+    let from_table: Vec<String> = routes::routes()
         .iter()
         .flat_map(|r| {
             r.forms()
                 .map(move |p| format!("{} {p}", r.method.to_lowercase()))
         })
         .collect();
-    let mut documented: Vec<String> = doc["paths"]
+    let documented: Vec<String> = doc["paths"]
         .as_object()
         .expect("paths")
         .iter()
@@ -42,9 +42,23 @@ fn the_document_has_exactly_the_paths_of_the_table() {
                 .map(move |m| format!("{m} {path}"))
         })
         .collect();
-    from_table.sort();
-    documented.sort();
-    assert_eq!(from_table, documented);
+    let only_table: Vec<&String> = from_table
+        .iter()
+        .filter(|r| !documented.contains(r))
+        .collect();
+    let only_doc: Vec<&String> = documented
+        .iter()
+        .filter(|r| !from_table.contains(r))
+        .collect();
+    assert!(
+        only_table.is_empty() && only_doc.is_empty(),
+        "in the table only: {only_table:?}; in openapi.json only: {only_doc:?} (regenerate it)"
+    );
+    assert_eq!(
+        from_table.len(),
+        documented.len(),
+        "a route is declared twice"
+    );
 }
 
 /// The spec's checklist (`endpoints.tsv`, copied from the spec) is in the table: every row is
