@@ -5,7 +5,7 @@
 //! `error.type` is reported even by scenarios that test something else.
 //!
 //! [`OpenApi`] is the contract shipped with the runner: the OpenAPI document of the repository
-//! (`schemas/openapi.json`, through [`userfront_mock::schema`]) for statuses and bodies, plus
+//! (`schemas/openapi.json`, through [`userfront_contract::schema`]) for statuses and bodies, plus
 //! the rules of conventions C-1 and C-6 that a schema cannot say (content type, `statusCode`
 //! equal to the HTTP status, `rate_limit_error` on every 429, the error shape also on routes
 //! the document does not know).
@@ -91,7 +91,7 @@ impl Contract for OpenApi {
     ) -> Vec<String> {
         let route = routes::find(method, path);
         let mut problems = Vec::new();
-        let html = route.is_some_and(|r| r.response == "Html") && status == 200;
+        let html = route.is_some_and(|r| r.answers_html()) && status == 200;
         let redirect = status == 302;
         if html {
             if !content_type(headers).starts_with("text/html") {
@@ -110,7 +110,7 @@ impl Contract for OpenApi {
         let documented = route.is_some() || status < 400;
         if let (true, Err(errors)) = (
             documented,
-            userfront_mock::schema::validate_response(method, path, status, body),
+            userfront_contract::schema::validate_response(method, path, status, body),
         ) {
             problems.extend(errors);
         }

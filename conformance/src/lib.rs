@@ -12,7 +12,8 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), String> {
 //! use userfront_conformance::{Config, run};
-//! // No target: starts the in-process mock and runs everything against it.
+//! // No target: starts the in-process mock (cargo feature `mock`, on by default) and runs
+//! // everything against it.
 //! let report = run(Config::default(), &mut |result, done, total| {
 //!     println!("[{done}/{total}] {:?} {}", result.status, result.name);
 //! })
@@ -24,10 +25,14 @@
 //! Layout: [`runner`] selects and runs, [`scenario`] is what a scenario sees, [`contract`]
 //! judges every response, [`snapshot`] keeps the contract snapshots, [`props`] runs
 //! property-based checks, [`report`] renders results; the scenarios themselves live in one
-//! private module per endpoint group.
+//! private module per endpoint group. The route table, schemas and `Mode` come from the
+//! contract crate (`userfront-contract`, the folder `schemas/`); the mock is needed only for the
+//! in-process default target (feature `mock`): `--no-default-features` builds a runner
+//! without it, which needs a `--target`.
 
 pub mod contract;
 pub mod http;
+pub mod messages;
 pub mod props;
 pub mod report;
 pub mod routes;

@@ -33,7 +33,8 @@ enum Command {
 #[derive(Args, Debug)]
 struct RunArgs {
     /// Base URL of the implementation, e.g. http://127.0.0.1:4780. Without it the runner
-    /// starts the in-process mock and checks that.
+    /// starts the in-process mock and checks that (a runner built without the `mock` feature
+    /// needs it).
     #[arg(long, env = "USERFRONT_TARGET")]
     target: Option<String>,
     /// Workspace (root tenant) to test in. Read from /__mock/state when the target has it.

@@ -56,7 +56,7 @@ pub struct Report {
     #[serde(rename = "mockControls")]
     pub mock_controls: bool,
     pub results: Vec<ScenarioResult>,
-    /// Documented routes (`METHOD /path`) no scenario exercised.
+    /// Routes of the spec's checklist (`METHOD /path`) no scenario exercised.
     #[serde(rename = "uncoveredRoutes")]
     pub uncovered_routes: Vec<String>,
     /// Records the run created and could not delete.

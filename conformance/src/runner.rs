@@ -4,10 +4,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use userfront_mock::MockUserfront;
-
 use crate::report::{Report, ScenarioResult, Status};
-use crate::routes::{self, ROUTES};
+use crate::routes;
 use crate::scenario::{Cx, Failure, Scenario};
 use crate::snapshot;
 use crate::target::{Credentials, Target};
@@ -18,7 +16,8 @@ pub const DEFAULT_CASES: u32 = 32;
 /// What to run, against what.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Base URL of the implementation; `None` starts the in-process mock.
+    /// Base URL of the implementation; `None` starts the in-process mock (feature `mock`;
+    /// without it, `None` is refused with [`NO_DEFAULT_TARGET`]).
     pub target: Option<String>,
     pub credentials: Credentials,
     /// Seed of the generated cases; `None` picks one (printed in the report).
@@ -64,13 +63,7 @@ pub async fn run(
     // Keep an in-process mock alive for the whole run when no target was given.
     let (_mock, base) = match &config.target {
         Some(url) => (None, url.clone()),
-        None => {
-            let mock = MockUserfront::start()
-                .await
-                .map_err(|e| format!("cannot start the in-process mock: {e}"))?;
-            let base = mock.base_url().to_owned();
-            (Some(mock), base)
-        }
+        None => default_target().await?,
     };
     let seed = config
         .seed
@@ -100,10 +93,10 @@ pub async fn run(
         results.push(result);
     }
     let cleanup_leftovers = target.clean_up().await;
-    // Coverage speaks of the whole suite only; a filtered run leaves routes out on purpose.
+    // Coverage speaks of the whole suite only; a filtered run leaves routes out on purpose. It
+    // asks for the spec's checklist (the table also holds routes the seeds add beyond it).
     let uncovered_routes = if config.filters.is_empty() {
-        ROUTES
-            .iter()
+        userfront_contract::routes::checklist()
             .map(|r| r.label())
             .filter(|l| !covered.contains(l))
             .collect()
@@ -126,6 +119,26 @@ pub async fn run(
         duration_ms: started.elapsed().as_millis() as u64,
     })
 }
+
+/// The in-process mock on a free port, kept alive by the caller for the whole run.
+#[cfg(feature = "mock")]
+async fn default_target() -> Result<(Option<userfront_mock::MockUserfront>, String), String> {
+    let mock = userfront_mock::MockUserfront::start()
+        .await
+        .map_err(|e| format!("cannot start the in-process mock: {e}"))?;
+    let base = mock.base_url().to_owned();
+    Ok((Some(mock), base))
+}
+
+/// Built without the in-process mock: there is no default target.
+#[cfg(not(feature = "mock"))]
+async fn default_target() -> Result<(Option<()>, String), String> {
+    Err(NO_DEFAULT_TARGET.to_owned())
+}
+
+/// Why a run without a target cannot start in a runner built without the `mock` feature.
+pub const NO_DEFAULT_TARGET: &str = "a target is needed: pass --target URL (or set \
+    USERFRONT_TARGET); this runner was built without the in-process mock (cargo feature `mock`)";
 
 async fn run_one(
     scenario: &Scenario,

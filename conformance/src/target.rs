@@ -4,28 +4,14 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::contract::{Contract, OpenApi};
 use crate::http::{self, Request};
 
-/// Test or live data of a workspace (conventions C-3, C-4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Test,
-    Live,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Test => "test",
-            Mode::Live => "live",
-        }
-    }
-}
+/// Test or live data of a workspace (conventions C-3, C-4), as the contract defines it.
+pub use userfront_contract::Mode;
 
 /// What a target must be told (or what the mock control surface can tell): the workspace to
 /// test in and its API keys.

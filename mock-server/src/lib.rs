@@ -20,8 +20,8 @@
 //! or run the `userfront-mock` binary and point an app at it.
 //!
 //! Layout: [`state`] is the model (no HTTP in it); `api` has one module per API area;
-//! `tokens` signs and verifies JWTs; [`Error`] is the one error type; [`schema`] is the contract
-//! of `schemas/`; [`server`] binds and stops. The public surface is what the binary, tests and
+//! `tokens` signs and verifies JWTs; [`Error`] is the one error type; [`schema`] (from the
+//! `userfront-contract` crate, the folder `schemas/`) validates bodies against the contract; [`server`] binds and stops. The public surface is what the binary, tests and
 //! the conformance runner need; the HTTP layer stays private.
 
 mod api;
@@ -29,7 +29,6 @@ pub mod config;
 mod conn;
 mod error;
 mod password;
-pub mod schema;
 pub mod server;
 pub mod state;
 mod tokens;
@@ -39,6 +38,9 @@ pub use api::App;
 pub use error::{Error, ErrorKind, msg};
 pub use server::{Builder, MockUserfront};
 pub use state::model::{KeyType, Mode};
+/// Schema loading and validation live in the contract crate (`schemas/`); re-exported so the
+/// mock's tests and users keep one path to them.
+pub use userfront_contract::schema;
 
 /// The demo workspace of the embedded fixtures.
 pub const DEMO_TENANT: &str = "demo1234";

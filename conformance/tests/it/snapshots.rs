@@ -2,7 +2,8 @@
 //! then `cargo insta review` shows any change of a canonical flow as a diff to accept.
 //!
 //! The flows run against the in-process mock through the runner (recording into a scratch
-//! directory), and each transcript is compared with its committed file in `../snapshots`.
+//! directory), and each transcript is compared with its committed file in `conformance/snapshots`
+//! (`../../snapshots` from this file).
 
 use userfront_conformance::snapshot::{self, Options};
 use userfront_conformance::{Config, Status, run};

@@ -19,43 +19,8 @@ pub type Object = Map<String, Value>;
 /// per record, and a stored user costs fewer allocations.
 pub type Text = compact_str::CompactString;
 
-/// Test or live: every workspace has two fully separate data sets (conventions C-3, C-4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Test,
-    Live,
-}
-
-impl Mode {
-    /// `"test"` or `"live"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Test => "test",
-            Mode::Live => "live",
-        }
-    }
-
-    /// Parses `"test"` / `"live"`.
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "test" => Some(Mode::Test),
-            "live" => Some(Mode::Live),
-            _ => None,
-        }
-    }
-
-    /// Both modes, test first.
-    pub const ALL: [Mode; 2] = [Mode::Test, Mode::Live];
-
-    /// Index into per-mode arrays.
-    pub fn index(self) -> usize {
-        match self {
-            Mode::Test => 0,
-            Mode::Live => 1,
-        }
-    }
-}
+/// Test or live; defined by the contract crate (both the mock and the runner speak of it).
+pub use userfront_contract::Mode;
 
 /// A sign-on factor `{channel, strategy}` (conventions C-14.1).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

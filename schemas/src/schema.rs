@@ -1,5 +1,5 @@
-//! The API contract: the OpenAPI document of `schemas/openapi.json`, and validators for the
-//! request and response bodies it describes.
+//! Schema loading and validation: the OpenAPI document of `schemas/openapi.json`, and validators
+//! for the request and response bodies it describes.
 //!
 //! The document is embedded in the binary. Validators are compiled per operation and status on
 //! first use and cached for the life of the process, so start-up pays nothing and a route pays
@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use serde_json::json;
-//! use userfront_mock::schema;
+//! use userfront_contract::schema;
 //!
 //! let errors = schema::validate_request("POST", "/v0/tenants/{tenantId}/auth/create", &json!({
 //!     "email": 42, "password": "correct-horse-1"
@@ -29,8 +29,8 @@ use jsonschema::{Draft, ValidationError, Validator};
 use parking_lot::RwLock;
 use serde_json::{Value, json};
 
-/// The OpenAPI 3.1 document, as committed in `schemas/openapi.json`.
-pub const OPENAPI_JSON: &str = include_str!("../../schemas/openapi.json");
+pub use crate::OPENAPI_JSON;
+pub use crate::routes::route_template;
 
 /// The base URI the document is compiled under (it only names locations in error reports).
 const BASE_URI: &str = "https://example.invalid/userfront-mock/openapi.json";
@@ -39,38 +39,6 @@ const BASE_URI: &str = "https://example.invalid/userfront-mock/openapi.json";
 pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| serde_json::from_str(OPENAPI_JSON).expect("schemas/openapi.json is JSON"))
-}
-
-/// The route template of the document that serves `path` (`/v0/users/7` →
-/// `/v0/users/{userId}`); literal segments win over parameters (conventions C-2.3). A query
-/// string is ignored.
-pub fn route_template(path: &str) -> Option<&'static str> {
-    let path = path.split(['?', '#']).next().unwrap_or(path);
-    let segments: Vec<&str> = path.split('/').collect();
-    document()["paths"]
-        .as_object()?
-        .keys()
-        .filter_map(|template| {
-            let parts: Vec<&str> = template.split('/').collect();
-            if parts.len() != segments.len() {
-                return None;
-            }
-            let mut literals = Vec::with_capacity(parts.len());
-            for (part, segment) in parts.iter().zip(&segments) {
-                let is_param = part.starts_with('{') && part.ends_with('}');
-                if is_param {
-                    if segment.is_empty() {
-                        return None;
-                    }
-                } else if part != segment {
-                    return None;
-                }
-                literals.push(!is_param);
-            }
-            Some((literals, template.as_str()))
-        })
-        .max_by(|a, b| a.0.cmp(&b.0))
-        .map(|(_, template)| template)
 }
 
 /// Checks a request body against the schema of `method` + `route` (a template of the document,
@@ -97,7 +65,7 @@ pub fn validate_request(method: &str, route: &str, body: &Value) -> Result<(), V
 /// The mock refuses such bodies before a handler runs. Missing (and blank) required fields are
 /// left to the handlers, which check presence in the documented order (the tenant first, then
 /// the identifier, then the secret ...) and know when a token makes a field optional.
-pub(crate) fn request_refusal(method: &str, route: &str, body: &Value) -> Option<String> {
+pub fn request_refusal(method: &str, route: &str, body: &Value) -> Option<String> {
     request_errors(method, route, body)
         .into_iter()
         .find(|e| !e.missing)
@@ -513,36 +481,5 @@ fn type_words(kind: &TypeKind) -> String {
         "array" => "an array".into(),
         "object" => "of type object".into(),
         other => format!("of type {other}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn literal_segments_win_over_parameters() {
-        assert_eq!(
-            route_template("/v0/tenants/demo1234/keys/jwt"),
-            Some("/v0/tenants/{tenantId}/keys/jwt")
-        );
-        assert_eq!(
-            route_template("/v0/tenants/demo1234/keys/admin"),
-            Some("/v0/tenants/{tenantId}/keys/{type}")
-        );
-        assert_eq!(route_template("/v0/users/find"), Some("/v0/users/find"));
-        assert_eq!(
-            route_template("/v0/users/7?x=1"),
-            Some("/v0/users/{userId}")
-        );
-        assert_eq!(
-            route_template("/v0/auth/logout/all"),
-            Some("/v0/auth/logout/all")
-        );
-        assert_eq!(
-            route_template("/v0/auth/saml/idp/login"),
-            Some("/v0/auth/saml/idp/login")
-        );
-        assert_eq!(route_template("/v0/nowhere"), None);
     }
 }
