@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::clock::{DAY, MINUTE, Millis, SECOND, format_iso};
+use super::bounded::{Logged, truncate_text};
 use super::model::*;
 use super::{Realm, RecipientLimits, Workspace, World, ids};
 use crate::error::{Error, Result, msg};
@@ -23,6 +24,40 @@ const UNCONFIRMED_SHORT_LIMIT: usize = 10;
 const UNCONFIRMED_LONG_LIMIT: usize = 20;
 const CONFIRMED_SHORT_LIMIT: usize = 20;
 const BLOCK_FOR: Millis = DAY;
+
+/// Most bytes the outbox keeps (see [`super::bounded`]); with [`super::OUTBOX_LIMIT`] entries.
+pub const OUTBOX_BYTES: usize = 16 * 1024 * 1024;
+/// Longest address or link an outbox entry keeps; longer ones are cut with a marker.
+const OUTBOX_FIELD_KEEP: usize = 16 * 1024;
+
+impl OutboxEntry {
+    /// The entry with an overlong address or link cut to [`OUTBOX_FIELD_KEEP`] bytes and a
+    /// marker, so that one entry cannot take a large part of the outbox's budget.
+    pub fn trimmed(mut self) -> Self {
+        if self.to.len() > OUTBOX_FIELD_KEEP {
+            self.to = truncate_text(&self.to, OUTBOX_FIELD_KEEP);
+        }
+        if let Some(link) = self.link.as_mut().filter(|l| l.len() > OUTBOX_FIELD_KEEP) {
+            *link = truncate_text(link, OUTBOX_FIELD_KEEP);
+        }
+        self
+    }
+}
+
+impl Logged for OutboxEntry {
+    const MAX_ENTRIES: usize = super::OUTBOX_LIMIT;
+    const MAX_BYTES: usize = OUTBOX_BYTES;
+
+    fn cost(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.tenant_id.capacity()
+            + self.to.capacity()
+            + self.message_type.capacity()
+            + self.link.as_ref().map_or(0, String::capacity)
+            + self.verification_code.as_ref().map_or(0, String::capacity)
+            + self.submitted_at.capacity()
+    }
+}
 
 /// Lifetime of a verification code.
 pub const CODE_LIFETIME: Millis = 10 * MINUTE;
