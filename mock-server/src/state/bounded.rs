@@ -130,6 +130,30 @@ impl<T: Logged> FromIterator<T> for BoundedLog<T> {
     }
 }
 
+impl super::World {
+    /// What the growable stores hold, in entries and bytes, with their caps: the `memory`
+    /// member of `GET /__mock/state`, so a test (or a curious developer) can see the caps hold.
+    pub fn memory(&self) -> Value {
+        let (mut entries, mut bytes) = (0, 0);
+        for realm in self.workspaces.values().flat_map(|ws| &ws.realms) {
+            let (e, b) = realm.signing.cache_figures();
+            entries += e;
+            bytes += b;
+        }
+        serde_json::json!({
+            "outbox": self.outbox.figures(),
+            "webhooks": self.webhooks.figures(),
+            "passthroughCalls": self.passthrough_calls.figures(),
+            "verifiedTokens": {
+                "entries": entries,
+                "bytes": bytes,
+                "maxBytesPerKey": crate::tokens::VERIFIED_CACHE_BYTES,
+                "maxEntryBytes": crate::tokens::VERIFIED_ENTRY_BYTES,
+            },
+        })
+    }
+}
+
 /// What a JSON value costs in memory, roughly: its own size plus what it owns.
 pub fn value_cost(value: &Value) -> usize {
     const NODE: usize = std::mem::size_of::<Value>();
@@ -232,7 +256,7 @@ mod tests {
         assert_eq!(json_depth(&json!({"a": [1, {"b": []}]})), 4);
         let mut deep = json!(0);
         for _ in 0..100_000 {
-            deep = json!([deep]);
+            deep = Value::Array(vec![deep]);
         }
         assert_eq!(json_depth(&deep), 100_000);
         assert!(value_cost(&deep) >= 100_000 * std::mem::size_of::<Value>());

@@ -100,6 +100,11 @@ fn error_responses() -> Map<String, Value> {
         ),
         ("PayloadTooLarge", 413, "The body is over 1 MiB."),
         ("TooManyRequests", 429, "Rate limited (C-7)."),
+        (
+            "InternalServerError",
+            500,
+            "The mock could not do it: for `/__mock/export`, a state that could not be written or would not load again, with the reason.",
+        ),
     ] {
         let mut pin = json!({ "statusCode": { "const": status } });
         if status == 429 {
@@ -127,6 +132,7 @@ fn error_response_name(status: u64) -> &'static str {
         404 => "NotFound",
         413 => "PayloadTooLarge",
         429 => "TooManyRequests",
+        500 => "InternalServerError",
         other => panic!("no error response for {other}"),
     }
 }
