@@ -715,6 +715,47 @@ mod tests {
         assert!(err.contains("(live): signing key"), "{err}");
     }
 
+    /// Issue 11 item 2: a state that would not load again (user data nested 122 levels, which
+    /// the edge now refuses, put in directly) is never written over a good file, and a state
+    /// that cannot be serialised is an error, not a 1-byte file.
+    #[test]
+    fn a_state_that_would_not_load_again_is_never_written() {
+        let dir = std::env::temp_dir().join(format!("uf-persist-bad-{}", std::process::id()));
+        let file = dir.join("state.json");
+        let mut world = world();
+        write(&export(&world), &file).unwrap();
+        let good = std::fs::read(&file).unwrap();
+
+        let mut deep = Value::Object(Default::default());
+        for _ in 0..122 {
+            deep = serde_json::json!({ "d": deep });
+        }
+        let realm = world.realm_of_mut("demo1234", Mode::Test).unwrap();
+        let user = realm.users.values_mut().next().unwrap();
+        user.data = deep.as_object().cloned().unwrap();
+        let err = write(&export(&world), &file).unwrap_err();
+        assert!(err.contains("would not load again"), "{err}");
+        assert_eq!(std::fs::read(&file).unwrap(), good, "the good file stays");
+
+        let mut state = export(&World::from_seed(world.seed.clone()));
+        state.webhooks.push(WebhookDelivery {
+            id: Uuid::nil(),
+            url: String::new(),
+            headers: Default::default(),
+            body: "not JSON".into(),
+            status: None,
+            error: None,
+            created_at: String::new(),
+        });
+        let err = to_json(&state).unwrap_err();
+        assert!(err.contains("cannot be serialised"), "{err}");
+        assert!(write(&state, &file).is_err());
+        assert_eq!(std::fs::read(&file).unwrap(), good, "the good file stays");
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn writes_replace_the_file_whole() {
         let dir = std::env::temp_dir().join(format!("uf-persist-{}", std::process::id()));
