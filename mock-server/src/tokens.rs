@@ -239,8 +239,7 @@ impl SigningKey {
             return;
         }
         let mut cache = self.verified.lock();
-        if cache.claims.len() >= VERIFIED_CACHE_LIMIT || cache.bytes + cost > VERIFIED_CACHE_BYTES
-        {
+        if cache.claims.len() >= VERIFIED_CACHE_LIMIT || cache.bytes + cost > VERIFIED_CACHE_BYTES {
             cache.claims.clear();
             cache.bytes = 0;
         }

@@ -342,10 +342,7 @@ async fn capture_request(
     }
     match axum::body::to_bytes(body, MAX_BODY).await {
         // A copy: the body may be a slice of the connection's read buffer (see [`Headers`]).
-        Ok(bytes) => Ok((
-            keep(&Bytes::copy_from_slice(&bytes)),
-            HttpBody::from(bytes),
-        )),
+        Ok(bytes) => Ok((keep(&Bytes::copy_from_slice(&bytes)), HttpBody::from(bytes))),
         Err(_) => Err(Error::new(413, msg::PAYLOAD_TOO_LARGE).into_response()),
     }
 }

@@ -9,8 +9,8 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::clock::{DAY, MINUTE, Millis, SECOND, format_iso};
 use super::bounded::{Logged, truncate_text};
+use super::clock::{DAY, MINUTE, Millis, SECOND, format_iso};
 use super::model::*;
 use super::{Realm, RecipientLimits, Workspace, World, ids};
 use crate::error::{Error, Result, msg};

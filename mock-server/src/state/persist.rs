@@ -670,7 +670,10 @@ mod tests {
         copy.import(Arc::new(snapshot));
         let mut again = export(&copy);
         again.exported_at = state.exported_at.clone();
-        assert!(to_json(&again).unwrap() == text, "a second export is identical");
+        assert!(
+            to_json(&again).unwrap() == text,
+            "a second export is identical"
+        );
         assert_eq!(copy.clock.offset(), 86_400_000);
         let realm = copy.realm_of("demo1234", Mode::Test).unwrap();
         assert_eq!(realm.users.len(), 4);

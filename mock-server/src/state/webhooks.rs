@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
 
+use super::bounded::{Logged, truncate_text, truncation_marker, value_cost};
 use super::clock::format_iso;
 use super::model::*;
-use super::bounded::{Logged, truncate_text, truncation_marker, value_cost};
 use super::{WEBHOOK_LOG_LIMIT, World, ids};
 
 /// Most bytes the delivery log keeps (see [`super::bounded`]); with [`WEBHOOK_LOG_LIMIT`]

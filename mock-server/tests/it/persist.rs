@@ -575,7 +575,10 @@ async fn state_files_are_private_and_interrupted_writes_leave_nothing() {
             .await
             .unwrap(),
     );
-    assert!(!stale.exists(), "the interrupted export's temp file is gone");
+    assert!(
+        !stale.exists(),
+        "the interrupted export's temp file is gone"
+    );
     assert!(unrelated.exists(), "other files are left alone");
     h.post("/__mock/export").send().await.ok();
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;

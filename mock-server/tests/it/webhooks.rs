@@ -292,7 +292,12 @@ async fn the_webhook_log_keeps_large_records_cut_and_stays_within_its_cap() {
         let body = &delivery["body"];
         assert_eq!(body["truncated"], true, "{}", body["record"]["email"]);
         assert_eq!(body["action"], "create");
-        assert!(body["record"]["email"].as_str().unwrap().starts_with("large"));
+        assert!(
+            body["record"]["email"]
+                .as_str()
+                .unwrap()
+                .starts_with("large")
+        );
         let data = body["record"]["data"].as_str().unwrap();
         assert!(data.starts_with("...[truncated, "), "{data}");
     }
