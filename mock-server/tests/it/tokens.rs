@@ -126,7 +126,14 @@ async fn forged_and_foreign_tokens_are_refused() {
 /// cost 1.25 MiB per login). It now keeps hashes and small claims only, within a byte cap.
 #[tokio::test]
 async fn the_verified_token_cache_stays_small_for_large_tokens() {
-    let h = Harness::start().await;
+    // Its own signing keys (the embedded seed's are shared by every mock in this process, so
+    // their caches hold other tests' tokens too).
+    let mock = userfront_mock::MockUserfront::builder()
+        .empty(true)
+        .start()
+        .await
+        .unwrap();
+    let h = Harness::with_mock(mock);
     let data = serde_json::json!({ "blob": "b".repeat(400_000) });
     h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/create"))
         .json(serde_json::json!({
