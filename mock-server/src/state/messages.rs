@@ -450,6 +450,37 @@ impl World {
 mod tests {
     use super::*;
 
+    /// The outbox is capped by bytes, and one huge address or link is cut, not kept whole.
+    #[test]
+    fn the_outbox_is_capped_by_bytes_and_cuts_huge_members() {
+        let seed = std::sync::Arc::new(super::super::seed::Seed::embedded().unwrap());
+        let mut world = World::from_seed(seed);
+        let entry = |to: String, link: Option<String>| OutboxEntry {
+            message_id: ids::uuid(),
+            tenant_id: "demo1234".into(),
+            mode: Mode::Test,
+            channel: Channel::Email,
+            to,
+            message_type: "login".into(),
+            link,
+            uuid: None,
+            token: None,
+            verification_code: None,
+            suppressed: true,
+            submitted_at: String::new(),
+        };
+        world.push_outbox(entry("a".repeat(900_000), Some("l".repeat(900_000))));
+        let kept = world.outbox.iter().next().unwrap();
+        assert!(kept.to.len() < OUTBOX_FIELD_KEEP + 64);
+        assert!(kept.to.ends_with("...[truncated, 900000 bytes]"));
+        assert!(kept.link.as_ref().unwrap().len() < OUTBOX_FIELD_KEEP + 64);
+        for _ in 0..2_000 {
+            world.push_outbox(entry("b".repeat(15_000), None));
+            assert!(world.outbox.bytes() <= OUTBOX_BYTES);
+        }
+        assert!(world.outbox.len() < 2_000, "the byte cap came first");
+    }
+
     #[test]
     fn durations_follow_the_grammar_and_bounds() {
         assert_eq!(parse_link_duration("30 seconds"), Ok(30 * SECOND));
