@@ -187,6 +187,10 @@ pub mod msg {
     pub const PAYLOAD_TOO_LARGE: &str =
         "Payload content length greater than maximum allowed: 1048576";
     pub const INVALID_JSON: &str = "Invalid request payload JSON format";
+    /// A JSON body (or `data` parameter) nested deeper than `state::bounded::MAX_JSON_DEPTH`.
+    pub const JSON_TOO_DEEP: &str = "JSON nested deeper than 32 levels";
+    /// `/__mock/export` could not produce a state file that loads again, or write it.
+    pub const STATE_NOT_SAVED: &str = "The state was not saved";
     pub const INTERNAL: &str = "An internal server error occurred";
     pub const INVALID_API_KEY: &str = "Invalid API key";
     pub const USERNAME_EXISTS: &str = "Username exists";

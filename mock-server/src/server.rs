@@ -45,6 +45,10 @@ pub fn open_store(
     export: Option<&Path>,
 ) -> Result<Store, String> {
     let store = Store::new(seed);
+    // Temporary files of an export that was interrupted (kill -9) are of no use to anyone.
+    for path in [import, export].into_iter().flatten() {
+        persist::remove_stale_temp_files(path);
+    }
     if let Some(path) = import {
         let file = persist::file_path(path);
         let first_run = !file.exists() && export.map(persist::file_path) == Some(file);

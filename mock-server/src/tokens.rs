@@ -9,6 +9,12 @@
 //! request, so [`SigningKey::verify`] keeps a bounded cache of tokens whose signature it already
 //! checked: a byte-identical token needs no second RSA operation. Claims such as `exp` are still
 //! checked by the caller on every request, against the mock clock.
+//!
+//! The cache is keyed by the SHA-256 of the token, not the token (tokens carry the user's
+//! `data` and can be hundreds of KiB), and is bounded by bytes as well as entries: the claims it
+//! keeps count by their size in memory, claims over [`VERIFIED_ENTRY_BYTES`] are not cached
+//! (such a token is verified by RSA each time), and the cache starts over when it would pass
+//! [`VERIFIED_CACHE_BYTES`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +33,27 @@ use crate::state::model::Mode;
 
 /// How many verified tokens a key remembers before it starts over.
 const VERIFIED_CACHE_LIMIT: usize = 16_384;
+/// How many bytes of verified claims a key remembers before it starts over.
+pub const VERIFIED_CACHE_BYTES: usize = 8 * 1024 * 1024;
+/// Largest claims (by their size in memory) the cache keeps.
+pub const VERIFIED_ENTRY_BYTES: usize = 64 * 1024;
+
+/// Tokens whose signature a key already checked, by the SHA-256 of the token.
+#[derive(Default)]
+struct VerifiedCache {
+    claims: HashMap<[u8; 32], (Arc<Value>, usize)>,
+    bytes: usize,
+}
+
+/// What one cache entry costs beyond its claims (the key, the map slot, the `Arc`).
+const VERIFIED_ENTRY_OVERHEAD: usize = 96;
+
+fn token_digest(token: &str) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    let mut out = [0; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
 
 /// An RSA key pair that signs the tokens of one workspace in one mode.
 pub struct SigningKey {
@@ -39,7 +66,7 @@ pub struct SigningKey {
     modulus: Vec<u8>,
     exponent: Vec<u8>,
     rng: SystemRandom,
-    verified: Mutex<HashMap<Box<str>, Arc<Value>>>,
+    verified: Mutex<VerifiedCache>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -93,7 +120,7 @@ impl SigningKey {
             exponent: strip_zeros(components.e),
             pair,
             rng: SystemRandom::new(),
-            verified: Mutex::new(HashMap::new()),
+            verified: Mutex::default(),
         }
     }
 
@@ -176,7 +203,8 @@ impl SigningKey {
     /// Checks the signature of `token` and returns its claims. Expiry and meaning are the
     /// caller's business.
     pub fn verify(&self, token: &str) -> Result<Arc<Value>, TokenError> {
-        if let Some(claims) = self.verified.lock().get(token) {
+        let digest = token_digest(token);
+        if let Some((claims, _)) = self.verified.lock().claims.get(&digest) {
             return Ok(claims.clone());
         }
         let (signed, sig) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
@@ -197,16 +225,34 @@ impl SigningKey {
             .verify(signed.as_bytes(), &sig)
             .map_err(|_| TokenError::BadSignature)?;
         let claims = Arc::new(claims);
-        self.remember(token, claims.clone());
+        self.remember_digest(digest, claims.clone());
         Ok(claims)
     }
 
     fn remember(&self, token: &str, claims: Arc<Value>) {
-        let mut cache = self.verified.lock();
-        if cache.len() >= VERIFIED_CACHE_LIMIT {
-            cache.clear();
+        self.remember_digest(token_digest(token), claims);
+    }
+
+    fn remember_digest(&self, digest: [u8; 32], claims: Arc<Value>) {
+        let cost = VERIFIED_ENTRY_OVERHEAD + crate::state::bounded::value_cost(&claims);
+        if cost > VERIFIED_ENTRY_BYTES {
+            return;
         }
-        cache.insert(token.into(), claims);
+        let mut cache = self.verified.lock();
+        if cache.claims.len() >= VERIFIED_CACHE_LIMIT || cache.bytes + cost > VERIFIED_CACHE_BYTES {
+            cache.claims.clear();
+            cache.bytes = 0;
+        }
+        if let Some((_, old)) = cache.claims.insert(digest, (claims, cost)) {
+            cache.bytes -= old;
+        }
+        cache.bytes += cost;
+    }
+
+    /// The verified-token cache in entries and bytes, with its caps (`/__mock/state`).
+    pub fn cache_figures(&self) -> (usize, usize) {
+        let cache = self.verified.lock();
+        (cache.claims.len(), cache.bytes)
     }
 }
 
@@ -282,6 +328,26 @@ mod tests {
             URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#)
         );
         assert_eq!(again.verify(&none_alg), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn the_verified_cache_is_bounded_by_bytes_and_keeps_no_large_claims() {
+        let key = SigningKey::from_pem("kid-1", Mode::Test, 0, PEM).unwrap();
+        // Claims of ~40 KB each: the byte cap, not the 16,384 entries, starts the cache over.
+        let mut last = String::new();
+        for i in 0..400 {
+            last = key.sign(&json!({"userId": i, "data": "d".repeat(40_000)}));
+            let (entries, bytes) = key.cache_figures();
+            assert!(bytes <= VERIFIED_CACHE_BYTES, "{bytes} bytes");
+            assert!(entries < 400);
+        }
+        assert_eq!(key.verify(&last).unwrap()["userId"], 399);
+        // Claims over the entry cap are never cached, yet verify (by RSA) every time.
+        let before = key.cache_figures();
+        let large = key.sign(&json!({"data": "d".repeat(VERIFIED_ENTRY_BYTES)}));
+        assert_eq!(key.cache_figures(), before);
+        assert!(key.verify(&large).is_ok());
+        assert_eq!(key.cache_figures(), before);
     }
 
     #[test]

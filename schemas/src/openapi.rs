@@ -98,6 +98,11 @@ fn error_responses() -> Map<String, Value> {
             "The request head is over the HTTP library's buffer (about 400 KiB).",
         ),
         ("TooManyRequests", 429, "Rate limited (C-7)."),
+        (
+            "InternalServerError",
+            500,
+            "The mock could not do it: for `/__mock/export`, a state that could not be written or would not load again, with the reason.",
+        ),
     ] {
         let mut pin = json!({ "statusCode": { "const": status } });
         if status == 429 {
@@ -128,6 +133,7 @@ fn error_response_name(status: u64) -> Result<&'static str> {
         414 => "UriTooLong",
         431 => "HeaderFieldsTooLarge",
         429 => "TooManyRequests",
+        500 => "InternalServerError",
         other => return Err(format!("no error response for status {other}")),
     })
 }

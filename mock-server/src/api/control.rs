@@ -41,6 +41,7 @@ async fn state(State(app): State<App>) -> Response {
     let world = app.store.read();
     let mut body = seed::summary(&world);
     body["now"] = json!(format_iso(world.now()));
+    body["memory"] = world.memory();
     json_response(body)
 }
 

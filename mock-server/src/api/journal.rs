@@ -5,14 +5,21 @@
 //! bodies, status, mock time and duration. Calls to the control surface (`/__mock/...`) and
 //! CORS preflights are not recorded.
 //!
-//! Recording is on the path of every request, so it stores what it has and computes nothing:
-//! bodies are the reference-counted [`Bytes`] the request and response already use (never
-//! copied), header values are shared the same way, and one short lock pushes the entry. Everything derived — the tenant and mode, what
-//! the credential is, JSON bodies with passwords, tokens, keys and codes redacted — is worked
-//! out when the journal is read. The tenant and mode are found as the mock itself finds them:
-//! path tenant, credential (API key prefix, token claims, firstFactorToken prefix), body
-//! `tenantId`, and for browser calls the mode of the origin (by the workspace's settings at
-//! reading time).
+//! Recording is on the path of every request, so it stores what it has and computes little:
+//! response bodies are the reference-counted [`Bytes`] the response already uses, request
+//! headers, path and (small) body are copied once (the request's own are slices of the
+//! connection's read buffer, which they would keep alive), and one short lock pushes the entry.
+//! Everything derived — the tenant and mode, what the credential is, JSON bodies with
+//! passwords, tokens, keys and codes redacted, and the `Authorization`, `Proxy-Authorization`,
+//! `X-Api-Key`, `Cookie` and `Set-Cookie` headers redacted — is worked out when the journal is
+//! read. The tenant and mode are found as the mock itself finds them: path tenant, credential
+//! (API key prefix, token claims, firstFactorToken prefix), body `tenantId`, and for browser
+//! calls the mode of the origin (by the workspace's settings at reading time).
+//!
+//! Memory is bounded by bytes as well as entries: bodies over 64 KiB are not kept (their size
+//! is), header values over 4 KiB (64 KiB for `Authorization`) are cut with a `...[truncated,
+//! N bytes]` marker, and the oldest entries go first when the kept entries would cost more than
+//! [`JOURNAL_BYTES`] (`bytes` and `maxBytes` in `GET /__mock/requests`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -31,6 +38,7 @@ use serde_json::{Map, Value, json};
 use super::{App, Ctx, MAX_BODY, bearer, detect_mode, first_factor_mode, json_response, ok};
 use crate::error::{Error, Result, msg};
 use crate::state::World;
+use crate::state::bounded::truncation_marker;
 use crate::state::clock::{Millis, format_iso};
 use crate::state::model::{KeyType, Mode};
 use crate::state::views::list;
@@ -40,6 +48,21 @@ pub const DEFAULT_JOURNAL_SIZE: usize = 1_000;
 
 /// Bodies larger than this are not kept (their size is): the journal must stay small.
 const BODY_KEEP: usize = 64 * 1024;
+
+/// Most bytes the journal keeps (bodies, headers, paths and a fixed overhead per entry); the
+/// oldest entries go first when a new one would pass it, as they do at `capacity` entries.
+pub const JOURNAL_BYTES: usize = 32 * 1024 * 1024;
+
+/// Longest header value kept; a longer one is cut with a `...[truncated, N bytes]` marker.
+const HEADER_VALUE_KEEP: usize = 4 * 1024;
+/// Longest `Authorization` value kept: long enough for a token with a sizeable `data`, so the
+/// journal can still say whose credential it was.
+const AUTHORIZATION_KEEP: usize = 64 * 1024;
+/// Most header bytes (names and values) kept per request; later headers are left out and
+/// counted in an `x-mock-journal-omitted-headers` header.
+const HEADERS_KEEP: usize = 96 * 1024;
+/// What an entry costs beyond what it holds (the struct, its `Arc`, the ring slot).
+const ENTRY_OVERHEAD: usize = 256;
 
 /// What replaces a secret in the journal's answers.
 const REDACTED: &str = "[redacted]";
@@ -53,6 +76,95 @@ enum Captured {
     Omitted(Option<u64>),
 }
 
+impl Captured {
+    fn bytes(&self) -> usize {
+        match self {
+            Captured::Kept(bytes) => bytes.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// Request headers as the journal keeps them: copied into one buffer, long values cut.
+///
+/// Not the request's own `HeaderMap`: its values are slices of the connection's read buffer,
+/// and keeping one would keep that whole buffer (up to hundreds of KiB for a request with a
+/// large header) alive for as long as the entry.
+#[derive(Debug)]
+struct Headers {
+    /// Names and values, back to back.
+    text: Box<[u8]>,
+    /// Where each name ends and its value ends, in `text`.
+    ends: Box<[(u32, u32)]>,
+}
+
+impl Headers {
+    fn capture(headers: &HeaderMap) -> Self {
+        let mut text = Vec::with_capacity(
+            headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len())
+                .sum::<usize>()
+                .min(HEADERS_KEEP + 128),
+        );
+        let mut ends = Vec::with_capacity(headers.len());
+        let mut omitted = 0usize;
+        for (name, value) in headers {
+            let keep = if name == header::AUTHORIZATION {
+                AUTHORIZATION_KEEP
+            } else {
+                HEADER_VALUE_KEEP
+            };
+            let value = value.as_bytes();
+            let kept = value.len().min(keep);
+            if text.len() + name.as_str().len() + kept > HEADERS_KEEP {
+                omitted += 1;
+                continue;
+            }
+            text.extend_from_slice(name.as_str().as_bytes());
+            let name_end = text.len() as u32;
+            text.extend_from_slice(&value[..kept]);
+            if kept < value.len() {
+                text.extend_from_slice(truncation_marker(value.len()).as_bytes());
+            }
+            ends.push((name_end, text.len() as u32));
+        }
+        if omitted > 0 {
+            text.extend_from_slice(OMITTED_HEADERS.as_bytes());
+            let name_end = text.len() as u32;
+            text.extend_from_slice(omitted.to_string().as_bytes());
+            ends.push((name_end, text.len() as u32));
+        }
+        Headers {
+            text: text.into_boxed_slice(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// The headers as a map again (for reading; names and values are as valid as they came).
+    fn to_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.ends.len());
+        let mut start = 0usize;
+        for &(name_end, value_end) in self.ends.iter() {
+            let (name_end, value_end) = (name_end as usize, value_end as usize);
+            let name = header::HeaderName::from_bytes(&self.text[start..name_end]);
+            let value = header::HeaderValue::from_bytes(&self.text[name_end..value_end]);
+            if let (Ok(name), Ok(value)) = (name, value) {
+                map.append(name, value);
+            }
+            start = value_end;
+        }
+        map
+    }
+
+    fn bytes(&self) -> usize {
+        self.text.len() + self.ends.len() * std::mem::size_of::<(u32, u32)>()
+    }
+}
+
+/// The header that counts the headers left out of a very large request.
+const OMITTED_HEADERS: &str = "x-mock-journal-omitted-headers";
+
 /// One recorded request, as it came and went.
 #[derive(Debug)]
 struct Entry {
@@ -61,18 +173,32 @@ struct Entry {
     duration: Duration,
     method: Method,
     uri: Uri,
-    headers: HeaderMap,
+    headers: Headers,
     request_body: Captured,
     status: StatusCode,
     response_body: Captured,
 }
 
+impl Entry {
+    /// What the entry costs in memory, roughly (what [`JOURNAL_BYTES`] counts).
+    fn bytes(&self) -> usize {
+        ENTRY_OVERHEAD
+            + self.uri.path_and_query().map_or(0, |p| p.as_str().len())
+            + self.uri.authority().map_or(0, |a| a.as_str().len())
+            + self.headers.bytes()
+            + self.request_body.bytes()
+            + self.response_body.bytes()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Ring {
-    entries: VecDeque<Arc<Entry>>,
+    entries: VecDeque<(Arc<Entry>, usize)>,
     next_id: u64,
     /// Entries pushed out by newer ones since the last clear.
     dropped: u64,
+    /// What the entries cost, by [`Entry::bytes`].
+    bytes: usize,
 }
 
 /// Cheap-to-clone handle on the journal of a mock instance; bounded, oldest entries go first.
@@ -107,22 +233,38 @@ impl Journal {
         let mut ring = self.ring.lock();
         ring.entries.clear();
         ring.dropped = 0;
+        ring.bytes = 0;
+    }
+
+    /// What the kept entries cost in memory, in bytes (at most [`JOURNAL_BYTES`]).
+    pub fn bytes(&self) -> usize {
+        self.ring.lock().bytes
     }
 
     fn push(&self, build: impl FnOnce(u64) -> Entry) {
         let mut ring = self.ring.lock();
         ring.next_id += 1;
         let entry = Arc::new(build(ring.next_id));
-        if ring.entries.len() >= self.capacity {
-            ring.entries.pop_front();
-            ring.dropped += 1;
+        let cost = entry.bytes();
+        while !ring.entries.is_empty()
+            && (ring.entries.len() >= self.capacity || ring.bytes + cost > JOURNAL_BYTES)
+        {
+            if let Some((_, old)) = ring.entries.pop_front() {
+                ring.bytes -= old;
+                ring.dropped += 1;
+            }
         }
-        ring.entries.push_back(entry);
+        ring.bytes += cost;
+        ring.entries.push_back((entry, cost));
     }
 
-    fn snapshot(&self) -> (Vec<Arc<Entry>>, u64) {
+    fn snapshot(&self) -> (Vec<Arc<Entry>>, u64, usize) {
         let ring = self.ring.lock();
-        (ring.entries.iter().cloned().collect(), ring.dropped)
+        (
+            ring.entries.iter().map(|(e, _)| e.clone()).collect(),
+            ring.dropped,
+            ring.bytes,
+        )
     }
 }
 
@@ -141,11 +283,12 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
     let (parts, body) = req.into_parts();
     let (method, uri, headers) = (
         parts.method.clone(),
-        parts.uri.clone(),
-        parts.headers.clone(),
+        // A copy, for the reason the headers are copied (see [`Headers`]).
+        parts.uri.to_string().parse().unwrap_or_default(),
+        Headers::capture(&parts.headers),
     );
     let (request_body, status, response_body, response) =
-        match capture_request(&headers, body).await {
+        match capture_request(&parts.headers, body).await {
             // A chunked body over the limit: answered here, as the route would have.
             Err(refused) => (
                 Captured::Omitted(None),
@@ -198,7 +341,8 @@ async fn capture_request(
         return Ok((Captured::Omitted(declared), body));
     }
     match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => Ok((keep(&bytes), HttpBody::from(bytes))),
+        // A copy: the body may be a slice of the connection's read buffer (see [`Headers`]).
+        Ok(bytes) => Ok((keep(&Bytes::copy_from_slice(&bytes)), HttpBody::from(bytes))),
         Err(_) => Err(Error::new(413, msg::PAYLOAD_TOO_LARGE).into_response()),
     }
 }
@@ -404,16 +548,20 @@ fn is_secret_string(s: &str) -> bool {
     api_key || jwt
 }
 
-/// Request headers as an object, credentials and cookies redacted.
+/// Request headers as an object, credentials and cookies redacted: `Authorization` and
+/// `Proxy-Authorization` keep their scheme only; `X-Api-Key`, `Cookie` and `Set-Cookie` are
+/// replaced whole.
 fn headers_view(headers: &HeaderMap) -> Value {
     let mut out = Map::new();
     for (name, value) in headers {
         let text = match name.as_str() {
-            "authorization" => match value.to_str().ok().and_then(|v| v.split_once(' ')) {
-                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
-                None => REDACTED.to_owned(),
-            },
-            "cookie" => REDACTED.to_owned(),
+            "authorization" | "proxy-authorization" => {
+                match value.to_str().ok().and_then(|v| v.split_once(' ')) {
+                    Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+                    None => REDACTED.to_owned(),
+                }
+            }
+            "x-api-key" | "cookie" | "set-cookie" => REDACTED.to_owned(),
             _ => String::from_utf8_lossy(value.as_bytes()).into_owned(),
         };
         match out.get_mut(name.as_str()) {
@@ -435,11 +583,13 @@ struct View {
     mode: Option<Mode>,
     entry: Arc<Entry>,
     credential: Value,
+    headers: HeaderMap,
 }
 
 fn derive(world: &World, entry: Arc<Entry>) -> View {
+    let headers = entry.headers.to_map();
     let (credential, key_tenant, key_mode) =
-        credential(&entry.headers).unwrap_or((Value::Null, None, None));
+        credential(&headers).unwrap_or((Value::Null, None, None));
     let query = super::parse_query(entry.uri.query());
     let body_tenant = || match &entry.request_body {
         Captured::Kept(bytes) => serde_json::from_slice::<Value>(bytes)
@@ -457,7 +607,7 @@ fn derive(world: &World, entry: Arc<Entry>) -> View {
         if query.get("test").map(String::as_str) == Some("true") {
             return Some(Mode::Test);
         }
-        let origin = super::origin(&entry.headers);
+        let origin = super::origin(&headers);
         detect_mode(world, tenant, origin.as_deref()).ok()
     });
     View {
@@ -465,6 +615,7 @@ fn derive(world: &World, entry: Arc<Entry>) -> View {
         mode,
         entry,
         credential,
+        headers,
     }
 }
 
@@ -494,7 +645,7 @@ impl View {
             "mode": self.mode.map(Mode::as_str),
             "credential": self.credential,
             "request": {
-                "headers": headers_view(&e.headers),
+                "headers": headers_view(&self.headers),
                 "body": body_view(&e.request_body),
             },
             "response": {
@@ -583,7 +734,7 @@ fn status_range(s: &str) -> Option<(u16, u16)> {
 /// (prefix), `status` (`404` or `4xx`), `tenantId`, `mode`; `limit` keeps the most recent.
 async fn requests(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let filter = Filter::parse(&ctx)?;
-    let (entries, dropped) = app.journal.snapshot();
+    let (entries, dropped, bytes) = app.journal.snapshot();
     let mut views: Vec<View> = {
         let world = app.store.read();
         entries
@@ -598,6 +749,8 @@ async fn requests(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let mut body = list(views.iter().map(View::to_json).collect());
     body["capacity"] = json!(app.journal.capacity);
     body["dropped"] = json!(dropped);
+    body["bytes"] = json!(bytes);
+    body["maxBytes"] = json!(JOURNAL_BYTES);
     Ok(json_response(body))
 }
 

@@ -210,7 +210,8 @@ pub fn ok() -> Response {
 // ---------------------------------------------------------------------------------------------
 // Body
 
-/// A JSON request body; an absent body reads as `{}`. Before a handler sees it, it is checked
+/// A JSON request body; an absent body reads as `{}`; one nested deeper than
+/// [`MAX_JSON_DEPTH`] levels is refused with 400 ([`parse_json`]). Before a handler sees it, it is checked
 /// against the request schema of the route (`schemas/openapi.json`): a body that does not match
 /// is refused with 400 and the API's wording of the first problem (`"email" must be a string`,
 /// `Email format is invalid`, ...). Missing fields are left to the handler, which checks them in
@@ -238,10 +239,9 @@ impl<S: Send + Sync> FromRequest<S> for Body {
         let body = if bytes.iter().all(u8::is_ascii_whitespace) {
             Value::Object(Map::new())
         } else {
-            match serde_json::from_slice::<Value>(&bytes) {
-                Ok(body @ Value::Object(_)) => body,
-                Ok(_) => return Err(Error::bad_request("\"value\" must be of type object")),
-                Err(_) => return Err(Error::bad_request(msg::INVALID_JSON)),
+            match parse_json(&bytes)? {
+                body @ Value::Object(_) => body,
+                _ => return Err(Error::bad_request("\"value\" must be of type object")),
             }
         };
         if let Some(message) =
@@ -253,6 +253,28 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             Value::Object(map) => Ok(Body(map)),
             _ => Ok(Body::default()),
         }
+    }
+}
+
+/// Nesting limit of JSON from outside (bodies, the SSO `data` parameter); see
+/// [`crate::state::bounded::MAX_JSON_DEPTH`].
+pub use crate::state::bounded::MAX_JSON_DEPTH;
+
+/// Parses JSON from outside: 400 `Invalid request payload JSON format` when it is not JSON,
+/// 400 [`msg::JSON_TOO_DEEP`] when it nests deeper than [`MAX_JSON_DEPTH`] levels. Deeper
+/// documents are refused here, at the edge, because what is stored must still load when the
+/// state file wraps it in a few more levels (the JSON parser stops at 128).
+pub fn parse_json(bytes: &[u8]) -> Result<Value> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) if crate::state::bounded::json_depth(&value) > MAX_JSON_DEPTH => {
+            Err(Error::bad_request(msg::JSON_TOO_DEEP))
+        }
+        Ok(value) => Ok(value),
+        // The parser's own limit (128 levels) is the same refusal, said the same way.
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
+            Err(Error::bad_request(msg::JSON_TOO_DEEP))
+        }
+        Err(_) => Err(Error::bad_request(msg::INVALID_JSON)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! State export on demand (`/__mock/export`); the format is described in
 //! [`crate::state::persist`].
 //!
-//! `GET` answers the state file itself. `POST` saves it, now, to the path the mock was started
+//! `GET` answers the state file itself (checked to load again; 500 when it would not). `POST` saves it, now, to the path the mock was started
 //! with (`--export-on-exit`): only there, because the control surface needs no credentials and
 //! must not let a caller write files anywhere the process can.
 
@@ -13,7 +13,7 @@ use axum::routing::get;
 use serde_json::json;
 
 use super::{App, json_response};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, msg};
 use crate::state::persist;
 
 /// Routes of this module.
@@ -21,15 +21,26 @@ pub fn routes() -> Router<App> {
     Router::new().route("/__mock/export", get(export).post(save))
 }
 
-/// `GET /__mock/export`: the whole state, as a state file.
-async fn export(State(app): State<App>) -> Response {
+/// `GET /__mock/export`: the whole state, as a state file. The text is checked to load again
+/// before it is answered; a state that would not is a 500 with the reason, never a 200 with a
+/// file `--import` refuses.
+async fn export(State(app): State<App>) -> Result<Response> {
     let state = persist::export(&app.store.read());
-    (
+    let bytes = tokio::task::spawn_blocking(move || persist::to_checked_json(&state))
+        .await
+        .map_err(|_| Error::internal())?
+        .map_err(not_saved)?;
+    Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        persist::to_json(&state),
+        bytes,
     )
-        .into_response()
+        .into_response())
+}
+
+/// 500 with the reason the state could not be exported or saved.
+fn not_saved(reason: String) -> Error {
+    Error::new(500, format!("{}: {reason}", msg::STATE_NOT_SAVED))
 }
 
 /// `POST /__mock/export`: writes the state file to the `--export-on-exit` path now.
@@ -43,7 +54,7 @@ async fn save(State(app): State<App>) -> Result<Response> {
     let written = tokio::task::spawn_blocking(move || persist::write(&state, &path))
         .await
         .map_err(|_| Error::internal())?
-        .map_err(|e| Error::new(500, e))?;
+        .map_err(not_saved)?;
     Ok(json_response(json!({
         "message": "OK",
         "path": written.display().to_string(),

@@ -72,8 +72,10 @@ async fn login(
     };
     let data = match ctx.query.get("data").filter(|d| !d.is_empty()) {
         None => None,
-        Some(text) => match serde_json::from_str::<Value>(text) {
+        // Deep `data` is refused as deep bodies are: it is stored with the user.
+        Some(text) => match super::parse_json(text.as_bytes()) {
             Ok(Value::Object(data)) => Some(data),
+            Err(e) if e.message == crate::error::msg::JSON_TOO_DEEP => return Err(e),
             _ => return Err(Error::bad_request("\"data\" must be of type object")),
         },
     };

@@ -9,6 +9,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::bounded::{Logged, truncate_text};
 use super::clock::{DAY, MINUTE, Millis, SECOND, format_iso};
 use super::model::*;
 use super::{Realm, RecipientLimits, Workspace, World, ids};
@@ -23,6 +24,40 @@ const UNCONFIRMED_SHORT_LIMIT: usize = 10;
 const UNCONFIRMED_LONG_LIMIT: usize = 20;
 const CONFIRMED_SHORT_LIMIT: usize = 20;
 const BLOCK_FOR: Millis = DAY;
+
+/// Most bytes the outbox keeps (see [`super::bounded`]); with [`super::OUTBOX_LIMIT`] entries.
+pub const OUTBOX_BYTES: usize = 16 * 1024 * 1024;
+/// Longest address or link an outbox entry keeps; longer ones are cut with a marker.
+const OUTBOX_FIELD_KEEP: usize = 16 * 1024;
+
+impl OutboxEntry {
+    /// The entry with an overlong address or link cut to [`OUTBOX_FIELD_KEEP`] bytes and a
+    /// marker, so that one entry cannot take a large part of the outbox's budget.
+    pub fn trimmed(mut self) -> Self {
+        if self.to.len() > OUTBOX_FIELD_KEEP {
+            self.to = truncate_text(&self.to, OUTBOX_FIELD_KEEP);
+        }
+        if let Some(link) = self.link.as_mut().filter(|l| l.len() > OUTBOX_FIELD_KEEP) {
+            *link = truncate_text(link, OUTBOX_FIELD_KEEP);
+        }
+        self
+    }
+}
+
+impl Logged for OutboxEntry {
+    const MAX_ENTRIES: usize = super::OUTBOX_LIMIT;
+    const MAX_BYTES: usize = OUTBOX_BYTES;
+
+    fn cost(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.tenant_id.capacity()
+            + self.to.capacity()
+            + self.message_type.capacity()
+            + self.link.as_ref().map_or(0, String::capacity)
+            + self.verification_code.as_ref().map_or(0, String::capacity)
+            + self.submitted_at.capacity()
+    }
+}
 
 /// Lifetime of a verification code.
 pub const CODE_LIFETIME: Millis = 10 * MINUTE;
@@ -414,6 +449,37 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The outbox is capped by bytes, and one huge address or link is cut, not kept whole.
+    #[test]
+    fn the_outbox_is_capped_by_bytes_and_cuts_huge_members() {
+        let seed = std::sync::Arc::new(super::super::seed::Seed::embedded().unwrap());
+        let mut world = World::from_seed(seed);
+        let entry = |to: String, link: Option<String>| OutboxEntry {
+            message_id: ids::uuid(),
+            tenant_id: "demo1234".into(),
+            mode: Mode::Test,
+            channel: Channel::Email,
+            to,
+            message_type: "login".into(),
+            link,
+            uuid: None,
+            token: None,
+            verification_code: None,
+            suppressed: true,
+            submitted_at: String::new(),
+        };
+        world.push_outbox(entry("a".repeat(900_000), Some("l".repeat(900_000))));
+        let kept = world.outbox.iter().next().unwrap();
+        assert!(kept.to.len() < OUTBOX_FIELD_KEEP + 64);
+        assert!(kept.to.ends_with("...[truncated, 900000 bytes]"));
+        assert!(kept.link.as_ref().unwrap().len() < OUTBOX_FIELD_KEEP + 64);
+        for _ in 0..2_000 {
+            world.push_outbox(entry("b".repeat(15_000), None));
+            assert!(world.outbox.bytes() <= OUTBOX_BYTES);
+        }
+        assert!(world.outbox.len() < 2_000, "the byte cap came first");
+    }
 
     #[test]
     fn durations_follow_the_grammar_and_bounds() {

@@ -10,6 +10,7 @@
 //! signing key, JWT format and rate-limit counters. API keys live in one index of the world, each
 //! knowing its tenant and mode. Nothing in this module knows about HTTP.
 
+pub mod bounded;
 pub mod clock;
 pub mod codes;
 pub mod ids;
@@ -42,13 +43,15 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::tokens::SigningKey;
+use bounded::BoundedLog;
 use clock::{Clock, Millis};
 use model::*;
 use seed::Seed;
 
-/// Most outbox entries kept; older ones are dropped first.
+/// Most outbox entries kept; older ones are dropped first (the byte cap is
+/// [`messages::OUTBOX_BYTES`]).
 pub const OUTBOX_LIMIT: usize = 10_000;
-/// Most webhook deliveries kept.
+/// Most webhook deliveries kept (the byte cap is [`webhooks::WEBHOOK_LOG_BYTES`]).
 pub const WEBHOOK_LOG_LIMIT: usize = 1_000;
 
 /// Cheap-to-clone handle on the one [`World`] of a mock instance.
@@ -232,14 +235,14 @@ pub struct World {
     pub api_keys: HashMap<Box<str>, ApiKey>,
     /// Deleted API keys: they no longer authenticate, but verification still recognises them.
     pub deleted_api_keys: HashMap<Box<str>, ApiKey>,
-    pub outbox: VecDeque<OutboxEntry>,
-    pub webhooks: VecDeque<WebhookDelivery>,
+    pub outbox: BoundedLog<OutboxEntry>,
+    pub webhooks: BoundedLog<WebhookDelivery>,
     /// Where webhook deliveries are queued (set by the server; kept across resets).
     pub webhook_tx: Option<webhooks::DeliverySender>,
     /// Fake SSO provider identities and sign-ons waiting for the provider (conventions C-14.3).
     pub sso: sso::SsoState,
     /// Calls made to passthrough upstreams (conventions C-14.5), oldest first.
-    pub passthrough_calls: VecDeque<Value>,
+    pub passthrough_calls: BoundedLog<Value>,
     /// The state file the mock started from (`--import`): what `POST /__mock/reset` restores
     /// instead of the bare seed.
     pub imported: Option<Arc<persist::Snapshot>>,
@@ -256,11 +259,11 @@ impl World {
             tenant_index: HashMap::new(),
             api_keys: HashMap::new(),
             deleted_api_keys: HashMap::new(),
-            outbox: VecDeque::new(),
-            webhooks: VecDeque::new(),
+            outbox: BoundedLog::new(),
+            webhooks: BoundedLog::new(),
             webhook_tx: None,
             sso: Default::default(),
-            passthrough_calls: VecDeque::new(),
+            passthrough_calls: BoundedLog::new(),
             imported: None,
         };
         seed.apply(&mut world);
@@ -324,12 +327,9 @@ impl World {
             .ok_or_else(Error::not_found)
     }
 
-    /// Appends to the outbox, dropping the oldest entry when full.
+    /// Appends to the outbox (its large members cut), dropping the oldest entries when full.
     pub fn push_outbox(&mut self, entry: OutboxEntry) {
-        if self.outbox.len() >= OUTBOX_LIMIT {
-            self.outbox.pop_front();
-        }
-        self.outbox.push_back(entry);
+        self.outbox.push_back(entry.trimmed());
     }
 
     /// Adds a workspace with its realms, indexing every tenant they hold (the workspace itself

@@ -11,11 +11,28 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::World;
+use super::bounded::{Logged, MAX_JSON_DEPTH, json_depth, value_cost};
 use super::clock::format_iso;
 use crate::error::{Error, Result, msg};
 
 /// Most upstream calls kept in the log.
 pub const CALL_LOG_LIMIT: usize = 1_000;
+
+/// Most bytes the call log keeps (see [`super::bounded`]).
+pub const CALL_LOG_BYTES: usize = 8 * 1024 * 1024;
+/// Largest upstream answer a call entry keeps (its JSON text); a larger or deeper one is
+/// replaced by a marker with its size, so the log stays small and the state file loadable.
+const RESPONSE_KEEP: usize = 16 * 1024;
+
+/// Entries of the call log are JSON objects.
+impl Logged for Value {
+    const MAX_ENTRIES: usize = CALL_LOG_LIMIT;
+    const MAX_BYTES: usize = CALL_LOG_BYTES;
+
+    fn cost(&self) -> usize {
+        value_cost(self)
+    }
+}
 
 /// One canned answer of the upstream. Absent matchers match anything.
 #[derive(Clone, Debug, Deserialize)]
@@ -138,13 +155,21 @@ pub struct Call {
     pub error: Option<String>,
 }
 
+/// An upstream answer as the call log keeps it: whole when small and shallow, else a marker.
+fn kept_response(response: Value) -> Value {
+    let size = response.to_string().len();
+    if size <= RESPONSE_KEEP && json_depth(&response) <= MAX_JSON_DEPTH {
+        response
+    } else {
+        json!({ "truncated": true, "size": size })
+    }
+}
+
 impl World {
     /// Appends a call to the log (the password is never kept).
     pub fn record_passthrough_call(&mut self, call: Call) {
-        if self.passthrough_calls.len() >= CALL_LOG_LIMIT {
-            self.passthrough_calls.pop_front();
-        }
-        let passback = call.response.get("passbackCode").cloned();
+        let response = kept_response(call.response);
+        let passback = response.get("passbackCode").cloned();
         let entry = json!({
             "tenantId": call.tenant_id,
             "mode": call.mode,
@@ -155,7 +180,7 @@ impl World {
                 "passthroughCode": call.passthrough_code,
             },
             "status": call.status,
-            "response": call.response,
+            "response": response,
             "passbackCode": passback,
             "error": call.error,
             "createdAt": format_iso(self.now()),

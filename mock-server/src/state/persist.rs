@@ -40,7 +40,12 @@
 //!
 //! Files are written atomically ([`write()`]: a temporary file in the same directory, flushed to
 //! disk, then renamed over the target), so a crash leaves the previous file or the new one,
-//! never a torn one.
+//! never a torn one. The text is parsed back and checked as `--import` would before it
+//! replaces anything, so a state that could not be loaded again is never written (the write
+//! fails and says why); request bodies are limited to [`super::bounded::MAX_JSON_DEPTH`]
+//! levels so that this does not happen in the first place. Files are created 0600 (they hold
+//! private keys and password hashes), and temporary files left by an interrupted write are
+//! removed at start ([`remove_stale_temp_files`]).
 //!
 //! Nothing in this module knows about HTTP.
 
@@ -532,11 +537,23 @@ impl World {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/// Serialises a state (pretty-printed, for diffs).
-pub fn to_json(state: &StateFile) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(state).unwrap_or_default();
+/// Serialises a state (pretty-printed, for diffs). Fails, rather than answer something that
+/// is not the state, when a member cannot be written (a webhook body kept as text that is no
+/// longer JSON, say).
+pub fn to_json(state: &StateFile) -> Result<Vec<u8>, String> {
+    let mut out = serde_json::to_vec_pretty(state)
+        .map_err(|e| format!("the state cannot be serialised: {e}"))?;
     out.push(b'\n');
-    out
+    Ok(out)
+}
+
+/// Serialises a state and reads the text back as a state file would be read (`--import`):
+/// the text of a file that could not be loaded again is never answered nor written.
+pub fn to_checked_json(state: &StateFile) -> Result<Vec<u8>, String> {
+    let bytes = to_json(state)?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| e.to_string())?;
+    Snapshot::parse(text).map_err(|e| format!("the state would not load again: {e}"))?;
+    Ok(bytes)
 }
 
 /// Serialises a map kept by key in memory with its keys in order, so that state files stay
@@ -551,16 +568,49 @@ where
 }
 
 /// Writes a state to `path` (or to [`FILE_NAME`] in it, when it is a directory) atomically;
-/// returns the file written.
+/// returns the file written. The text is read back as `--import` reads it before the previous
+/// file is replaced ([`to_checked_json`]): on any failure the previous file stays as it was,
+/// and the error says why.
 pub fn write(state: &StateFile, path: &Path) -> Result<PathBuf, String> {
     let file = file_path(path);
-    write_atomic(&file, &to_json(state))
+    let bytes = to_checked_json(state)
+        .map_err(|e| format!("the state file {} was not written: {e}", file.display()))?;
+    write_atomic(&file, &bytes)
         .map_err(|e| format!("cannot write the state file {}: {e}", file.display()))?;
     Ok(file)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
-/// `path`: readers (and a crash) see the old file or the new one, never part of one.
+/// Removes the temporary files an interrupted write left beside the state file of `path`
+/// (`.state.json.<pid>.<n>.tmp`: [`write_atomic`] names them so). Called at start, before this
+/// process writes any; returns how many were removed.
+pub fn remove_stale_temp_files(path: &Path) -> usize {
+    let file = file_path(path);
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+        return 0;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.starts_with(&prefix) && n.ends_with(".tmp") && e.path().is_file()
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+/// Writes `bytes` to a temporary file beside `path` (created 0600), flushes it to disk, then
+/// renames it over `path`: readers (and a crash) see the old file or the new one, never part
+/// of one; the file keeps mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = path
@@ -578,7 +628,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
+        // Private from the start (0600 where permissions exist): a state file holds private
+        // signing keys, API keys and password hashes.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -608,13 +664,16 @@ mod tests {
         let mut original = world();
         original.clock.advance(86_400_000);
         let state = export(&original);
-        let text = to_json(&state);
+        let text = to_json(&state).unwrap();
         let snapshot = Snapshot::parse(std::str::from_utf8(&text).unwrap()).unwrap();
         let mut copy = World::from_seed(original.seed.clone());
         copy.import(Arc::new(snapshot));
         let mut again = export(&copy);
         again.exported_at = state.exported_at.clone();
-        assert!(to_json(&again) == text, "a second export is identical");
+        assert!(
+            to_json(&again).unwrap() == text,
+            "a second export is identical"
+        );
         assert_eq!(copy.clock.offset(), 86_400_000);
         let realm = copy.realm_of("demo1234", Mode::Test).unwrap();
         assert_eq!(realm.users.len(), 4);
@@ -657,6 +716,47 @@ mod tests {
         state.workspaces[0].live.signing_key.private_key = "not a key".into();
         let err = Snapshot::check(state).unwrap_err();
         assert!(err.contains("(live): signing key"), "{err}");
+    }
+
+    /// Issue 11 item 2: a state that would not load again (user data nested 122 levels, which
+    /// the edge now refuses, put in directly) is never written over a good file, and a state
+    /// that cannot be serialised is an error, not a 1-byte file.
+    #[test]
+    fn a_state_that_would_not_load_again_is_never_written() {
+        let dir = std::env::temp_dir().join(format!("uf-persist-bad-{}", std::process::id()));
+        let file = dir.join("state.json");
+        let mut world = world();
+        write(&export(&world), &file).unwrap();
+        let good = std::fs::read(&file).unwrap();
+
+        let mut deep = Value::Object(Default::default());
+        for _ in 0..122 {
+            deep = serde_json::json!({ "d": deep });
+        }
+        let realm = world.realm_of_mut("demo1234", Mode::Test).unwrap();
+        let user = realm.users.values_mut().next().unwrap();
+        user.data = deep.as_object().cloned().unwrap();
+        let err = write(&export(&world), &file).unwrap_err();
+        assert!(err.contains("would not load again"), "{err}");
+        assert_eq!(std::fs::read(&file).unwrap(), good, "the good file stays");
+
+        let mut state = export(&World::from_seed(world.seed.clone()));
+        state.webhooks.push(WebhookDelivery {
+            id: Uuid::nil(),
+            url: String::new(),
+            headers: Default::default(),
+            body: "not JSON".into(),
+            status: None,
+            error: None,
+            created_at: String::new(),
+        });
+        let err = to_json(&state).unwrap_err();
+        assert!(err.contains("cannot be serialised"), "{err}");
+        assert!(write(&state, &file).is_err());
+        assert_eq!(std::fs::read(&file).unwrap(), good, "the good file stays");
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

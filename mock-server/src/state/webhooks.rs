@@ -10,9 +10,60 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
 
+use super::bounded::{Logged, truncate_text, truncation_marker, value_cost};
 use super::clock::format_iso;
 use super::model::*;
 use super::{WEBHOOK_LOG_LIMIT, World, ids};
+
+/// Most bytes the delivery log keeps (see [`super::bounded`]); with [`WEBHOOK_LOG_LIMIT`]
+/// entries.
+pub const WEBHOOK_LOG_BYTES: usize = 16 * 1024 * 1024;
+/// Largest body (JSON text) the log keeps whole. A larger one (a user with a large `data`) is
+/// logged with the record's large members replaced by a truncation marker and `"truncated":
+/// true`; the receiver still gets the whole body.
+const BODY_KEEP: usize = 64 * 1024;
+/// Longest member of a record kept in a truncated body.
+const MEMBER_KEEP: usize = 1024;
+/// Longest delivery error kept.
+const ERROR_KEEP: usize = 1024;
+
+impl Logged for WebhookDelivery {
+    const MAX_ENTRIES: usize = WEBHOOK_LOG_LIMIT;
+    const MAX_BYTES: usize = WEBHOOK_LOG_BYTES;
+
+    fn cost(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.url.capacity()
+            + value_cost(&Value::Object(self.headers.clone()))
+            + self.body.len()
+            + self.error.as_ref().map_or(0, String::capacity)
+            + self.created_at.capacity()
+    }
+}
+
+/// The text of a body as the log keeps it (see [`BODY_KEEP`]).
+fn logged_body(body: &Value) -> Box<str> {
+    let text = body.to_string();
+    if text.len() <= BODY_KEEP {
+        return text.into();
+    }
+    let mut kept = body.clone();
+    if let Some(record) = kept.get_mut("record").and_then(Value::as_object_mut) {
+        for member in record.values_mut() {
+            let len = member.to_string().len();
+            if len > MEMBER_KEEP {
+                *member = Value::String(truncation_marker(len));
+            }
+        }
+    }
+    kept["truncated"] = Value::Bool(true);
+    let mut text = kept.to_string();
+    if text.len() > BODY_KEEP {
+        kept["record"] = json!({ "truncated": true, "size": text.len() });
+        text = kept.to_string();
+    }
+    text.into()
+}
 
 /// A POST the delivery task must make.
 #[derive(Clone, Debug)]
@@ -143,14 +194,11 @@ impl World {
         if let Some(auth) = &authorization {
             headers.insert("authorization".into(), json!(auth));
         }
-        if self.webhooks.len() >= WEBHOOK_LOG_LIMIT {
-            self.webhooks.pop_front();
-        }
         self.webhooks.push_back(WebhookDelivery {
             id,
             url: url.clone().unwrap_or_default(),
             headers,
-            body: body.to_string().into(),
+            body: logged_body(&body),
             status: None,
             error: None,
             created_at: format_iso(self.now()),
@@ -167,10 +215,13 @@ impl World {
 
     /// Writes the outcome of a delivery back into the log.
     pub fn delivery_done(&mut self, id: Uuid, status: Option<u16>, error: Option<String>) {
-        if let Some(d) = self.webhooks.iter_mut().rev().find(|d| d.id == id) {
-            d.status = status;
-            d.error = error;
-        }
+        self.webhooks.update_last(
+            |d| d.id == id,
+            |d| {
+                d.status = status;
+                d.error = error.map(|e| truncate_text(&e, ERROR_KEEP));
+            },
+        );
     }
 }
 

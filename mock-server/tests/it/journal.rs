@@ -362,3 +362,64 @@ async fn large_bodies_are_refused_as_before_and_not_kept() {
     assert_eq!(entries[1]["request"]["body"]["omitted"], true);
     assert_eq!(entries[1]["status"], 400);
 }
+
+/// Issue 11 item 8: `X-Api-Key`, `Proxy-Authorization` and cookies are redacted like
+/// `Authorization`.
+#[tokio::test]
+async fn api_key_proxy_credentials_and_cookies_are_redacted() {
+    let h = Harness::start().await;
+    h.get("/v0/tenants/demo1234/mode")
+        .header("x-api-key", "uf_test_admin_demo1234_secret")
+        .header("proxy-authorization", "Basic dXNlcjpwYXNz")
+        .header("cookie", "access.demo1234=eyJ.secret.sig")
+        .header("set-cookie", "session=secret")
+        .header("x-userfront-source", "kept")
+        .send()
+        .await
+        .ok();
+    let entry = journal(&h, "").await.remove(0);
+    let headers = &entry["request"]["headers"];
+    assert_eq!(headers["x-api-key"], "[redacted]");
+    assert_eq!(headers["proxy-authorization"], "Basic [redacted]");
+    assert_eq!(headers["cookie"], "[redacted]");
+    assert_eq!(headers["set-cookie"], "[redacted]");
+    assert_eq!(headers["x-userfront-source"], "kept");
+    assert!(!entry.to_string().contains("secret"), "{entry}");
+    assert!(!entry.to_string().contains("dXNlcjpwYXNz"), "{entry}");
+}
+
+/// Issue 11 item 3: the journal is capped by bytes, not only by entries, and keeps long
+/// headers cut with a marker (1,000 requests with a 400 KB header cost +384 MiB before).
+#[tokio::test]
+async fn the_journal_is_capped_by_bytes_and_cuts_long_headers() {
+    let h = Harness::start().await;
+    let big_header = "h".repeat(200_000);
+    h.get("/v0/tenants/demo1234/mode")
+        .header("x-big", &big_header)
+        .send()
+        .await
+        .ok();
+    let entry = journal(&h, "").await.remove(0);
+    let kept = entry["request"]["headers"]["x-big"].as_str().unwrap();
+    assert!(kept.len() < 5_000, "{} bytes kept", kept.len());
+    assert!(kept.ends_with("...[truncated, 200000 bytes]"), "{kept}");
+
+    // 600 requests with a 60 KB body (kept whole: under 64 KiB) pass the byte cap long
+    // before the 1,000-entry cap.
+    let body = json!({ "filler": "f".repeat(60_000) }).to_string();
+    for _ in 0..600 {
+        let resp = h.post("/v0/nothing-here").raw(body.clone()).send().await;
+        assert_eq!(resp.status, 404);
+    }
+    let answer = h.get("/__mock/requests").send().await.ok();
+    let (bytes, max) = (
+        answer["bytes"].as_u64().unwrap(),
+        answer["maxBytes"].as_u64().unwrap(),
+    );
+    let kept = answer["results"].as_array().unwrap().len();
+    assert!(bytes <= max, "{bytes} > {max}");
+    assert!(bytes > max / 2, "the figure counts the bodies: {bytes}");
+    assert!(kept < 600, "{kept} entries of 60 KB kept");
+    assert_eq!(answer["capacity"], 1_000);
+    assert_eq!(answer["dropped"].as_u64().unwrap() as usize, 601 - kept);
+}

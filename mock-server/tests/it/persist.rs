@@ -491,3 +491,117 @@ async fn started(mut child: std::process::Child) -> (Started, String) {
     };
     (Started(base, child, reader), banner)
 }
+
+/// `{"data": {"d": {"d": ...}}}` nested `depth` levels in all (the body object counts as one).
+fn nested_body(email: &str, depth: usize) -> Value {
+    let mut data = json!({});
+    for _ in 0..depth.saturating_sub(2) {
+        data = json!({ "d": data });
+    }
+    json!({ "email": email, "password": "nested-password-1", "data": data })
+}
+
+/// Issue 11 item 2: one unauthenticated sign-up with deep `data` made `/__mock/export` answer
+/// 200 "OK" with a 1-byte file (depth ~125), or write a file `--import` refused (121-124).
+/// Deep bodies are now refused at the edge, and what is saved always loads again.
+#[tokio::test]
+async fn deep_bodies_are_refused_so_the_state_always_saves_and_loads() {
+    let dir = TempDir::new("deep");
+    let file = dir.path("state.json");
+    let h = Harness::with_mock(
+        MockUserfront::builder()
+            .export_on_exit(&file)
+            .start()
+            .await
+            .unwrap(),
+    );
+    let signup = "/v0/tenants/demo1234/auth/create";
+    for depth in [33, 40, 121, 125, 127, 129, 200] {
+        h.post(signup)
+            .json(nested_body(&format!("deep{depth}@example.com"), depth))
+            .send()
+            .await
+            .err(400, userfront_mock::msg::JSON_TOO_DEEP);
+    }
+    // The same limit for the SSO `data` parameter, which is stored with the user too.
+    let data = nested_body("x@example.com", 40)["data"].to_string();
+    let url = format!(
+        "/v0/auth/google/login?tenant_id=demo1234&origin=http%3A%2F%2Flocalhost%3A3000&data={}",
+        url_escape(&data)
+    );
+    h.get(&url)
+        .send()
+        .await
+        .err(400, userfront_mock::msg::JSON_TOO_DEEP);
+    // 32 levels is allowed, and survives a save and a restart.
+    h.post(signup)
+        .json(nested_body("deep32@example.com", 32))
+        .send()
+        .await
+        .ok();
+    let answered = h.get("/__mock/export").send().await.ok();
+    assert!(answered.to_string().contains("deep32@example.com"));
+    h.post("/__mock/export").send().await.ok();
+    let b = import(&file).await;
+    b.login("deep32@example.com", "nested-password-1").await;
+}
+
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// State files hold private keys and password hashes: created 0600, and leftovers of an
+/// interrupted export are removed when the mock starts; a write that fails answers an error,
+/// never OK.
+#[cfg(unix)]
+#[tokio::test]
+async fn state_files_are_private_and_interrupted_writes_leave_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("private");
+    let file = dir.path("state.json");
+    let stale = dir.path(".state.json.4242.0.tmp");
+    std::fs::write(&stale, "half a state").unwrap();
+    let unrelated = dir.path("notes.tmp");
+    std::fs::write(&unrelated, "mine").unwrap();
+    let h = Harness::with_mock(
+        MockUserfront::builder()
+            .export_on_exit(&file)
+            .start()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        !stale.exists(),
+        "the interrupted export's temp file is gone"
+    );
+    assert!(unrelated.exists(), "other files are left alone");
+    h.post("/__mock/export").send().await.ok();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode {mode:o}");
+
+    // A path that cannot be written (its parent is a file): 500 in the error format.
+    let blocked = dir.path("blocked");
+    std::fs::write(&blocked, "a file").unwrap();
+    let h = Harness::with_mock(
+        MockUserfront::builder()
+            .export_on_exit(blocked.join("state.json"))
+            .start()
+            .await
+            .unwrap(),
+    );
+    let refused = h.post("/__mock/export").send().await;
+    assert_eq!(refused.status, 500, "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(userfront_mock::msg::STATE_NOT_SAVED),
+        "{}",
+        refused.body
+    );
+}

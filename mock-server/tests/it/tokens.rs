@@ -121,3 +121,43 @@ async fn forged_and_foreign_tokens_are_refused() {
     // The genuine token still works.
     assert_eq!(h.get_as(&token, "/v0/self").await["userId"], 3);
 }
+
+/// Issue 11 item 3: the verified-token cache kept whole tokens (a user with 512 KB of `data`
+/// cost 1.25 MiB per login). It now keeps hashes and small claims only, within a byte cap.
+#[tokio::test]
+async fn the_verified_token_cache_stays_small_for_large_tokens() {
+    // Its own signing keys (the embedded seed's are shared by every mock in this process, so
+    // their caches hold other tests' tokens too).
+    let mock = userfront_mock::MockUserfront::builder()
+        .empty(true)
+        .start()
+        .await
+        .unwrap();
+    let h = Harness::with_mock(mock);
+    let data = serde_json::json!({ "blob": "b".repeat(400_000) });
+    h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/create"))
+        .json(serde_json::json!({
+            "email": "large@example.com",
+            "password": "large-password-1",
+            "data": data,
+        }))
+        .send()
+        .await
+        .ok();
+    let mut tokens = Vec::new();
+    for _ in 0..5 {
+        let login = h.login("large@example.com", "large-password-1").await;
+        tokens.push(common::access(&login));
+    }
+    // Every token still verifies (by RSA, uncached) and reaches its user.
+    for token in &tokens {
+        let me = h.get("/v0/self").bearer(token).send().await.ok();
+        assert_eq!(me["email"], "large@example.com");
+    }
+    let state = h.get("/__mock/state").send().await.ok();
+    let cache = &state["memory"]["verifiedTokens"];
+    let bytes = cache["bytes"].as_u64().unwrap();
+    // Five logins with 400 KB of data held more than 4 MB before.
+    assert!(bytes < 256 * 1024, "{cache}");
+    assert!(cache["maxBytesPerKey"].as_u64().unwrap() <= 8 * 1024 * 1024);
+}

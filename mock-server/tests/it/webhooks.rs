@@ -269,3 +269,42 @@ async fn live_webhook_urls_must_use_https_except_on_loopback() {
         assert_eq!(answer[mode]["settings"][key], url, "{answer}");
     }
 }
+
+/// Issue 11 item 3: the webhook log kept whole user records (up to ~1 GiB). A large record is
+/// logged cut, with a marker, and the log reports its bytes within its cap.
+#[tokio::test]
+async fn the_webhook_log_keeps_large_records_cut_and_stays_within_its_cap() {
+    let h = Harness::start().await;
+    for i in 0..3 {
+        h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/create"))
+            .json(json!({
+                "email": format!("large{i}@example.com"),
+                "password": "large-password-1",
+                "data": { "blob": "b".repeat(500_000) },
+            }))
+            .send()
+            .await
+            .ok();
+    }
+    let log = h.webhooks().await;
+    assert_eq!(log.len(), 3);
+    for delivery in &log {
+        let body = &delivery["body"];
+        assert_eq!(body["truncated"], true, "{}", body["record"]["email"]);
+        assert_eq!(body["action"], "create");
+        assert!(
+            body["record"]["email"]
+                .as_str()
+                .unwrap()
+                .starts_with("large")
+        );
+        let data = body["record"]["data"].as_str().unwrap();
+        assert!(data.starts_with("...[truncated, "), "{data}");
+    }
+    let state = h.get("/__mock/state").send().await.ok();
+    let figures = &state["memory"]["webhooks"];
+    assert_eq!(figures["entries"], 3);
+    let bytes = figures["bytes"].as_u64().unwrap();
+    assert!(bytes < 64 * 1024, "{figures}");
+    assert!(bytes <= figures["maxBytes"].as_u64().unwrap());
+}
