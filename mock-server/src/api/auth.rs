@@ -392,10 +392,15 @@ async fn login(State(app): State<App>, ctx: Ctx, path: PathTenant, body: Body) -
     password_sign_on(&app, &ctx, &path, &body, false).await
 }
 
-/// The identifier of a password login: `emailOrUsername`, else `email`, else `username`.
+/// The identifier of a password login: `emailOrUsername`, else `email`, else `username`. An
+/// `email` must follow the email rule (400 `Email format is invalid`); `emailOrUsername` is
+/// matched as given, since usernames are free text.
 pub fn login_identifier(body: &Body) -> Result<Option<String>> {
     for key in ["emailOrUsername", "email", "username"] {
         if let Some(value) = body.str(key)?.filter(|v| !v.trim().is_empty()) {
+            if key == "email" {
+                return normalise_email(value).map(Some);
+            }
             return Ok(Some(value.to_owned()));
         }
     }
