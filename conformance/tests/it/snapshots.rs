@@ -33,7 +33,7 @@ async fn canonical_flows_match_their_snapshots() {
             .to_owned();
         let contents = snapshot::read(&path).expect("readable snapshot");
         names.push(name.clone());
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(name, contents);
         });
     }
