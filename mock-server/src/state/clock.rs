@@ -129,9 +129,8 @@ pub fn parse_iso(s: &str) -> Option<Millis> {
     // six-digit years and bracketed time zones, which no API field documents.
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-'))
-        || !digits(8..10)
-    {
+    let dashes = b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-');
+    if !(dashes && digits(0..4) && digits(5..7) && digits(8..10)) {
         return None;
     }
     let millis = if b.len() == 10 {

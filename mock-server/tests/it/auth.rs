@@ -574,7 +574,11 @@ async fn update_password_without_a_password_sends_a_reset_email_in_live_mode() {
     assert_eq!(result["to"], "live-nopass@example.org", "{sent}");
     assert!(result["messageId"].is_string(), "{sent}");
     assert!(result["submittedAt"].is_string(), "{sent}");
-    assert_eq!(result.get("link"), None, "live mode sends, it does not show");
+    assert_eq!(
+        result.get("link"),
+        None,
+        "live mode sends, it does not show"
+    );
     let outbox = h.outbox("mode=live&type=reset").await;
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0]["messageId"], result["messageId"]);
