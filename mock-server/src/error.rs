@@ -205,6 +205,11 @@ pub mod msg {
     pub const INVALID_ROLE_NAME: &str = "Invalid role name";
     pub const INVALID_DURATION: &str = "Invalid duration";
     pub const INVALID_FILTERS: &str = "Invalid filters";
+    pub const CLOCK_ADVANCE_NUMBER: &str = "\"advanceSeconds\" must be a number";
+    pub const CLOCK_NOW_DATE: &str = "\"now\" must be an ISO 8601 date";
+    pub const CLOCK_OUT_OF_RANGE: &str =
+        "The mock clock must stay between 1970-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z";
+    pub const CLOCK_ONE_OF: &str = "Give exactly one of \"advanceSeconds\" or \"now\"";
     pub const INVALID_ORDER: &str = "Invalid order";
     pub const KEY_VERIFY_ITSELF: &str = "An API key cannot be used to verify itself";
     pub const INVALID_KEY_TYPE: &str = "Invalid key type";

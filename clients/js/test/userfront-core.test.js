@@ -250,6 +250,40 @@ test("updatePassword with the access token", async () => {
   assertSignedIn(Userfront, "member@example.com");
 });
 
+test("updatePassword for a user without a password sends a reset link (seeds 000, 001)", async () => {
+  const sent = await Userfront.signup({ method: "passwordless", email: "nopass@example.com" });
+  const welcome = linkParams(sent.result.link);
+  await Userfront.login({ method: "link", ...welcome, handleRedirect });
+  assertSignedIn(Userfront, "nopass@example.com");
+  // Past the two-second duplicate window of the welcome email.
+  await mock("POST", "/__mock/clock", { advanceSeconds: 3 });
+  const data = await Userfront.updatePassword({
+    method: "jwt",
+    password: "ignored-secret-1",
+    existingPassword: "ignored-too",
+  });
+  assert.equal(data.message, "OK");
+  assert.match(data.result.link, /^http:\/\/localhost:3000\/reset\?/);
+  const outbox = await mock("GET", "/__mock/outbox?to=nopass@example.com&type=reset");
+  assert.equal(outbox.body.results.length, 1);
+
+  const { uuid, token } = linkParams(data.result.link);
+  await Userfront.updatePassword({
+    method: "link",
+    uuid,
+    token,
+    password: "chosen-secret-1",
+    handleRedirect,
+  });
+  clearCookies();
+  init();
+  await assert.rejects(loginAs("nopass@example.com", "ignored-secret-1"), {
+    message: "Incorrect email or password",
+  });
+  await loginAs("nopass@example.com", "chosen-secret-1");
+  assertSignedIn(Userfront, "nopass@example.com");
+});
+
 test("user.update changes the user and refreshes the tokens", async () => {
   await loginAs("member@example.com");
   const before = Userfront.tokens.idToken;

@@ -29,6 +29,11 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::new("auth.reset.resets_the_password_once", Group::Auth, reset),
         Scenario::new("auth.basic.update_password", Group::Auth, update_password),
         Scenario::new(
+            "auth.basic.update_password_without_one_sends_a_reset_link",
+            Group::Auth,
+            update_password_without_one,
+        ),
+        Scenario::new(
             "auth.migrate.acts_as_login_without_upstream",
             Group::Auth,
             migrate,
@@ -254,6 +259,68 @@ async fn update_password(cx: Cx) -> Outcome {
         .send()
         .await?
         .err(401, "Missing authentication")?;
+    Ok(())
+}
+
+/// CS-6 for a user who has no password (seeds 000, 001 "If no password exists"): both fields
+/// are ignored and a reset link is sent; test mode answers `{message: "OK", result: {link}}`.
+async fn update_password_without_one(cx: Cx) -> Outcome {
+    let email = cx.email("nopw");
+    // A user without a password, created without any email so the reset email is the first.
+    let created = cx
+        .post(path(&cx, "auth/link"))
+        .json(json!({ "email": email, "options": { "noSignupEmail": true } }))
+        .send()
+        .await?
+        .ok()?;
+    ensure_eq!(created["message"], "OK", "message");
+    let generated = cx
+        .post("/v0/auth/link/generate")
+        .bearer(cx.admin())
+        .json(json!({ "email": email }))
+        .send()
+        .await?
+        .ok()?;
+    let (uuid, token) = (
+        generated["result"]["uuid"].as_str().unwrap_or(""),
+        generated["result"]["token"].as_str().unwrap_or(""),
+    );
+    let resp = use_link(&cx, uuid, token).await?;
+    cx.created_user(Mode::Test, resp.body());
+    let tokens = flows::check_sign_on(&cx, &resp.ok()?, Mode::Test).await?;
+    let ignored = "ignored-Passw0rd-6";
+    let body = cx
+        .put(path(&cx, "auth/basic"))
+        .bearer(&tokens.access)
+        .json(json!({ "password": ignored, "existingPassword": "whatever" }))
+        .send()
+        .await?
+        .ok()?;
+    ensure_eq!(body["message"], "OK", "message");
+    let link = body["result"]["link"].as_str().unwrap_or("").to_owned();
+    ensure!(
+        link.starts_with(&format!("{TEST_BASE}/reset?")),
+        "a reset link to the password reset path: {body}"
+    );
+    ensure_eq!(
+        body.as_object().map(|o| o.len()),
+        Some(2),
+        "only message and result: {body}"
+    );
+    cx.post(path(&cx, "auth/basic"))
+        .json(json!({ "emailOrUsername": email, "password": ignored,
+                      "options": { "noResetEmail": true } }))
+        .send()
+        .await?
+        .err(400, "Incorrect email or password")?;
+    let (uuid, token, _) = link_parts(&link)?;
+    let chosen = "chosen-Passw0rd-7";
+    cx.put(path(&cx, "auth/reset"))
+        .json(json!({ "uuid": uuid, "token": token, "password": chosen }))
+        .send()
+        .await?
+        .ok()?;
+    flows::login(&cx, &email, chosen).await?;
     Ok(())
 }
 

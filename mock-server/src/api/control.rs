@@ -11,8 +11,8 @@ use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
 
 use super::{App, Body, Ctx, json_response, ok};
-use crate::error::{Error, Result};
-use crate::state::clock::{SECOND, format_iso, parse_iso};
+use crate::error::{Error, Result, msg};
+use crate::state::clock::{EARLIEST, LATEST, SECOND, format_iso, parse_iso};
 use crate::state::model::{Flow, Mode, TenantSettings};
 use crate::state::seed;
 use crate::state::views::list;
@@ -50,27 +50,34 @@ async fn read_clock(State(app): State<App>) -> Response {
     json_response(json!({ "now": format_iso(app.store.read().now()) }))
 }
 
-/// `POST /__mock/clock` with `{advanceSeconds}` or `{now}`.
+/// `POST /__mock/clock` with `{advanceSeconds}` or `{now}`. Mock time stays between 1970 and
+/// the end of year 9999 (`clock::EARLIEST`..=`clock::LATEST`): a date that does not exist or a
+/// move outside that range is refused with 400 and the clock is left as it was.
 async fn set_clock(State(app): State<App>, body: Body) -> Result<Response> {
     let mut world = app.store.write();
     match (body.get("advanceSeconds"), body.str("now")?) {
         (Some(v), None) => {
             let seconds = v
                 .as_f64()
-                .filter(|s| s.is_finite() && s.abs() < 1e11)
-                .ok_or_else(|| Error::bad_request("\"advanceSeconds\" must be a number"))?;
-            world.clock.advance((seconds * SECOND as f64) as i64);
+                .filter(|s| s.is_finite())
+                .ok_or_else(|| Error::bad_request(msg::CLOCK_ADVANCE_NUMBER))?;
+            // Beyond ±1e15 s the product is past any representable time anyway.
+            if seconds.abs() > 1e15 {
+                return Err(Error::bad_request(msg::CLOCK_OUT_OF_RANGE));
+            }
+            world
+                .clock
+                .try_advance((seconds * SECOND as f64) as i64)
+                .ok_or_else(|| Error::bad_request(msg::CLOCK_OUT_OF_RANGE))?;
         }
         (None, Some(now)) => {
-            let at = parse_iso(now)
-                .ok_or_else(|| Error::bad_request("\"now\" must be an ISO 8601 date"))?;
+            let at = parse_iso(now).ok_or_else(|| Error::bad_request(msg::CLOCK_NOW_DATE))?;
+            if !(EARLIEST..=LATEST).contains(&at) {
+                return Err(Error::bad_request(msg::CLOCK_OUT_OF_RANGE));
+            }
             world.clock.set(at);
         }
-        _ => {
-            return Err(Error::bad_request(
-                "Give exactly one of \"advanceSeconds\" or \"now\"",
-            ));
-        }
+        _ => return Err(Error::bad_request(msg::CLOCK_ONE_OF)),
     }
     Ok(json_response(json!({ "now": format_iso(world.now()) })))
 }

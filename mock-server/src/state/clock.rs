@@ -7,7 +7,11 @@
 //!
 //! Times are milliseconds since the Unix epoch ([`Millis`]); [`format_iso`] renders them as the
 //! API's ISO-8601 strings with milliseconds (`2024-05-15T23:04:50.787Z`) and [`parse_iso`] reads
-//! dates and date-times back, so no calendar crate is needed.
+//! dates and date-times back, with `jiff`'s calendar so impossible dates are refused.
+//!
+//! Mock time always stays within [`EARLIEST`]..=[`LATEST`] (1970 to the end of year 9999): the
+//! control surface refuses to move it outside, so no expiry, JWT claim or timestamp can overflow
+//! or render as a year the API's 4-digit format cannot hold.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,6 +27,11 @@ pub const HOUR: Millis = 60 * MINUTE;
 /// One day in [`Millis`].
 pub const DAY: Millis = 24 * HOUR;
 
+/// The earliest mock time: the Unix epoch (JWT dates are not negative).
+pub const EARLIEST: Millis = 0;
+/// The latest mock time: 9999-12-31T23:59:59.999Z.
+pub const LATEST: Millis = 253_402_300_799_999;
+
 /// The single notion of "now" of a mock instance.
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
@@ -30,19 +39,34 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// The current mock time.
+    /// The current mock time, within [`EARLIEST`]..=[`LATEST`].
     pub fn now(&self) -> Millis {
-        real_now() + self.offset
+        real_now()
+            .saturating_add(self.offset)
+            .clamp(EARLIEST, LATEST)
     }
 
-    /// Moves the clock forward (or back, with a negative value).
+    /// Moves the clock forward (or back, with a negative value), stopping at the bounds; used
+    /// to restore a saved offset. Input from a request goes through [`Clock::try_advance`].
     pub fn advance(&mut self, millis: Millis) {
         self.offset = self.offset.saturating_add(millis);
     }
 
-    /// Sets the clock so that "now" is `at`; time keeps flowing from there.
-    pub fn set(&mut self, at: Millis) {
+    /// Moves the clock by `millis` if "now" stays within the bounds; `None` (and no change)
+    /// otherwise.
+    pub fn try_advance(&mut self, millis: Millis) -> Option<Millis> {
+        let at = self.now().checked_add(millis)?;
+        if !(EARLIEST..=LATEST).contains(&at) {
+            return None;
+        }
         self.offset = at - real_now();
+        Some(at)
+    }
+
+    /// Sets the clock so that "now" is `at` (clamped to the bounds); time keeps flowing from
+    /// there.
+    pub fn set(&mut self, at: Millis) {
+        self.offset = at.clamp(EARLIEST, LATEST) - real_now();
     }
 
     /// How far the mock clock runs ahead of real time (negative: behind).
@@ -77,17 +101,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// (year, month, day) to days since the epoch.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Renders `2024-05-15T23:04:50.787Z`.
 pub fn format_iso(t: Millis) -> String {
     let days = t.div_euclid(DAY);
@@ -102,75 +115,60 @@ pub fn format_iso(t: Millis) -> String {
     )
 }
 
-/// Parses `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z`, `±HH:MM` or nothing
-/// (UTC). Returns `None` for anything else.
+/// Parses `YYYY-MM-DD` (midnight UTC), or `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z`,
+/// `±HH:MM` or nothing (UTC), years 0000 to 9999. The calendar is `jiff`'s, so a
+/// day the month does not have (`2030-02-31`), an hour 24 or an offset such as `+99:99` is
+/// refused rather than rolled over. Returns `None` for anything else.
 pub fn parse_iso(s: &str) -> Option<Millis> {
     let s = s.trim();
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let part = s.get(from..from + len)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    // The documented shape only: jiff would also take ISO 8601 basic forms (`20300101`),
+    // six-digit years and bracketed time zones, which no API field documents.
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let dashes = b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-');
+    if !(dashes && digits(0..4) && digits(5..7) && digits(8..10)) {
         return None;
     }
-    let (y, mo, d) = (num(0, 4)?, num(5, 2)? as u32, num(8, 2)? as u32);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let mut t = days_from_civil(y, mo, d) * DAY;
-    if b.len() == 10 {
-        return Some(t);
-    }
-    if !(b[10] == b'T' || b[10] == b' ') || b.len() < 16 || b[13] != b':' {
-        return None;
-    }
-    let (h, mi) = (num(11, 2)?, num(14, 2)?);
-    if h > 23 || mi > 59 {
-        return None;
-    }
-    t += h * HOUR + mi * MINUTE;
-    let mut i = 16;
-    if b.get(i) == Some(&b':') {
-        let sec = num(i + 1, 2)?;
-        if sec > 60 {
+    let millis = if b.len() == 10 {
+        let date: jiff::civil::Date = s.parse().ok()?;
+        date.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_millisecond()
+    } else {
+        if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 16 || b[13] != b':' {
             return None;
         }
-        t += sec * SECOND;
-        i += 3;
-        if b.get(i) == Some(&b'.') {
-            let start = i + 1;
-            let mut end = start;
-            while end < b.len() && b[end].is_ascii_digit() {
-                end += 1;
+        let rest = &s[16..];
+        let zone = rest.find(['Z', 'z', '+', '-']);
+        match zone {
+            Some(i) => {
+                let tz = &rest[i..];
+                // Real offsets lie within ±14:00; jiff alone would take up to ±25:59.
+                let offset_ok = matches!(tz, "Z" | "z")
+                    || (tz.len() == 6
+                        && tz.as_bytes()[3] == b':'
+                        && tz[1..3].parse::<u8>().is_ok_and(|h| h <= 23));
+                if !offset_ok {
+                    return None;
+                }
+                let at: jiff::Timestamp = s.parse().ok()?;
+                at.as_millisecond()
             }
-            if end == start {
-                return None;
+            None => {
+                let at: jiff::civil::DateTime = s.parse().ok()?;
+                at.to_zoned(jiff::tz::TimeZone::UTC)
+                    .ok()?
+                    .timestamp()
+                    .as_millisecond()
             }
-            let frac = &s[start..end.min(start + 3)];
-            let ms: i64 = frac.parse().ok()?;
-            t += ms * 10_i64.pow(3 - frac.len() as u32);
-            i = end;
         }
-    }
-    match &s[i..] {
-        "" | "Z" | "z" => Some(t),
-        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":" => {
-            let oh = num(i + 1, 2)?;
-            let om = num(i + 4, 2)?;
-            let off = oh * HOUR + om * MINUTE;
-            Some(if tz.starts_with('+') {
-                t - off
-            } else {
-                t + off
-            })
-        }
-        _ => None,
-    }
+    };
+    Some(millis)
 }
 
 #[cfg(test)]
@@ -183,10 +181,9 @@ mod tests {
         assert_eq!(format_iso(t), "2024-05-15T23:04:50.787Z");
         assert_eq!(parse_iso("2024-05-15T23:04:50.787Z"), Some(t));
         assert_eq!(format_iso(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            parse_iso("2024-02-29"),
-            Some(days_from_civil(2024, 2, 29) * DAY)
-        );
+        assert_eq!(parse_iso("2024-02-29"), Some(1_709_164_800_000));
+        assert_eq!(parse_iso("2024-05-15 23:04:50.787Z"), Some(t));
+        assert_eq!(parse_iso("2024-05-15T23:04:50.787-00:00"), Some(t));
         assert_eq!(
             parse_iso("2024-05-16T01:04:50.787+02:00"),
             Some(t),
@@ -199,6 +196,18 @@ mod tests {
             "2024-13-01",
             "2024-05-15T25:00",
             "2024-05-15Tx",
+            "2030-02-31",
+            "2023-02-29",
+            "2030-04-31T00:00Z",
+            "2030-01-01T00:00+99:99",
+            "2030-01-01T00:00+24:00",
+            "2030-01-01T00:00+02:60",
+            "2030-01-01T24:00Z",
+            "20300101",
+            "+002030-01-01",
+            "2030-01-01T00:00Z[Europe/Paris]",
+            "2030-01-01T00:00:00.5Zjunk",
+            "2030-01-01T0é:00",
         ] {
             assert_eq!(parse_iso(bad), None, "{bad}");
         }
@@ -212,5 +221,18 @@ mod tests {
         assert!(clock.now() >= before + DAY);
         clock.set(0);
         assert!(clock.now() < 10 * SECOND);
+        assert_eq!(clock.try_advance(-DAY), None, "before the epoch");
+        assert_eq!(clock.try_advance(Millis::MAX), None, "past year 9999");
+        assert!(
+            clock.now() < 10 * SECOND,
+            "a refused advance changes nothing"
+        );
+        clock.advance(Millis::MAX);
+        clock.advance(Millis::MAX);
+        assert_eq!(
+            clock.now(),
+            LATEST,
+            "a restored offset saturates at the bound"
+        );
     }
 }

@@ -104,7 +104,8 @@ pub fn parse_duration(text: &str, units: DurationUnits) -> Result<Millis> {
         "year" if units == DurationUnits::UpToYears => 365 * DAY,
         _ => return Err(invalid()),
     };
-    Ok(n * unit_ms)
+    // Nine digits of years overflow i64 milliseconds: refuse rather than wrap into range.
+    n.checked_mul(unit_ms).ok_or_else(invalid)
 }
 
 /// A link duration: 10 seconds to 1 month (30 days).

@@ -6,8 +6,9 @@
 //! for ASCII text, without allocating, so a scan over a large pool stays cheap while the caller
 //! holds the read lock. Only the records of the requested page are fully sorted.
 //!
-//! The same grammar serves `POST /v0/users/find`, `GET /v0/users` and
-//! `POST /v0/tenants/{tenantId}/tenants/find`; nothing here knows about HTTP.
+//! The same grammar, and this one parser ([`Search::parse`]), serves `POST /v0/users/find`,
+//! `GET /v0/users` and `POST /v0/tenants/{tenantId}/tenants/find`; nothing here knows about
+//! HTTP. Members the grammar does not have are refused, never ignored.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -239,6 +240,17 @@ fn invalid() -> Error {
     Error::bad_request(msg::INVALID_FILTERS)
 }
 
+/// Refuses members the grammar of C-10.3 does not have (`$where`, `$or`, a misspelt
+/// `filtergroups`...): ignoring them would silently widen a search to every record, which is
+/// the opposite of what whoever wrote them meant.
+fn only_members(object: &serde_json::Map<String, Value>, allowed: &[&str]) -> Result<()> {
+    if object.keys().all(|k| allowed.contains(&k.as_str())) {
+        Ok(())
+    } else {
+        Err(invalid())
+    }
+}
+
 /// The search parameters as sent: `filters` (object, or JSON text), `order`, `page`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Params<'a> {
@@ -278,6 +290,7 @@ impl<R: Record> Search<R> {
         let (conjunction, groups) = match filters {
             None => (Conjunction::And, Vec::new()),
             Some(Value::Object(f)) => {
+                only_members(f, &["conjunction", "filterGroups"])?;
                 let conjunction = Conjunction::parse(f.get("conjunction"))?;
                 let groups = match f.get("filterGroups") {
                     None | Some(Value::Null) => Vec::new(),
@@ -466,6 +479,7 @@ fn parse_order(text: &str, allowed: &[SortKey]) -> Result<(SortKey, Direction)> 
 
 fn parse_group<R: Record>(group: &Value, now: Millis) -> Result<Group<R::Field>> {
     let group = group.as_object().ok_or_else(invalid)?;
+    only_members(group, &["conjunction", "filters"])?;
     let conjunction = Conjunction::parse(group.get("conjunction"))?;
     let filters = match group.get("filters") {
         None | Some(Value::Null) => Vec::new(),
@@ -543,6 +557,7 @@ fn days(v: &Value) -> Result<Millis> {
 
 fn parse_filter<R: Record>(filter: &Value, now: Millis) -> Result<Filter<R::Field>> {
     let f = filter.as_object().ok_or_else(invalid)?;
+    only_members(f, &["attr", "type", "comparison", "value"])?;
     let text = |key: &str| f.get(key).and_then(Value::as_str).ok_or_else(invalid);
     let attr = parse_attr::<R>(text("attr")?.trim())?;
     let kind = text("type")?.trim().to_ascii_lowercase();

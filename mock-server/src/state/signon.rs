@@ -224,7 +224,8 @@ impl Realm {
             .any(|f| f.strategy == "verificationCode" && f.channel == "sms");
         let body = json!({
             "mode": self.mode.as_str(),
-            "message": "MFA required",
+            // Seed 001 shows this answer five times, always with "OK" (C-13.2).
+            "message": "OK",
             "isMfaRequired": true,
             "isEmailConfirmed": user.is_email_confirmed(),
             "isPhoneNumberConfirmed": user.is_phone_number_confirmed(),

@@ -19,20 +19,62 @@ use super::ids;
 use super::model::*;
 use crate::error::{Error, Result, msg};
 
-/// Checks the email shape of conventions C-9: one `@`, a non-empty local part, a domain with a
-/// dot, no whitespace.
+/// Longest email address accepted, in bytes (RFC 5321: a path of 256 octets, less the `<>`).
+pub const EMAIL_MAX_BYTES: usize = 254;
+/// Longest local part (before the `@`) accepted, in bytes (RFC 5321 section 4.5.3.1.1).
+pub const EMAIL_LOCAL_MAX_BYTES: usize = 64;
+
+/// Checks the email rule of conventions C-9 (README "Input rules"): one `@`, a non-empty local
+/// part of at most 64 bytes, a domain with a dot, at most 254 bytes in all, no whitespace and no
+/// control or format characters (Unicode Cc/Cf: NUL, bidi overrides, zero-width characters), so
+/// an address can neither hide what it is from a person reading it nor grow without bound.
 pub fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    !local.is_empty()
+    email.len() <= EMAIL_MAX_BYTES
+        && !local.is_empty()
+        && local.len() <= EMAIL_LOCAL_MAX_BYTES
         && !domain.contains('@')
-        && !email.chars().any(char::is_whitespace)
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || is_control_or_format(c))
         && domain
             .split_once('.')
             .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
         && !domain.ends_with('.')
         && !domain.contains("..")
+}
+
+/// Whether `c` is in Unicode general category Cc (control) or Cf (format: soft hyphen, bidi
+/// marks and overrides, zero-width space/joiners, word joiner, BOM, tag characters...). The
+/// standard library knows Cc only, so the Cf ranges (Unicode 15.1) are listed here.
+pub fn is_control_or_format(c: char) -> bool {
+    const FORMAT: &[(u32, u32)] = &[
+        (0x00AD, 0x00AD),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x2064),
+        (0x2066, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0001, 0xE0001),
+        (0xE0020, 0xE007F),
+    ];
+    let code = u32::from(c);
+    c.is_control() || FORMAT.iter().any(|&(from, to)| (from..=to).contains(&code))
 }
 
 /// Checks E.164: `^\+[1-9][0-9]{1,14}$`.
@@ -43,9 +85,15 @@ pub fn valid_phone(phone: &str) -> bool {
         && !digits.starts_with('0')
 }
 
-/// Validates and normalises an email address (lowercase).
+/// Validates and normalises an email address (lowercase): the one check every path that takes
+/// an email uses (sign-up, links, invites, users create/update, imports, SSO identities, codes).
 pub fn normalise_email(email: &str) -> Result<String> {
-    let email = email.trim().to_lowercase();
+    let email = email.trim();
+    // Lowercasing can at most triple a character's bytes; anything longer cannot pass.
+    if email.len() > 4 * EMAIL_MAX_BYTES {
+        return Err(Error::bad_request(msg::EMAIL_FORMAT));
+    }
+    let email = email.to_lowercase();
     if valid_email(&email) {
         Ok(email)
     } else {
@@ -524,11 +572,34 @@ mod tests {
         for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
             assert!(valid_email(ok), "{ok}");
         }
+        let long_local = format!("{}@b.co", "a".repeat(65));
+        let long_total = format!("a@{}.co", "b".repeat(250));
         for bad in [
-            "", "a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@b.", "a@.co", "a@b..co",
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.co",
+            "a@b.",
+            "a@.co",
+            "a@b..co",
+            "a\0@b.co",
+            "a\u{202e}@b.co",
+            "a\u{200b}@b.co",
+            "a@b.co\u{feff}",
+            "a\u{7f}@b.co",
+            &long_local,
+            &long_total,
         ] {
-            assert!(!valid_email(bad), "{bad}");
+            assert!(!valid_email(bad), "{bad:?}");
         }
+        assert!(valid_email(&format!("{}@b.co", "a".repeat(64))));
+        assert!(valid_email(&format!("a@{}.co", "b".repeat(249))));
+        assert!(
+            valid_email("josé@exämple.org"),
+            "letters outside ASCII are fine"
+        );
         for ok in ["+15558675309", "+12", "+123456789012345"] {
             assert!(valid_phone(ok), "{ok}");
         }

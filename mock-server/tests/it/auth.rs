@@ -491,20 +491,97 @@ async fn update_password_credentials_and_tenant_checks() {
     assert_eq!(h.login("member", TEST_PASSWORD).await["userId"], 2);
 }
 
+/// Seeds 000 and 001, "If no password exists": both password fields are ignored and a reset
+/// link is sent; test mode answers with the link itself.
 #[tokio::test]
-async fn update_password_sets_a_first_password_directly() {
+async fn update_password_without_a_password_sends_a_reset_link_in_test_mode() {
     let h = Harness::start().await;
     let signed_in = h.passwordless("nopass@example.com").await;
-    h.put("/v0/auth/basic")
+    h.delete("/__mock/outbox").send().await.ok();
+    h.advance(3).await; // past the duplicate window of the welcome email
+    let sent = h
+        .put("/v0/auth/basic")
         .bearer(&access(&signed_in))
         .json(json!({ "password": "first-password-1", "existingPassword": "ignored" }))
         .send()
         .await
         .ok();
+    let link = sent["result"]["link"].as_str().expect("a reset link");
+    assert_eq!(sent, json!({ "message": "OK", "result": { "link": link } }));
+    assert!(
+        link.starts_with("http://localhost:3000/reset?uuid="),
+        "{link}"
+    );
+    let outbox = h.outbox("type=reset").await;
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0]["to"], "nopass@example.com");
+    assert_eq!(outbox[0]["link"], link);
+    // The password was not set: it does not log in (the user still has none).
+    refused_without_reset_email(&h, "first-password-1").await;
+    // Fields that would be refused for a user with a password are ignored too.
+    h.advance(3).await;
+    h.put("/v0/auth/basic")
+        .bearer(&access(&signed_in))
+        .json(json!({ "password": "short" }))
+        .send()
+        .await
+        .ok();
+    // The link sets the password.
+    let mut reset = link_credentials(link);
+    reset["password"] = json!("chosen-password-1");
+    h.put("/v0/tenants/demo1234/auth/reset")
+        .json(reset)
+        .send()
+        .await
+        .ok();
     assert_eq!(
-        h.login("nopass@example.com", "first-password-1").await["userId"],
+        h.login("nopass@example.com", "chosen-password-1").await["userId"],
         signed_in["userId"]
     );
+}
+
+/// The live-mode answer of seed 001: a delivery receipt `{to, messageId, submittedAt}`.
+#[tokio::test]
+async fn update_password_without_a_password_sends_a_reset_email_in_live_mode() {
+    let h = Harness::start().await;
+    h.post(&format!("/v0/tenants/{DEMO_TENANT}/auth/link"))
+        .origin(LIVE_ORIGIN)
+        .json(json!({ "email": "live-nopass@example.org" }))
+        .send()
+        .await
+        .ok();
+    let welcome = h.outbox("mode=live&type=welcome").await;
+    let link = welcome[0]["link"].as_str().expect("welcome link");
+    let signed_in = h
+        .put(&format!("/v0/tenants/{DEMO_TENANT}/auth/link"))
+        .origin(LIVE_ORIGIN)
+        .json(link_credentials(link))
+        .send()
+        .await
+        .ok();
+    assert_eq!(signed_in["mode"], "live");
+    h.advance(3).await;
+    let sent = h
+        .put("/v0/auth/basic")
+        .origin(LIVE_ORIGIN)
+        .bearer(&access(&signed_in))
+        .json(json!({ "password": "first-password-1", "existingPassword": "ignored" }))
+        .send()
+        .await
+        .ok();
+    assert_eq!(sent["message"], "OK");
+    let result = &sent["result"];
+    assert_eq!(result["to"], "live-nopass@example.org", "{sent}");
+    assert!(result["messageId"].is_string(), "{sent}");
+    assert!(result["submittedAt"].is_string(), "{sent}");
+    assert_eq!(
+        result.get("link"),
+        None,
+        "live mode sends, it does not show"
+    );
+    let outbox = h.outbox("mode=live&type=reset").await;
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0]["messageId"], result["messageId"]);
 }
 
 #[tokio::test]
@@ -740,7 +817,7 @@ async fn first_factor_by_link(h: &Harness, email: &str) -> String {
         .send()
         .await
         .ok();
-    assert_eq!(pending["message"], "MFA required", "{pending}");
+    assert_eq!(pending["message"], "OK", "{pending}");
     pending["firstFactorToken"].as_str().unwrap().to_owned()
 }
 

