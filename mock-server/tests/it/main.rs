@@ -22,6 +22,7 @@ mod mfa;
 mod misc;
 mod openapi;
 mod passthrough;
+mod permissions;
 mod persist;
 mod pkce;
 mod profile;
