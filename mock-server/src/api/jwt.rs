@@ -243,7 +243,7 @@ async fn generate_link(
         Some(text) => parse_link_duration(text)?,
         None => default_link_lifetime(link_type),
     };
-    let redirect = options.str("redirect")?;
+    let redirect = super::auth::redirect_option(&options)?;
     let user_id = body.u64("userId")?;
     let email = body.str("email")?.filter(|e| !e.trim().is_empty());
     if user_id.is_none() && email.is_none() {
@@ -272,7 +272,7 @@ async fn generate_link(
         &uuid,
         &link.token,
         Some(link_type.as_str()),
-        redirect,
+        redirect.as_deref(),
     );
     Ok(json_response(json!({
         "message": "OK",

@@ -27,6 +27,7 @@ mod persist;
 mod pkce;
 mod profile;
 mod rate_limits;
+mod redirects;
 mod reset;
 mod roles;
 mod saml;
