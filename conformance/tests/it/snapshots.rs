@@ -2,7 +2,7 @@
 //! then `cargo insta review` shows any change of a canonical flow as a diff to accept.
 //!
 //! The flows run against the in-process mock through the runner (recording into a scratch
-//! directory), and each transcript is compared with its committed file in `../snapshots`.
+//! directory), and each transcript is compared with its committed file in `conformance/snapshots`.
 
 use userfront_conformance::snapshot::{self, Options};
 use userfront_conformance::{Config, Status, run};
@@ -33,7 +33,7 @@ async fn canonical_flows_match_their_snapshots() {
             .to_owned();
         let contents = snapshot::read(&path).expect("readable snapshot");
         names.push(name.clone());
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(name, contents);
         });
     }
