@@ -182,6 +182,13 @@ pub mod msg {
     pub const UNAUTHORIZED: &str = "Unauthorized";
     pub const MISSING_AUTHENTICATION: &str = "Missing authentication";
     pub const FORBIDDEN: &str = "Forbidden";
+    /// A `redirect` that is not a path of the app (an absolute URL, `//host`, a control
+    /// character): sign-on redirects stay on the tenant's own origin.
+    pub const INVALID_REDIRECT: &str = "Invalid redirect";
+    /// An SSO `origin` that is not an allowed origin of the tenant.
+    pub const INVALID_ORIGIN: &str = "Invalid origin";
+    /// A `redirect_uri` of the fake SSO provider that is not the mock's own callback.
+    pub const INVALID_REDIRECT_URI: &str = "Invalid redirect_uri";
     pub const NOT_FOUND: &str = "Not Found";
     pub const METHOD_NOT_ALLOWED: &str = "Method Not Allowed";
     pub const PAYLOAD_TOO_LARGE: &str =

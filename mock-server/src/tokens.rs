@@ -85,6 +85,9 @@ pub enum TokenError {
     Malformed,
     /// The signature does not verify with this key.
     BadSignature,
+    /// The `kid` header is missing or names another key: the token was not issued with this
+    /// key, whatever its signature says (a realm has exactly one key).
+    UnknownKey,
 }
 
 impl SigningKey {
@@ -200,7 +203,7 @@ impl SigningKey {
         sig
     }
 
-    /// Checks the signature of `token` and returns its claims. Expiry and meaning are the
+    /// Checks the `kid` and the signature of `token` and returns its claims. Expiry and meaning are the
     /// caller's business.
     pub fn verify(&self, token: &str) -> Result<Arc<Value>, TokenError> {
         let digest = token_digest(token);
@@ -212,6 +215,9 @@ impl SigningKey {
         let header = decode_json(header).ok_or(TokenError::Malformed)?;
         if header.get("alg").and_then(Value::as_str) != Some("RS256") {
             return Err(TokenError::Malformed);
+        }
+        if header.get("kid").and_then(Value::as_str) != Some(self.kid.as_str()) {
+            return Err(TokenError::UnknownKey);
         }
         let claims = decode_json(payload).ok_or(TokenError::Malformed)?;
         let sig = URL_SAFE_NO_PAD

@@ -21,7 +21,7 @@ use crate::password::check_rules;
 use crate::state::clock::Millis;
 use crate::state::messages::{Message, default_link_lifetime, link_path, link_url};
 use crate::state::model::{Channel, Factor, LinkCredential, LinkType};
-use crate::state::signon::{Outcome, SignOn};
+use crate::state::signon::{Outcome, SignOn, check_redirect_path};
 use crate::state::users::{UserFields, check_phone, normalise_email};
 use crate::state::webhooks::{Action, Model};
 use crate::state::{Realm, World};
@@ -121,13 +121,24 @@ pub fn complete(
 
 /// The redirect path a sign-on request asked for: body `options.redirect`, else query `redirect`
 /// (conventions C-13.1).
+/// Only a path is accepted ([`check_redirect_path`]), checked before anything is used up.
 pub fn requested_redirect(body: &Body, ctx: &Ctx) -> Result<Option<String>> {
-    Ok(body
+    let redirect = body
         .options()?
         .str("redirect")?
         .map(str::to_owned)
         .or_else(|| ctx.query.get("redirect").cloned())
-        .filter(|r| !r.is_empty()))
+        .filter(|r| !r.is_empty());
+    redirect.as_deref().map(check_redirect_path).transpose()?;
+    Ok(redirect)
+}
+
+/// `options.redirect` of a request that sends or generates a link: a path, like
+/// [`requested_redirect`].
+pub fn redirect_option(options: &Body) -> Result<Option<String>> {
+    let redirect = options.str("redirect")?.filter(|r| !r.is_empty());
+    redirect.map(check_redirect_path).transpose()?;
+    Ok(redirect.map(str::to_owned))
 }
 
 /// A link email to send.
@@ -632,7 +643,7 @@ async fn send_login_link(
     body: Body,
 ) -> Result<Response> {
     let options = body.options()?;
-    let redirect = options.str("redirect")?.map(str::to_owned);
+    let redirect = redirect_option(&options)?;
     let no_signup_email = options.bool("noSignupEmail")?.unwrap_or(false);
     let mut world = app.store.write();
     let scope = path.client_scope(&world, &body, &ctx)?;
@@ -787,7 +798,7 @@ async fn send_reset_link(
     path: PathTenant,
     body: Body,
 ) -> Result<Response> {
-    let redirect = body.options()?.str("redirect")?.map(str::to_owned);
+    let redirect = redirect_option(&body.options()?)?;
     let (scope, user_id) = {
         let world = app.store.read();
         let scope = path.client_scope(&world, &body, &ctx)?;
@@ -841,7 +852,7 @@ async fn verify_email(
     path: PathTenant,
     body: Body,
 ) -> Result<Response> {
-    let redirect = body.options()?.str("redirect")?.map(str::to_owned);
+    let redirect = redirect_option(&body.options()?)?;
     let mut world = app.store.write();
     let (scope, token_user) = scope_and_token_user(&world, &path, &body, &ctx)?;
     let requested = body.str("email")?.map(normalise_email).transpose()?;

@@ -56,8 +56,9 @@ async fn process(
 ) -> Result<Response> {
     let mut world = app.store.write();
     let now = world.now();
+    let reach = auth.reach(&world)?;
     let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
-    let events = realm.process_import(import_uuid(&params)?, &auth.tenant_id, now)?;
+    let events = realm.process_import(import_uuid(&params)?, &auth.tenant_id, &reach, now)?;
     let scope = auth.scope();
     for (action, user_id) in events {
         emit_user(&mut world, &scope, action, user_id);

@@ -135,6 +135,7 @@ async fn custom_jwt(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
     let prepared = {
         let mut world = app.store.write();
         let now = world.now();
+        let reach = auth.reach(&world)?;
         let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
         // The session belongs to the named user (or to the user the payload names, if any),
         // so locking or deleting that user ends the token like any other.
@@ -151,6 +152,11 @@ async fn custom_jwt(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
                 .and_then(Value::as_u64)
                 .filter(|id| realm.users.contains_key(id)),
         };
+        // The token signs in as its owner: only a user the key may act on (no way up the
+        // tenant tree through a workspace admin's session).
+        if let Some(id) = owner {
+            realm.check_reach(&reach, id)?;
+        }
         let mut claims = payload;
         if let (Some(id), false) = (owner, attributes.is_empty()) {
             let user = realm.user_json(realm.user(id)?);
@@ -237,7 +243,7 @@ async fn generate_link(
         Some(text) => parse_link_duration(text)?,
         None => default_link_lifetime(link_type),
     };
-    let redirect = options.str("redirect")?;
+    let redirect = super::auth::redirect_option(&options)?;
     let user_id = body.u64("userId")?;
     let email = body.str("email")?.filter(|e| !e.trim().is_empty());
     if user_id.is_none() && email.is_none() {
@@ -246,6 +252,7 @@ async fn generate_link(
     let mut world = app.store.write();
     let now = world.now();
     let base = ctx.base_url(&world, &auth.tenant_id, auth.mode)?;
+    let reach = auth.reach(&world)?;
     let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
     let user_id = match (user_id, email) {
         (Some(id), _) => realm.user(id)?.user_id,
@@ -254,6 +261,8 @@ async fn generate_link(
             .ok_or_else(Error::user_not_found)?,
         (None, None) => return Err(Error::required("email")),
     };
+    // The link signs in as the user: only a user the key may act on.
+    realm.check_reach(&reach, user_id)?;
     let link = realm.issue_link(user_id, link_type, lifetime, None, now);
     let uuid = realm.user(user_id)?.user_uuid;
     let settings = &realm.tenant(&auth.tenant_id)?.settings;
@@ -263,7 +272,7 @@ async fn generate_link(
         &uuid,
         &link.token,
         Some(link_type.as_str()),
-        redirect,
+        redirect.as_deref(),
     );
     Ok(json_response(json!({
         "message": "OK",

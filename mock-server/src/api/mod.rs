@@ -55,6 +55,7 @@ use crate::error::{Error, Result, msg};
 use crate::password::Hasher;
 use crate::state::model::{KeyType, Mode};
 use crate::state::signon::Outcome;
+use crate::state::tenants::Reach;
 use crate::state::{Store, World};
 
 /// Largest accepted request body (1 MiB).
@@ -597,6 +598,9 @@ pub struct VerifiedToken {
     pub tenant_id: String,
     pub user_id: Option<u64>,
     pub session_id: Option<Uuid>,
+    /// A custom JWT (`POST /v0/auth/jwt`): its claims were written by the key that minted it,
+    /// not by the API, so its `authorization` proves nothing beyond that key's reach.
+    pub custom: bool,
     pub claims: Arc<Value>,
 }
 
@@ -653,6 +657,9 @@ pub fn verify_user_token(world: &World, token: &str, usage: TokenUse) -> Result<
             tenant_id,
             user_id,
             session_id,
+            custom: session_id
+                .and_then(|id| realm.sessions.get(&id))
+                .is_some_and(|s| s.custom.is_some()),
             claims,
         });
     }
@@ -683,6 +690,7 @@ pub fn verify_user_token(world: &World, token: &str, usage: TokenUse) -> Result<
         tenant_id,
         user_id: session.user_id,
         session_id,
+        custom: session.custom.is_some(),
         claims,
     })
 }
@@ -738,6 +746,23 @@ impl KeyAuth {
             mode: self.mode,
         }
     }
+
+    /// The users of the shared pool this credential may change or sign in as: all of them for
+    /// a workspace credential, only those without a role outside its subtree for a child
+    /// tenant's (see [`Reach`]).
+    pub fn reach(&self, world: &World) -> Result<Reach> {
+        Ok(world
+            .realm_of(&self.key_tenant, self.mode)?
+            .reach_of(&self.key_tenant))
+    }
+
+    /// 403 unless this credential may change or sign in as `user_id` (404: no such user).
+    pub fn check_user(&self, world: &World, user_id: u64) -> Result<()> {
+        let reach = self.reach(world)?;
+        world
+            .realm_of(&self.tenant_id, self.mode)?
+            .check_reach(&reach, user_id)
+    }
 }
 
 /// Checks a server credential (C-5 order: missing 401, unknown 401, type 403, tenant 403).
@@ -792,7 +817,16 @@ pub fn authenticate_key(
         } else {
             token.mode
         };
-        (mode, target, roles.contains(&"admin"), None)
+        // A token signed in through the API holds the rights of its roles in `target`. A custom
+        // JWT's `authorization` was chosen by the key that minted it, so it holds them only as
+        // far as that key could reach: it stands for the tenant it was minted for (its
+        // `tenantId`), and the tenant rule below keeps `target` in that tenant's subtree.
+        let holder = if token.custom {
+            token.tenant_id
+        } else {
+            target
+        };
+        (mode, holder, roles.contains(&"admin"), None)
     };
     if need_admin && !admin {
         return Err(Error::forbidden());

@@ -6,6 +6,13 @@
 //! `state`; the callback signs the user up or finds them, and sends the browser to the tenant's
 //! login page with one-time `uuid`/`token`/`type=sso` credentials for `PUT /v0/auth/link`.
 //! Every refusal is a JSON error (C-6), never a redirect.
+//!
+//! Redirects go only where the tenant allows, and every target is checked before anything is
+//! used up: the `origin` must be an allowed origin of the tenant
+//! ([`crate::state::signon::allowed_origin`]), `redirect` a path, and the fake provider sends
+//! the browser back only to the mock's own callback. Every `Location` is built with the `url`
+//! crate, so parameters land in the query (never after a `#fragment`) and nothing can split a
+//! header.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -16,8 +23,9 @@ use serde_json::{Map, Value};
 
 use super::auth::emit_user;
 use super::{App, Body, Ctx, Scope, detect_mode, json_response};
-use crate::error::{Error, Result};
-use crate::state::messages::{base_url, link_url, url_encode};
+use crate::error::{Error, Result, msg};
+use crate::state::messages::base_url;
+use crate::state::signon::{allowed_origin, check_redirect_path};
 use crate::state::sso::{Identity, PendingSso, STATE_LIFETIME, check_provider, provider_enabled};
 use crate::state::webhooks::Action;
 
@@ -30,8 +38,16 @@ pub fn routes() -> Router<App> {
 }
 
 /// A `302 Found` to `location`.
-fn found(location: &str) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+fn found(location: &url::Url) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location.as_str())]).into_response()
+}
+
+/// A URL the mock is about to send a browser to; 400 `message` when it does not parse.
+fn parse_target(text: &str, message: &'static str) -> Result<url::Url> {
+    if text.chars().any(char::is_control) {
+        return Err(Error::bad_request(message));
+    }
+    url::Url::parse(text).map_err(|_| Error::bad_request(message))
 }
 
 /// The mock's own base URL, as the browser reached it.
@@ -79,8 +95,12 @@ async fn login(
             _ => return Err(Error::bad_request("\"data\" must be of type object")),
         },
     };
+    let redirect = ctx.query.get("redirect").filter(|r| !r.is_empty()).cloned();
+    redirect.as_deref().map(check_redirect_path).transpose()?;
     let mut world = app.store.write();
     let mode = detect_mode(&world, tenant_id, Some(origin))?;
+    // One-time credentials go back to this origin: only to one the tenant owns.
+    let origin = allowed_origin(origin, &world.workspace_of(tenant_id)?.live_domains, mode)?;
     let realm = world.realm_of(tenant_id, mode)?;
     if !provider_enabled(&realm.config.sso_providers, &provider, provider_id) {
         return Err(Error::bad_request(crate::error::msg::INVALID_PROVIDER));
@@ -91,19 +111,26 @@ async fn login(
             tenant_id: tenant_id.to_owned(),
             mode,
             provider: provider.clone(),
-            origin: origin.to_owned(),
-            redirect: ctx.query.get("redirect").filter(|r| !r.is_empty()).cloned(),
+            origin,
+            redirect,
             data,
             expires_at: now + STATE_LIFETIME,
         },
         now,
     );
     let base = own_base(&headers);
-    let callback = format!("{base}/v0/auth/{provider}/login");
-    Ok(found(&format!(
-        "{base}/__mock/sso/{provider}/authorize?state={state}&redirect_uri={}",
-        url_encode(&callback)
-    )))
+    let callback = parse_target(
+        &format!("{base}/v0/auth/{provider}/login"),
+        msg::INVALID_REDIRECT_URI,
+    )?;
+    let mut authorize = callback
+        .join(&format!("/__mock/sso/{provider}/authorize"))
+        .map_err(|_| Error::bad_request(msg::INVALID_REDIRECT_URI))?;
+    authorize
+        .query_pairs_mut()
+        .append_pair("state", &state.to_string())
+        .append_pair("redirect_uri", callback.as_str());
+    Ok(found(&authorize))
 }
 
 /// The provider's callback: signs the person in as the user of their email and hands the login
@@ -114,56 +141,74 @@ fn callback(app: &App, provider: &str, ctx: &Ctx) -> Result<Response> {
     let code = required(ctx, "code")?;
     let mut world = app.store.write();
     let now = world.now();
-    let pending = world.sso.finish(state, provider, now)?;
+    // Everything that can fail is checked before the state is used up: the sign-on, the
+    // identity, and the landing page the credentials go to.
+    let pending = world.sso.peek(state, provider, now)?;
     let identity = world
         .sso
         .identity(provider, Some(code))
         .cloned()
-        .ok_or_else(|| Error::bad_request(crate::error::msg::INVALID_TOKEN))?;
+        .ok_or_else(|| Error::bad_request(msg::INVALID_TOKEN))?;
     let scope = Scope {
         tenant_id: pending.tenant_id.clone(),
         mode: pending.mode,
     };
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
-    let user = realm.sso_user(&identity, pending.data, now)?;
-    let link = realm.issue_sso_link(user.user_id, provider, user.created, now);
-    let uuid = realm.user(user.user_id)?.user_uuid;
-    let path = realm
+    let path = &world
+        .realm_of(&scope.tenant_id, scope.mode)?
         .tenant(&scope.tenant_id)?
         .settings
-        .logout_redirect_path
-        .clone();
+        .logout_redirect_path;
     let base = base_url(
         Some(&pending.origin),
         world.workspace_of(&scope.tenant_id)?,
         scope.mode,
     );
+    let mut landing = parse_target(&format!("{base}{path}"), msg::INVALID_REDIRECT)?;
+    landing.set_fragment(None);
+    let pending = world.sso.finish(state, provider, now)?;
+    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let user = realm.sso_user(&identity, pending.data, now)?;
+    let link = realm.issue_sso_link(user.user_id, provider, user.created, now);
+    let uuid = realm.user(user.user_id)?.user_uuid;
     if user.created {
         emit_user(&mut world, &scope, Action::Create, user.user_id);
     } else if user.updated {
         emit_user(&mut world, &scope, Action::Update, user.user_id);
     }
-    Ok(found(&link_url(
-        &base,
-        &path,
-        &uuid,
-        &link.token,
-        Some("sso"),
-        pending.redirect.as_deref(),
-    )))
+    {
+        let mut query = landing.query_pairs_mut();
+        query
+            .append_pair("uuid", &uuid.to_string())
+            .append_pair("token", &link.token.to_string())
+            .append_pair("type", "sso");
+        if let Some(redirect) = &pending.redirect {
+            query.append_pair("redirect", redirect);
+        }
+    }
+    Ok(found(&landing))
 }
 
 /// `GET /__mock/sso/{provider}/authorize`: the fake provider page. Sends the browser back to
 /// `redirect_uri` with `state` and the `code` of an identity: the one asked for with `code`,
 /// else the latest registered for the provider.
+///
+/// Like a real provider with one registered callback, it sends the browser back only to the
+/// mock's own SSO callback for the provider (same scheme, host and port as the request, path
+/// `/v0/auth/{provider}/login`); any other `redirect_uri` is 400 `Invalid redirect_uri`.
 async fn authorize(
     State(app): State<App>,
     Path(provider): Path<String>,
+    headers: HeaderMap,
     ctx: Ctx,
 ) -> Result<Response> {
     check_provider(&provider)?;
     let state = required(&ctx, "state")?;
     let redirect_uri = required(&ctx, "redirect_uri")?;
+    let mut target = parse_target(redirect_uri, msg::INVALID_REDIRECT_URI)?;
+    let own = parse_target(&own_base(&headers), msg::INVALID_REDIRECT_URI)?;
+    if target.origin() != own.origin() || target.path() != format!("/v0/auth/{provider}/login") {
+        return Err(Error::bad_request(msg::INVALID_REDIRECT_URI));
+    }
     let world = app.store.read();
     let identity = world
         .sso
@@ -173,12 +218,11 @@ async fn authorize(
                 "No identity registered for \"{provider}\" (POST /__mock/sso/identities)"
             ))
         })?;
-    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
-    Ok(found(&format!(
-        "{redirect_uri}{separator}state={}&code={}",
-        url_encode(state),
-        url_encode(identity.code.as_deref().unwrap_or_default())
-    )))
+    target
+        .query_pairs_mut()
+        .append_pair("state", state)
+        .append_pair("code", identity.code.as_deref().unwrap_or_default());
+    Ok(found(&target))
 }
 
 /// `POST /__mock/sso/identities`: `{provider, code?, email, name?, image?, emailVerified?}`

@@ -137,15 +137,19 @@ async fn update(
 ) -> Result<Response> {
     let scope = auth.scope();
     // A missing user is reported before the body is looked at.
-    app.store
-        .read()
-        .realm_of(&scope.tenant_id, scope.mode)?
-        .user_id_by_ref(user_ref(&params)?)?;
+    {
+        let world = app.store.read();
+        let user_id = world
+            .realm_of(&scope.tenant_id, scope.mode)?
+            .user_id_by_ref(user_ref(&params)?)?;
+        auth.check_user(&world, user_id)?;
+    }
     let fields = user_fields(&app, &body, scope.mode).await?;
     let mut world = app.store.write();
     let user_id = world
         .realm_of(&scope.tenant_id, scope.mode)?
         .user_id_by_ref(user_ref(&params)?)?;
+    auth.check_user(&world, user_id)?;
     let user_id = apply_update(&mut world, &scope, user_id, fields)?;
     Ok(json_response(user_view(&world, &scope, user_id)?))
 }
@@ -159,8 +163,11 @@ async fn remove(
     let scope = auth.scope();
     let mut world = app.store.write();
     let now = world.now();
+    let user_id = world
+        .realm_of(&scope.tenant_id, scope.mode)?
+        .user_id_by_ref(user_ref(&params)?)?;
+    auth.check_user(&world, user_id)?;
     let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
-    let user_id = realm.user_id_by_ref(user_ref(&params)?)?;
     let record = realm.user_json(realm.user(user_id)?);
     realm.delete_user(user_id, now)?;
     let root = realm.workspace_id.to_string();
@@ -194,7 +201,10 @@ async fn create_or_update(
                 .and_then(|uuid| realm.user_id_by_uuid(&uuid))
         });
     let user_id = match existing {
-        Some(id) => apply_update(&mut world, &scope, id, fields)?,
+        Some(id) => {
+            auth.check_user(&world, id)?;
+            apply_update(&mut world, &scope, id, fields)?
+        }
         None => apply_create(&mut world, &scope, fields)?,
     };
     Ok(json_response(user_view(&world, &scope, user_id)?))
@@ -208,8 +218,11 @@ async fn mark_active(
 ) -> Result<Response> {
     let mut world = app.store.write();
     let now = world.now();
+    let user_id = world
+        .realm_of(&auth.tenant_id, auth.mode)?
+        .user_id_by_ref(user_ref(&params)?)?;
+    auth.check_user(&world, user_id)?;
     let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
-    let user_id = realm.user_id_by_ref(user_ref(&params)?)?;
     realm.user_mut(user_id)?.last_active_at = Some(now);
     Ok(json_response(realm.user_json(realm.user(user_id)?)))
 }
@@ -248,6 +261,7 @@ async fn end_sessions(State(app): State<App>, Admin(auth): Admin, body: Body) ->
     }
     let mut world = app.store.write();
     let now = world.now();
+    let reach = auth.reach(&world)?;
     let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
     let session_id = session_id
         .map(|s| {
@@ -265,6 +279,15 @@ async fn end_sessions(State(app): State<App>, Admin(auth): Admin, body: Body) ->
                 .ok_or_else(Error::user_not_found)
         })
         .transpose()?;
+    // Sessions of users beyond the credential's reach are not its to end.
+    for owner in session_id
+        .and_then(|id| realm.sessions.get(&id))
+        .and_then(|s| s.user_id)
+        .into_iter()
+        .chain(user_id)
+    {
+        realm.check_reach(&reach, owner)?;
+    }
     if let Some(session) = session_id.and_then(|id| realm.sessions.get_mut(&id))
         && session.ended_at.is_none()
     {

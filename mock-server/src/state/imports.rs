@@ -197,11 +197,14 @@ impl Realm {
 
     /// Processes an import once (400 `Import already processed` after that): each row updates
     /// the user with its `userId`, or creates a user; failing rows are recorded and skipped.
-    /// Returns the user events to announce, in row order.
+    /// A row naming a user beyond `reach` (the processing credential's, see
+    /// [`super::tenants::Reach`]) fails with `Forbidden`. Returns the user events to announce,
+    /// in row order.
     pub fn process_import(
         &mut self,
         import_uuid: &str,
         tenant_id: &str,
+        reach: &super::tenants::Reach,
         now: Millis,
     ) -> Result<Vec<(Action, u64)>> {
         let position = self.import_position(import_uuid, tenant_id)?;
@@ -222,7 +225,8 @@ impl Realm {
                     fields.password_hash = hash;
                     match fields.user_id.filter(|id| self.users.contains_key(id)) {
                         Some(id) => self
-                            .update_user(id, fields, now)
+                            .check_reach(reach, id)
+                            .and_then(|()| self.update_user(id, fields, now))
                             .map(|id| (Action::Update, id)),
                         None => self.create_user(fields, now).map(|id| (Action::Create, id)),
                     }

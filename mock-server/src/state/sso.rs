@@ -144,6 +144,19 @@ impl SsoState {
         state
     }
 
+    /// The sign-on of a callback's `state`, left in place: for the same provider, unexpired;
+    /// otherwise 400 `Invalid token`. The callback checks everything with it before
+    /// [`SsoState::finish`] uses it up.
+    pub fn peek(&self, state: &str, provider: &str, now: Millis) -> Result<&PendingSso> {
+        let invalid = || Error::bad_request(msg::INVALID_TOKEN);
+        let state = Uuid::parse_str(state.trim()).map_err(|_| invalid())?;
+        let pending = self.pending.get(&state).ok_or_else(invalid)?;
+        if pending.provider != provider || now >= pending.expires_at {
+            return Err(invalid());
+        }
+        Ok(pending)
+    }
+
     /// Takes the sign-on of a callback's `state`: single use, for the same provider, unexpired;
     /// otherwise 400 `Invalid token`.
     pub fn finish(&mut self, state: &str, provider: &str, now: Millis) -> Result<PendingSso> {

@@ -6,11 +6,13 @@
 //! pool of their own: they are scopes for role assignments, which is why deleting one also
 //! strips it from every user's `authorization`.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use super::clock::Millis;
 use super::model::*;
-use super::{TenantHome, World, ids};
+use super::{Realm, TenantHome, World, ids};
 use crate::error::{Error, Result, msg};
 
 /// The writable attributes of a tenant; `None` = not given.
@@ -31,6 +33,54 @@ pub struct Removal {
     pub users: Vec<u64>,
     /// The surviving parent, whose webhook settings announce the deletion.
     pub parent: Box<str>,
+}
+
+/// Which users of the shared pool a credential may change or sign in as (README, "Child
+/// tenants and the shared user pool"). The pool belongs to the workspace, and a user's rights
+/// are their role assignments: a credential held by a child tenant may act on a user only when
+/// every role the user holds lies in the holder's subtree, so that no user with rights above or
+/// beside the holder (a workspace admin, a sibling's member) can be taken over from below.
+#[derive(Clone, Debug)]
+pub enum Reach {
+    /// A workspace credential: every user of the pool.
+    Pool,
+    /// A child tenant's credential: users without a role outside these tenants.
+    Subtree(BTreeSet<Box<str>>),
+}
+
+impl Reach {
+    /// Whether `user` is within this reach.
+    pub fn covers(&self, user: &User) -> bool {
+        match self {
+            Reach::Pool => true,
+            Reach::Subtree(tenants) => user.roles.keys().all(|t| tenants.contains(t)),
+        }
+    }
+}
+
+impl Realm {
+    /// The reach (see [`Reach`]) of a credential held by `holder`, a tenant of this realm.
+    pub fn reach_of(&self, holder: &str) -> Reach {
+        if *holder == *self.workspace_id {
+            return Reach::Pool;
+        }
+        let mut tenants: BTreeSet<Box<str>> = self
+            .descendants(holder)
+            .into_iter()
+            .map(|t| t.tenant_id.clone())
+            .collect();
+        tenants.insert(holder.into());
+        Reach::Subtree(tenants)
+    }
+
+    /// 403 unless `user_id` is within `reach`; 404 for an unknown user.
+    pub fn check_reach(&self, reach: &Reach, user_id: u64) -> Result<()> {
+        if reach.covers(self.user(user_id)?) {
+            Ok(())
+        } else {
+            Err(Error::forbidden())
+        }
+    }
 }
 
 impl World {

@@ -161,3 +161,74 @@ async fn the_verified_token_cache_stays_small_for_large_tokens() {
     assert!(bytes < 256 * 1024, "{cache}");
     assert!(cache["maxBytesPerKey"].as_u64().unwrap() <= 8 * 1024 * 1024);
 }
+
+/// The demo workspace's signing key of `mode` in the state export: `{kid, privateKey, ...}`.
+async fn exported_key(h: &Harness, mode: &str) -> Value {
+    let state = h.get("/__mock/export").send().await.ok();
+    let workspaces = state["workspaces"].as_array().expect("workspaces");
+    let demo = workspaces
+        .iter()
+        .find(|w| w["tenantId"] == DEMO_TENANT)
+        .expect("the demo workspace");
+    demo[mode]["signingKey"].clone()
+}
+
+/// `claims` signed with the demo workspace's test-mode private key (from the state export),
+/// with `kid` in the header (none when `None`).
+async fn signed_with_realm_key(h: &Harness, claims: &Value, kid: Option<&str>) -> String {
+    let key = exported_key(h, "test").await;
+    let pem = key["privateKey"]
+        .as_str()
+        .expect("private key in the export");
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).expect("PEM");
+    let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, &key).expect("signs")
+}
+
+/// The claims of a compact JWT, unverified.
+fn payload(token: &str) -> Value {
+    use base64::Engine;
+    let part = token.split('.').nth(1).expect("payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
+#[tokio::test]
+async fn a_token_whose_kid_names_no_key_of_its_realm_is_refused() {
+    let h = Harness::start().await;
+    let body = h.login("admin@example.com", TEST_PASSWORD).await;
+    let access = common::access(&body);
+    let refresh = common::refresh(&body);
+    let kid = exported_key(&h, "test").await["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Re-signed with the realm's own key and its own kid, the token still works: what follows
+    // is refused for the kid alone.
+    let same = signed_with_realm_key(&h, &payload(&access), Some(&kid)).await;
+    h.get_as(&same, "/v0/self").await;
+    let live_kid = exported_key(&h, "live").await["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for wrong in [Some("no-such-key"), Some(live_kid.as_str()), None] {
+        let token = signed_with_realm_key(&h, &payload(&access), wrong).await;
+        h.get_refused(&token, "/v0/self", 401, "Unauthorized").await;
+        // Standing in for an API key.
+        h.get_refused(
+            &token,
+            &format!("/v0/tenants/{DEMO_TENANT}/keys/admin"),
+            401,
+            "Unauthorized",
+        )
+        .await;
+        let token = signed_with_realm_key(&h, &payload(&refresh), wrong).await;
+        h.get_refused(&token, "/v0/auth/refresh", 401, "Invalid token")
+            .await;
+        h.get_refused(&token, "/v0/auth/logout", 401, "Unauthorized")
+            .await;
+    }
+}
