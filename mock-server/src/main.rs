@@ -10,12 +10,6 @@ use userfront_mock::config::Config;
 use userfront_mock::server::{load_seed, open_store, serve};
 use userfront_mock::state::{self, Store, seed};
 
-/// mimalloc instead of glibc's malloc: glibc gives threads arenas of their own that never
-/// shrink back, and after 10,000 logins the mock held several times its idle memory (README,
-/// Speed); mimalloc returns freed pages and is faster on the small allocations of every request.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let config = Config::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
