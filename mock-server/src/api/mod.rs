@@ -76,7 +76,7 @@ impl App {
     pub fn new(store: Store) -> Self {
         App {
             store,
-            hasher: Hasher::default(),
+            hasher: Hasher,
             journal: journal::Journal::default(),
             export_path: None,
             http: Arc::default(),
