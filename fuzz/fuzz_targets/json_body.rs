@@ -50,9 +50,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let h = harness();
     let (method, route, path) = &h.operations[usize::from(pick) % h.operations.len()];
-    let (status, answer) =
-        h.runtime
-            .block_on(send(&h.router, method.clone(), path, body.to_vec()));
+    let (status, answer) = h
+        .runtime
+        .block_on(send(&h.router, method.clone(), path, body.to_vec()));
     let answer: Value = serde_json::from_slice(&answer)
         .unwrap_or_else(|e| panic!("{method} {route}: {status} answer is not JSON ({e})"));
     match status {
@@ -67,7 +67,10 @@ fuzz_target!(|data: &[u8]| {
         400 | 413 => {
             assert_eq!(answer["statusCode"], status, "{method} {route}: {answer}");
             assert!(answer["message"].is_string(), "{method} {route}: {answer}");
-            assert!(answer["error"]["type"].is_string(), "{method} {route}: {answer}");
+            assert!(
+                answer["error"]["type"].is_string(),
+                "{method} {route}: {answer}"
+            );
         }
         _ => panic!("{method} {route}: unexpected status {status}: {answer}"),
     }

@@ -17,8 +17,18 @@ use userfront_mock::state::seed::Seed;
 use userfront_mock::{DEMO_TENANT, Mode, msg};
 
 const ORDERS: &[&str] = &[
-    "", "name_asc", "name_desc", "createdAt_asc", "createdAt_desc", "updatedAt_asc",
-    "lastActiveAt_desc", "username_asc", "username_DESC", "name", "_asc", "nope_asc",
+    "",
+    "name_asc",
+    "name_desc",
+    "createdAt_asc",
+    "createdAt_desc",
+    "updatedAt_asc",
+    "lastActiveAt_desc",
+    "username_asc",
+    "username_DESC",
+    "name",
+    "_asc",
+    "nope_asc",
 ];
 
 fn world() -> &'static World {
@@ -48,7 +58,10 @@ fn check<'a, R: Record + 'a>(
             let page = search.run(records, ctx);
             assert_eq!(page.total, matching, "{input:?}");
             assert!(page.results.len() <= 24, "{input:?}");
-            assert!(page.results.iter().all(|r| search.matches(r, ctx)), "{input:?}");
+            assert!(
+                page.results.iter().all(|r| search.matches(r, ctx)),
+                "{input:?}"
+            );
         }
     }
 }
@@ -77,7 +90,9 @@ fuzz_target!(|data: &[u8]| {
         order: Some(&order),
         page: Some(&page),
     };
-    let realm = world().realm_of(DEMO_TENANT, Mode::Test).expect("demo realm");
+    let realm = world()
+        .realm_of(DEMO_TENANT, Mode::Test)
+        .expect("demo realm");
     check(params, realm.users.values(), realm, &filters.to_string());
     check(params, realm.tenants.values(), realm, &filters.to_string());
 });
