@@ -50,7 +50,9 @@ pub const DEFAULT_PORT: u16 = 4780;
 
 /// Entry points for the fuzz targets in `fuzz/` (run by `scripts/fuzz`): thin wrappers over
 /// internals that are not public, so that the fuzzers drive the very code the server runs.
-/// Not part of the supported API; nothing else of the library is exposed through it.
+/// Not part of the supported API; nothing else of the library is exposed through it, and it is
+/// only compiled with the `fuzzing` feature (which the fuzz crate enables).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing {
     pub use axum::Router;
