@@ -2,7 +2,17 @@
 """Runs Schemathesis against a freshly started `userfront-mock` and fails on any finding.
 
 Called by scripts/test with the interpreter of the repository's `.venv` (where scripts/test
-installs schemathesis). Usage: scripts/schemathesis.py [path/to/userfront-mock]
+installs schemathesis), and by scripts/fuzz with `--fuzz`.
+Usage: scripts/schemathesis.py [--fuzz] [--seed N] [--max-examples N] [--max-time S]
+       [--st-arg=OPTION ...] [path/to/userfront-mock]
+
+- Deterministic by default (what CI runs): a fixed seed (`SCHEMATHESIS_SEED`, default below),
+  derandomised generation, one worker, no example database, a fixed number of examples per
+  operation (`SCHEMATHESIS_MAX_EXAMPLES`) and no time budget (a time budget repeats fuzzing
+  until it is spent, so how much runs would depend on the machine's speed): a clean clone
+  passes or fails the same way every time.
+- `--fuzz` (scripts/fuzz): a random seed (printed, to replay with `--seed`), more examples,
+  and `--max-time` seconds of exploration; findings are reported, not fixed.
 
 - Starts the binary on a free port of 127.0.0.1 and waits for its banner.
 - Operations of `schemas/openapi.json` that the mock does not route yet (a probe with an
@@ -11,11 +21,13 @@ installs schemathesis). Usage: scripts/schemathesis.py [path/to/userfront-mock]
 - Authentication comes from `scripts/schemathesis.toml`: the demo tenant's test admin key
   (fixtures/seed.json) for `apiKey`, and the access/refresh tokens of a user made for the run
   for `userToken`/`refreshToken`.
-- Bounded: `--max-time` below, and a hard timeout around the whole run.
+- Bounded: a hard timeout around the whole run (and `--max-time` in fuzz mode).
 """
 
+import argparse
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -28,8 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "schemas" / "openapi.json"
 CONFIG = ROOT / "scripts" / "schemathesis.toml"
-MAX_TIME = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "150"))
-HARD_TIMEOUT = MAX_TIME + 120
+# The deterministic run of scripts/test: its seed and examples per operation.
+CI_SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261201"))
+CI_MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+# Longest the deterministic run may take: only a hang should reach it (on a 2-core machine
+# shared with a dozen busy processes the full run took over 20 minutes).
+CI_HARD_TIMEOUT = int(os.environ.get("SCHEMATHESIS_HARD_TIMEOUT", "2400"))
 # Path parameter values that name seeded data, for the routing probe only.
 PROBE_VALUES = {
     "tenantId": "demo1234",
@@ -99,13 +115,15 @@ def routed(base: str, path: str, method: str) -> bool:
 
 
 def call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    # Generous: creating and signing in the user hashes passwords, which takes seconds on a
+    # busy machine (scripts/fuzz runs everything at the lowest priority).
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, method=method)
     request.add_header("content-type", "application/json")
     if token:
         request.add_header("authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
@@ -134,8 +152,52 @@ def prepare_user(base: str) -> tuple[str, str]:
     return login["tokens"]["access"]["value"], login["tokens"]["refresh"]["value"]
 
 
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("binary", nargs="?", default=str(ROOT / "target" / "debug" / "userfront-mock"))
+    parser.add_argument("--fuzz", action="store_true",
+                        help="random seed, more examples, time-bounded exploration (scripts/fuzz)")
+    parser.add_argument("--seed", type=int, help="seed (default: fixed; random with --fuzz)")
+    parser.add_argument("--max-examples", type=int, help="examples per operation")
+    parser.add_argument("--max-time", type=int, default=120, help="time budget of --fuzz, in seconds")
+    parser.add_argument("--st-arg", action="append", default=[], metavar="OPTION",
+                        help="one more option for `st run`, e.g. --st-arg=--include-path-regex=^/v0/users (repeatable)")
+    return parser.parse_args()
+
+
+def generation_args(options: argparse.Namespace) -> tuple[list[str], int]:
+    """Schemathesis options that fix what is generated, and the hard timeout of the run."""
+    if options.fuzz:
+        seed = options.seed if options.seed is not None else random.randrange(1 << 31)
+        examples = options.max_examples or 100
+        print(f"schemathesis: fuzz mode, seed {seed} (replay: scripts/schemathesis.py --fuzz --seed {seed}), "
+              f"{examples} examples per operation, {options.max_time} s", flush=True)
+        return [
+            "--seed", str(seed),
+            "--max-examples", str(examples),
+            "--max-time", str(options.max_time),
+            "--workers", "1",
+        ], options.max_time + 180
+    seed = options.seed if options.seed is not None else CI_SEED
+    examples = options.max_examples or CI_MAX_EXAMPLES
+    print(f"schemathesis: deterministic run, seed {seed}, {examples} examples per operation", flush=True)
+    return [
+        "--seed", str(seed),
+        # Derandomised generation (which also keeps no example database between runs).
+        "--generation-deterministic",
+        "--max-examples", str(examples),
+        # Hypothesis' `too_slow` health check measures wall-clock time, so it fails a run on a
+        # busy machine and passes it on an idle one; the other health checks count, and stay.
+        "--suppress-health-check", "too_slow",
+        # One worker: with several, the order of requests against the stateful mock (and so
+        # what each one meets) would vary from run to run.
+        "--workers", "1",
+    ], CI_HARD_TIMEOUT
+
+
 def main() -> None:
-    binary = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "target" / "debug" / "userfront-mock")
+    options = parse_args()
+    binary = options.binary
     if not Path(binary).exists():
         fail(f"{binary} not found: build it with `cargo build -p userfront-mock`")
     st = find_schemathesis()
@@ -162,19 +224,20 @@ def main() -> None:
         args = [
             st, "--config-file", str(CONFIG), "run", str(SPEC),
             "--url", base,
-            "--max-time", str(MAX_TIME),
             "--exclude-path-regex", "^/__mock/",
             "--no-color",
         ]
         for _, _, operation_id in missing:
             args += ["--exclude-operation-id", operation_id]
-        print("==> " + " ".join(args[:10]) + " ...", flush=True)
+        generation, hard_timeout = generation_args(options)
+        args += generation + options.st_arg
+        print("==> " + " ".join(args[:10]) + " ... " + " ".join(generation), flush=True)
         access, refresh = prepare_user(base)
         env = dict(os.environ, SCHEMATHESIS_ACCESS_TOKEN=access, SCHEMATHESIS_REFRESH_TOKEN=refresh)
         try:
-            result = subprocess.run(args, cwd=ROOT, env=env, timeout=HARD_TIMEOUT)
+            result = subprocess.run(args, cwd=ROOT, env=env, timeout=hard_timeout)
         except subprocess.TimeoutExpired:
-            fail(f"schemathesis did not finish within {HARD_TIMEOUT} s")
+            fail(f"schemathesis did not finish within {hard_timeout} s")
         if result.returncode != 0:
             fail(f"findings against {SPEC.relative_to(ROOT)} (exit code {result.returncode})")
     finally:

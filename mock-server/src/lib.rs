@@ -50,3 +50,81 @@ pub const OTHER_TENANT: &str = "abcd9876";
 pub const TEST_PASSWORD: &str = "testmodepassword";
 /// The port `userfront-mock` listens on by default.
 pub const DEFAULT_PORT: u16 = 4780;
+
+/// Entry points for the fuzz targets in `fuzz/` (run by `scripts/fuzz`): thin wrappers over
+/// internals that are not public, so that the fuzzers drive the very code the server runs.
+/// Not part of the supported API; nothing else of the library is exposed through it, and it is
+/// only compiled with the `fuzzing` feature (which the fuzz crate enables).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use axum::Router;
+    pub use axum::http::Method;
+
+    use axum::http::Request;
+    use axum::response::Response;
+    use axum::routing::{MethodFilter, MethodRouter};
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    /// The operations of the OpenAPI document that take a request body, as `(METHOD, route
+    /// template)`, in document order.
+    pub fn body_operations() -> Vec<(Method, String)> {
+        let mut operations = Vec::new();
+        let paths = crate::schema::document()["paths"].as_object();
+        for (route, item) in paths.into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                    continue;
+                };
+                if operation.get("requestBody").is_some() {
+                    operations.push((method, route.clone()));
+                }
+            }
+        }
+        operations
+    }
+
+    /// A router serving every operation of [`body_operations`] with a handler that only runs
+    /// the mock's request-body extractor (JSON parsing, then the route's request schema) and
+    /// echoes what it accepted; refusals answer as the server's would.
+    pub fn body_router() -> Router {
+        let mut by_route: std::collections::BTreeMap<String, MethodRouter> = Default::default();
+        for (method, route) in body_operations() {
+            let Ok(filter) = MethodFilter::try_from(method) else {
+                continue;
+            };
+            let methods = by_route.remove(&route).unwrap_or_default();
+            by_route.insert(route, methods.on(filter, echo));
+        }
+        by_route
+            .into_iter()
+            .fold(Router::new(), |router, (route, methods)| {
+                router.route(&route, methods)
+            })
+    }
+
+    async fn echo(body: crate::api::Body) -> Response {
+        crate::api::json_response(Value::Object(body.0))
+    }
+
+    /// Sends `body` to `method uri` of `router` (from [`body_router`]); the status and body of
+    /// the answer.
+    pub async fn send(router: &Router, method: Method, uri: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+        let Ok(request) = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+        else {
+            return (0, Vec::new());
+        };
+        let Ok(response) = router.clone().oneshot(request).await;
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        (status, bytes)
+    }
+}
