@@ -237,10 +237,6 @@ impl SigningKey {
         Ok(claims)
     }
 
-    fn remember(&self, token: &str, claims: Arc<Value>) {
-        self.remember_digest(token_digest(token), claims);
-    }
-
     fn remember_digest(&self, digest: [u8; 32], claims: Arc<Value>) {
         let cost = VERIFIED_ENTRY_OVERHEAD + crate::state::bounded::value_cost(&claims);
         if cost > VERIFIED_ENTRY_BYTES {
