@@ -9,7 +9,7 @@
 //! The committed files live in `conformance/snapshots/<name>.snap`. `run` compares each flow
 //! with its file; `--record-snapshots` writes `<name>.snap.new` beside it instead, which
 //! `cargo insta review` shows as a diff to accept or reject. The crate's own test
-//! (`tests/snapshots.rs`) checks the same files with insta's assertions.
+//! (`tests/it/snapshots.rs`) checks the same files with insta's assertions.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
