@@ -1,66 +1,18 @@
 //! The `userfront-mock` binary: start on a free port, print what a newcomer needs, serve, and
 //! stop cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_userfront-mock");
-
-/// Kills the child if a test fails before it stopped it.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Reads banner lines up to and including the control-surface line.
-fn banner(out: &mut BufReader<ChildStdout>) -> Vec<String> {
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        let read = out.read_line(&mut line).expect("stdout readable");
-        assert!(read > 0, "stdout closed early after {lines:?}");
-        let done = line.starts_with("control surface:");
-        lines.push(line.trim_end().to_owned());
-        if done {
-            return lines;
-        }
-    }
-}
-
-fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(start.elapsed() < limit, "did not stop within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use crate::common::binary::{BIN, Binary};
+use crate::common::tempdir::TempDir;
 
 #[tokio::test]
 async fn serves_on_a_free_port_and_stops_on_sigterm() {
-    let child = Command::new(BIN)
-        .args(["--port", "0"])
-        .env_remove("USERFRONT_MOCK_PORT")
-        .env_remove("USERFRONT_MOCK_FIXTURES")
-        .env_remove("USERFRONT_MOCK_EMPTY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut running = Running(child);
-    let mut out = BufReader::new(running.0.stdout.take().expect("stdout"));
-    let lines = banner(&mut out);
-    let base = lines[0]
-        .strip_prefix("userfront-mock listening on ")
-        .unwrap_or_else(|| panic!("first line: {}", lines[0]))
-        .to_owned();
+    let mut mock = Binary::start(&["--port", "0"]);
+    let lines = mock.banner.clone();
+    let base = mock.base_url();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     assert!(!base.ends_with(":0"), "a real port: {base}");
     let text = lines.join("\n");
@@ -103,16 +55,9 @@ async fn serves_on_a_free_port_and_stops_on_sigterm() {
         .expect("request");
     assert_eq!(keys.status(), 200, "the printed admin key works");
 
-    let pid = running.0.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let status = wait_with_timeout(&mut running.0, Duration::from_secs(10));
+    let status = mock.terminate(Duration::from_secs(10));
     assert!(status.success(), "clean exit, got {status}");
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).expect("rest of stdout");
+    let rest = mock.rest_of_stdout();
     assert!(rest.contains("userfront-mock stopped"), "{rest}");
 }
 
@@ -159,43 +104,21 @@ fn a_missing_fixtures_directory_is_reported() {
 /// still exits within the shutdown timeout and saves the state.
 #[test]
 fn sigterm_with_a_half_sent_request_exits_in_time_and_saves() {
-    use std::io::Write;
-    let dir = std::env::temp_dir().join(format!(
-        "uf-cli-sigterm-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("state.json");
-    let child = Command::new(BIN)
-        .args([
-            "--port",
-            "0",
-            "--header-timeout",
-            "60",
-            "--body-timeout",
-            "60",
-        ])
-        .args(["--shutdown-timeout", "500ms", "--export-on-exit"])
-        .arg(&file)
-        .env_remove("USERFRONT_MOCK_PORT")
-        .env_remove("USERFRONT_MOCK_FIXTURES")
-        .env_remove("USERFRONT_MOCK_EMPTY")
-        .env_remove("USERFRONT_MOCK_IMPORT")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let mut running = Running(child);
-    let mut out = BufReader::new(running.0.stdout.take().expect("stdout"));
-    let lines = banner(&mut out);
-    let addr = lines[0]
-        .strip_prefix("userfront-mock listening on http://")
-        .expect("address")
-        .to_owned();
+    let dir = TempDir::new("cli-sigterm");
+    let file = dir.path("state.json");
+    let mut command = Binary::command(&[
+        "--port",
+        "0",
+        "--header-timeout",
+        "60",
+        "--body-timeout",
+        "60",
+        "--shutdown-timeout",
+        "500ms",
+        "--export-on-exit",
+    ]);
+    let mut mock = Binary::spawn(command.arg(&file));
+    let addr = mock.addr();
     let mut head = std::net::TcpStream::connect(&addr).expect("connects");
     head.write_all(b"GET /v0/tenants/demo1234/mode HTTP/1.1\r\nhost: 127.0.0.1\r\n")
         .unwrap();
@@ -206,64 +129,28 @@ fn sigterm_with_a_half_sent_request_exits_in_time_and_saves() {
     .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let start = Instant::now();
-    let pid = running.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = wait_with_timeout(&mut running.0, Duration::from_secs(5));
+    let status = mock.terminate(Duration::from_secs(5));
     assert!(status.success(), "clean exit, got {status}");
     assert!(
         start.elapsed() < Duration::from_secs(3),
         "{:?}",
         start.elapsed()
     );
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).expect("rest of stdout");
+    let rest = mock.rest_of_stdout();
     assert!(rest.contains("state saved to"), "{rest}");
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&file).expect("state file written")).unwrap();
     assert!(saved.is_object());
     drop((head, body));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Bound to every interface, the binary warns that anyone who can reach it has the control
 /// surface. (Only 127.0.0.1 is contacted.)
 #[test]
 fn a_non_loopback_bind_prints_a_warning() {
-    let child = Command::new(BIN)
-        .args(["--host", "0.0.0.0", "--port", "0"])
-        .env_remove("USERFRONT_MOCK_PORT")
-        .env_remove("USERFRONT_MOCK_FIXTURES")
-        .env_remove("USERFRONT_MOCK_EMPTY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let mut running = Running(child);
-    let mut out = BufReader::new(running.0.stdout.take().expect("stdout"));
-    banner(&mut out);
-    let pid = running.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    wait_with_timeout(&mut running.0, Duration::from_secs(10));
-    let mut err = String::new();
-    running
-        .0
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut err)
-        .unwrap();
+    let mut mock = Binary::start(&["--host", "0.0.0.0", "--port", "0"]);
+    mock.terminate(Duration::from_secs(10));
+    let err = mock.stderr();
     assert!(
         err.contains("warning: listening on 0.0.0.0, a non-loopback address"),
         "{err}"

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::common::tempdir::TempDir;
 use userfront_mock::MockUserfront;
 
 const MODE: &str = "GET /v0/tenants/demo1234/mode HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n";
@@ -281,16 +283,8 @@ async fn a_body_that_never_arrives_gets_408_and_the_connection_closes() {
 /// Stopping waits for requests in flight at most the shutdown timeout, then saves the state.
 #[tokio::test]
 async fn stop_is_bounded_by_the_shutdown_timeout_and_still_saves() {
-    let dir = std::env::temp_dir().join(format!(
-        "uf-edge-stop-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("state.json");
+    let dir = TempDir::new("edge-stop");
+    let file = dir.path("state.json");
     let mock = MockUserfront::builder()
         .header_timeout(Duration::from_secs(60))
         .body_timeout(Duration::from_secs(60))
@@ -322,5 +316,4 @@ async fn stop_is_bounded_by_the_shutdown_timeout_and_still_saves() {
     );
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).expect("state saved")).unwrap();
     assert!(saved.is_object());
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,41 +5,15 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdout, Command, Stdio};
+
 use std::time::Duration;
 
+use common::binary::Binary;
+use common::tempdir::TempDir;
 use common::{Harness, access, link_credentials, refresh};
 use serde_json::{Value, json};
 use userfront_mock::{KeyType, MockUserfront, Mode, TEST_PASSWORD};
-
-/// A fresh temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "userfront-persist-{label}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn import(path: &Path) -> Harness {
     Harness::with_mock(
@@ -217,7 +191,7 @@ async fn the_file_holds_password_hashes_only() {
     let dir = TempDir::new("hashes");
     let a = Harness::start().await;
     a.signup("secret@example.com", "a-very-secret-pw-9").await;
-    let file = a.mock.export_state(dir.0.as_path()).unwrap();
+    let file = a.mock.export_state(dir.root()).unwrap();
     assert_eq!(file, dir.path("state.json"), "a directory holds state.json");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains("a-very-secret-pw-9"));
@@ -377,119 +351,53 @@ async fn the_first_run_of_a_kept_state_starts_from_the_seed() {
 async fn the_binary_imports_and_exports_across_runs() {
     let dir = TempDir::new("cli");
     let file = dir.path("cli-state.json");
-    let run = |extra: &[&str]| {
-        let mut args = vec!["--port", "0"];
-        args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_userfront-mock"))
-            .args(&args)
+    // The state file comes from the environment, as a CI job would give it.
+    let start = || {
+        let mut command = Binary::command(&["--port", "0"]);
+        command
             .env("USERFRONT_MOCK_IMPORT", &file)
-            .env("USERFRONT_MOCK_EXPORT_ON_EXIT", &file)
-            .env_remove("USERFRONT_MOCK_PORT")
-            .env_remove("USERFRONT_MOCK_FIXTURES")
-            .env_remove("USERFRONT_MOCK_EMPTY")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("binary starts")
+            .env("USERFRONT_MOCK_EXPORT_ON_EXIT", &file);
+        // The banner is read on a blocking thread: the test's runtime keeps serving others.
+        tokio::task::spawn_blocking(move || Binary::spawn(&mut command))
     };
-    let (base, out) = started(run(&[])).await;
+    let stop = |mut mock: Binary| {
+        let status = mock.terminate(Duration::from_secs(10));
+        let err = mock.stderr();
+        assert!(status.success(), "clean exit: {status} {err}");
+        mock.rest_of_stdout()
+    };
+    let mock = start().await.unwrap();
+    let out = mock.banner.join("\n");
     assert!(out.contains("no state at"), "{out}");
     let http = reqwest::Client::new();
     let created = http
-        .post(format!("{}/v0/tenants/demo1234/auth/create", base.0))
+        .post(format!(
+            "{}/v0/tenants/demo1234/auth/create",
+            mock.base_url()
+        ))
         .json(&json!({"email": "cli@example.com", "password": "cli-password-1"}))
         .send()
         .await
         .unwrap();
     assert_eq!(created.status(), 200);
-    let rest = base.stop();
+    let rest = stop(mock);
     assert!(rest.contains("state saved to"), "{rest}");
     assert!(file.is_file());
 
-    let (base, out) = started(run(&[])).await;
+    let mock = start().await.unwrap();
+    let out = mock.banner.join("\n");
     assert!(out.contains("state imported from"), "{out}");
     let login = http
-        .post(format!("{}/v0/tenants/demo1234/auth/basic", base.0))
+        .post(format!(
+            "{}/v0/tenants/demo1234/auth/basic",
+            mock.base_url()
+        ))
         .json(&json!({"emailOrUsername": "cli@example.com", "password": "cli-password-1"}))
         .send()
         .await
         .unwrap();
     assert_eq!(login.status(), 200, "the user of the first run logs in");
-    base.stop();
-}
-
-/// A running binary: its base URL, the process, and the rest of its stdout.
-struct Started(String, std::process::Child, BufReader<ChildStdout>);
-
-impl Started {
-    /// Sends SIGTERM, waits for a clean exit, returns the rest of stdout.
-    fn stop(mut self) -> String {
-        let pid = self.1.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = self.1.try_wait().unwrap() {
-                break status;
-            }
-            assert!(std::time::Instant::now() < deadline, "did not stop");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let mut rest = String::new();
-        let _ = self.2.read_to_string(&mut rest);
-        let mut err = String::new();
-        if let Some(mut e) = self.1.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        assert!(status.success(), "clean exit: {status} {err}");
-        rest
-    }
-}
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        let _ = self.1.kill();
-        let _ = self.1.wait();
-    }
-}
-
-/// Reads the banner up to the control-surface line; returns the running binary and the banner.
-async fn started(mut child: std::process::Child) -> (Started, String) {
-    let stdout = child.stdout.take().expect("stdout");
-    let (reader, banner) = tokio::task::spawn_blocking(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut banner = String::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                break;
-            }
-            banner.push_str(&line);
-            if line.starts_with("control surface:") {
-                break;
-            }
-        }
-        (reader, banner)
-    })
-    .await
-    .unwrap();
-    let Some(base) = banner
-        .lines()
-        .find_map(|l| l.strip_prefix("userfront-mock listening on "))
-        .map(str::to_owned)
-    else {
-        let mut err = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        panic!("no banner: {banner} {err}");
-    };
-    (Started(base, child, reader), banner)
+    stop(mock);
 }
 
 /// `{"data": {"d": {"d": ...}}}` nested `depth` levels in all (the body object counts as one).

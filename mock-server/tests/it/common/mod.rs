@@ -6,6 +6,9 @@
 
 #![allow(dead_code)]
 
+pub mod binary;
+pub mod tempdir;
+
 pub use reqwest::Method;
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode, TEST_PASSWORD, schema};
