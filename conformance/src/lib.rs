@@ -32,7 +32,6 @@
 
 pub mod contract;
 pub mod http;
-pub mod messages;
 pub mod props;
 pub mod report;
 pub mod routes;

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod mode;
+pub mod msg;
 pub mod openapi;
 pub mod routes;
 pub mod schema;

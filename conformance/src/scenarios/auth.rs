@@ -200,7 +200,7 @@ async fn create_validation(cx: Cx) -> Outcome {
     let email = cx.email("weak");
     send(json!({ "email": email, "password": "short1" }))
         .await?
-        .err(400, crate::messages::PASSWORD_RULES)?;
+        .err(400, userfront_contract::msg::PASSWORD_RULES)?;
     // The refused sign-up created nothing: the address is still free.
     let username = cx.unique("user");
     let (first, _) = flows::signup_with(
@@ -308,7 +308,7 @@ async fn live_signup(cx: Cx) -> Outcome {
         .json(json!({ "email": cx.email("livereserved"), "password": "password" }))
         .send()
         .await?
-        .err(400, crate::messages::PASSWORD_RULES)?;
+        .err(400, userfront_contract::msg::PASSWORD_RULES)?;
     let test_user = cx.email("reserved");
     let (body, _) = flows::signup(&cx, &test_user, "password").await?;
     ensure_eq!(body["mode"], "test", "reserved passwords work in test mode");
@@ -477,7 +477,7 @@ async fn password_rules(cx: Cx) -> Outcome {
                 "login with the new password"
             );
         } else {
-            resp.err(400, crate::messages::PASSWORD_RULES)?;
+            resp.err(400, userfront_contract::msg::PASSWORD_RULES)?;
             // Nothing was created: the address is still free.
             let resp = cx
                 .post(login_path(&cx))

@@ -192,7 +192,7 @@ async fn custom_token(cx: Cx) -> Outcome {
             .json(serde_json::json!({ "payload": { reserved: 1 } }))
             .send()
             .await?
-            .err(400, crate::messages::RESERVED_PAYLOAD)?;
+            .err(400, userfront_contract::msg::RESERVED_PAYLOAD)?;
     }
     cx.post("/v0/auth/jwt")
         .bearer(cx.admin())

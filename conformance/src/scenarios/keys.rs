@@ -177,10 +177,13 @@ async fn last_key(cx: Cx) -> Outcome {
     }
     on_key(&cx, Method::PUT, "/v0/keys/invalidate", &other, &active[0])
         .await?
-        .err(400, &crate::messages::last_key_invalidate("webhook"))?;
+        .err(
+            400,
+            &userfront_contract::msg::last_key_invalidate("webhook"),
+        )?;
     on_key(&cx, Method::DELETE, "/v0/keys", &other, &active[0])
         .await?
-        .err(400, &crate::messages::last_key_delete("webhook"))?;
+        .err(400, &userfront_contract::msg::last_key_delete("webhook"))?;
     Ok(())
 }
 

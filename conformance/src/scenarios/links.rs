@@ -213,7 +213,7 @@ async fn reset(cx: Cx) -> Outcome {
     };
     put("weak")
         .await?
-        .err(400, crate::messages::PASSWORD_RULES)?;
+        .err(400, userfront_contract::msg::PASSWORD_RULES)?;
     let body = put(new_password).await?.ok()?;
     flows::check_sign_on(&cx, &body, Mode::Test).await?;
     ensure_eq!(body["userId"], signed["userId"], "reset user");
@@ -248,7 +248,7 @@ async fn update_password(cx: Cx) -> Outcome {
         .err(400, "Incorrect password")?;
     put(json!({ "password": "short", "existingPassword": PASSWORD }))
         .await?
-        .err(400, crate::messages::PASSWORD_RULES)?;
+        .err(400, userfront_contract::msg::PASSWORD_RULES)?;
     let body = put(json!({ "password": new_password, "existingPassword": PASSWORD }))
         .await?
         .ok()?;

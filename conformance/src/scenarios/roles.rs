@@ -96,7 +96,7 @@ async fn assign(cx: Cx) -> Outcome {
     let missing = cx.unique("ghost");
     set(json!([missing]))
         .await?
-        .err(400, &crate::messages::role_not_found(&missing))?;
+        .err(400, &userfront_contract::msg::role_not_found(&missing))?;
     cx.delete(format!("/v0/roles/{}", encode(&role)))
         .bearer(cx.admin())
         .send()

@@ -676,7 +676,10 @@ async fn role_invite(cx: Cx) -> Outcome {
         .json(json!({ "email": email, "roles": ["no-such-role-here"] }))
         .send()
         .await?
-        .err(400, &crate::messages::role_not_found("no-such-role-here"))?;
+        .err(
+            400,
+            &userfront_contract::msg::role_not_found("no-such-role-here"),
+        )?;
     cx.put(format!("/v0/users/{}/roles", user["userId"]))
         .bearer(cx.admin())
         .json(json!({ "roles": [] }))
