@@ -24,17 +24,17 @@ pub const FIRST_FACTOR_LIFETIME: Millis = HOUR;
 /// Lifetime of a PKCE authorization code.
 pub const PKCE_LIFETIME: Millis = 5 * MINUTE;
 
-/// Longest accepted redirect path or origin.
+/// Longest accepted redirect path or origin, in characters (as the schemas' `maxLength`).
 const MAX_REDIRECT: usize = 2048;
 
 /// Checks a requested `redirect` (body `options.redirect`, query `redirect`, SSO `redirect`):
 /// the seeds define it as "a path to redirect the user to upon sign on", and `redirectTo` and
 /// link URLs put it after the tenant's own origin. So it must be a path: starting with one `/`
 /// (not `//host`, not `/\host`, which browsers read as another host), without control
-/// characters (no header splitting), at most 2 KiB. Absolute URLs and `javascript:` are
+/// characters (no header splitting), at most 2,048 characters. Absolute URLs and `javascript:` are
 /// refused with 400 `Invalid redirect`.
 pub fn check_redirect_path(path: &str) -> Result<()> {
-    let bad = path.len() > MAX_REDIRECT
+    let bad = path.chars().count() > MAX_REDIRECT
         || !path.starts_with('/')
         || path.starts_with("//")
         || path.contains('\\')

@@ -19,22 +19,24 @@ use super::ids;
 use super::model::*;
 use crate::error::{Error, Result, msg};
 
-/// Longest email address accepted, in bytes (RFC 5321: a path of 256 octets, less the `<>`).
-pub const EMAIL_MAX_BYTES: usize = 254;
-/// Longest local part (before the `@`) accepted, in bytes (RFC 5321 section 4.5.3.1.1).
-pub const EMAIL_LOCAL_MAX_BYTES: usize = 64;
+/// Longest email address accepted, in characters (RFC 5321's 254 octets for a path less the
+/// `<>`, counted in characters as JSON Schema's `maxLength` counts, so that the published schema
+/// `EmailAddress.json` states the rule exactly).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// Longest local part (before the `@`) accepted, in characters (RFC 5321 section 4.5.3.1.1).
+pub const EMAIL_LOCAL_MAX_CHARS: usize = 64;
 
 /// Checks the email rule of conventions C-9 (README "Input rules"): one `@`, a non-empty local
-/// part of at most 64 bytes, a domain with a dot, at most 254 bytes in all, no whitespace and no
+/// part of at most 64 characters, a domain with a dot, at most 254 characters in all, no whitespace and no
 /// control or format characters (Unicode Cc/Cf: NUL, bidi overrides, zero-width characters), so
 /// an address can neither hide what it is from a person reading it nor grow without bound.
 pub fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    email.len() <= EMAIL_MAX_BYTES
+    email.chars().count() <= EMAIL_MAX_CHARS
         && !local.is_empty()
-        && local.len() <= EMAIL_LOCAL_MAX_BYTES
+        && local.chars().count() <= EMAIL_LOCAL_MAX_CHARS
         && !domain.contains('@')
         && !email
             .chars()
@@ -89,8 +91,8 @@ pub fn valid_phone(phone: &str) -> bool {
 /// an email uses (sign-up, links, invites, users create/update, imports, SSO identities, codes).
 pub fn normalise_email(email: &str) -> Result<String> {
     let email = email.trim();
-    // Lowercasing can at most triple a character's bytes; anything longer cannot pass.
-    if email.len() > 4 * EMAIL_MAX_BYTES {
+    // A character is at most 4 bytes; anything longer cannot pass (and is not lowercased).
+    if email.len() > 4 * EMAIL_MAX_CHARS {
         return Err(Error::bad_request(msg::EMAIL_FORMAT));
     }
     let email = email.to_lowercase();
