@@ -130,26 +130,16 @@ async fn every_path_that_takes_an_email_refuses_control_and_format_characters_an
 async fn imports_record_a_failure_for_rows_whose_email_breaks_the_rule() {
     let h = Harness::start().await;
     let admin = h.admin();
-    let import = h
-        .post("/v0/user-import")
-        .bearer(&admin)
-        .json(json!({ "users": [
-            { "email": "fine@example.org" },
-            { "email": "nul\u{0}@example.org" },
-            { "email": "rtl\u{202e}@example.org" },
-        ] }))
-        .send()
-        .await
-        .ok();
     let done = h
-        .post(&format!(
-            "/v0/user-import/{}/process",
-            import["uuid"].as_str().expect("uuid")
-        ))
-        .bearer(&admin)
-        .send()
-        .await
-        .ok();
+        .import_and_process(
+            &admin,
+            json!([
+                { "email": "fine@example.org" },
+                { "email": "nul\u{0}@example.org" },
+                { "email": "rtl\u{202e}@example.org" },
+            ]),
+        )
+        .await;
     assert_eq!(done["successCount"], 1, "{done}");
     let messages: Vec<&Value> = done["failures"]
         .as_array()

@@ -528,25 +528,15 @@ async fn a_child_import_cannot_rewrite_a_workspace_admin() {
         .as_str()
         .unwrap()
         .to_owned();
-    let import = h
-        .post("/v0/user-import")
-        .bearer(&key)
-        .json(json!({ "users": [
-            { "userId": 1, "email": "admin@example.com", "password": "taken-over-1234" },
-            { "email": "imported@example.com" },
-        ] }))
-        .send()
-        .await
-        .ok();
     let done = h
-        .post(&format!(
-            "/v0/user-import/{}/process",
-            import["uuid"].as_str().unwrap()
-        ))
-        .bearer(&key)
-        .send()
-        .await
-        .ok();
+        .import_and_process(
+            &key,
+            json!([
+                { "userId": 1, "email": "admin@example.com", "password": "taken-over-1234" },
+                { "email": "imported@example.com" },
+            ]),
+        )
+        .await;
     assert_eq!(done["successCount"], 1, "{done}");
     assert_eq!(done["failureCount"], 1, "{done}");
     assert_eq!(done["failures"][0]["message"], "Forbidden");

@@ -744,6 +744,24 @@ impl Harness {
 }
 
 impl Harness {
+    /// Creates a user import of `users` with `key` and processes it; returns the processing
+    /// answer (`successCount`, `failureCount`, `failures`).
+    pub async fn import_and_process(&self, key: &str, users: Value) -> Value {
+        let import = self
+            .post("/v0/user-import")
+            .bearer(key)
+            .json(json!({ "users": users }))
+            .send()
+            .await
+            .ok();
+        let uuid = import["uuid"].as_str().expect("import uuid");
+        self.post(&format!("/v0/user-import/{uuid}/process"))
+            .bearer(key)
+            .send()
+            .await
+            .ok()
+    }
+
     /// Creates an API key of `key_type` (`admin`, `readonly`, ...) for `tenant` (a workspace or
     /// one of its tenants) with the demo admin key; returns the created key.
     pub async fn create_key(&self, tenant: &str, key_type: &str) -> Value {
