@@ -166,24 +166,13 @@ async fn both_searches(h: &Harness, filters: &Value) -> [common::Resp; 2] {
         .send()
         .await;
     let text = filters.to_string();
-    let query: String = url_encode(&text);
+    let query: String = common::url_encode(&text);
     let by_query = h
         .get(&format!("/v0/users?filters={query}"))
         .bearer(&key)
         .send()
         .await;
     [by_body, by_query]
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -421,17 +421,6 @@ async fn pages_hold_24_users() {
     }
 }
 
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn get_form_takes_url_encoded_json() {
     let h = Harness::start().await;
@@ -443,7 +432,7 @@ async fn get_form_takes_url_encoded_json() {
     let posted = find(&h, json!({"filters": filters, "order": "name_ASC"})).await;
     let query = format!(
         "filters={}&order=name_ASC&page=1",
-        url_encode(&filters.to_string())
+        common::url_encode(&filters.to_string())
     );
     for path in [
         format!("/v0/users?{query}"),
