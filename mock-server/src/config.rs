@@ -40,7 +40,7 @@ pub struct Config {
     pub export_on_exit: Option<PathBuf>,
 
     /// How many recent requests `GET /__mock/requests` keeps; 0 turns the journal off.
-    #[arg(long, env = "USERFRONT_MOCK_JOURNAL_SIZE", default_value_t = crate::api::journal::DEFAULT_JOURNAL_SIZE)]
+    #[arg(long, env = "USERFRONT_MOCK_JOURNAL_SIZE", default_value_t = crate::control::journal::DEFAULT_JOURNAL_SIZE)]
     pub journal_size: usize,
 
     /// A request's head must be complete this long after its first byte (`5`, `5s`, `500ms`).

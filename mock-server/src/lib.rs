@@ -27,6 +27,7 @@
 mod api;
 pub mod config;
 mod conn;
+mod control;
 mod error;
 mod password;
 pub mod server;

@@ -10,9 +10,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::api::guard::ControlGuard;
 use crate::api::{self, App};
 use crate::conn::Edge;
+use crate::control::guard::ControlGuard;
 use crate::state::Store;
 use crate::state::model::{KeyType, Mode};
 use crate::state::persist::{self, Snapshot};
@@ -130,7 +130,7 @@ pub async fn serve(
     let service = tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
             guard,
-            api::guard::control_guard,
+            crate::control::guard::control_guard,
         ))
         .layer(axum::middleware::from_fn_with_state(
             options.body_timeout,
@@ -309,7 +309,7 @@ impl Builder {
         let app = App::new(store.clone())
             .with_journal_size(
                 self.journal_size
-                    .unwrap_or(crate::api::journal::DEFAULT_JOURNAL_SIZE),
+                    .unwrap_or(crate::control::journal::DEFAULT_JOURNAL_SIZE),
             )
             .with_export_path(self.export_on_exit.as_deref());
         let (tx, rx) = oneshot::channel::<()>();

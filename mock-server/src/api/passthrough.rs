@@ -1,5 +1,6 @@
-//! Password migration through a passthrough upstream (client-to-server CS-5; conventions C-14.5),
-//! and the mock's log of upstream calls (`GET /__mock/passthrough/calls`).
+//! Password migration through a passthrough upstream (client-to-server CS-5; conventions C-14.5).
+//! The mock's log of upstream calls (`/__mock/passthrough/calls`) is in
+//! [`crate::control::passthrough`].
 //!
 //! Only a known user without a password (imported without one) is sent to the upstream; every
 //! other login is exactly `POST /v0/auth/basic`. The upstream is consulted outside the lock:
@@ -10,18 +11,17 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::post;
 use serde_json::{Map, Value};
 
 use super::auth::{complete, emit_user, login_identifier, password_sign_on, requested_redirect};
-use super::{App, Body, Ctx, PathTenant, dual, json_response, sign_on_response};
+use super::{App, Body, Ctx, PathTenant, dual, sign_on_response};
 use crate::error::{Error, Result, msg};
 use crate::state::ids;
 use crate::state::model::Factor;
 use crate::state::passthrough::{Call, Upstream, Verdict, parse, verdict};
 use crate::state::signon::Outcome;
 use crate::state::users::UserFields;
-use crate::state::views::list;
 use crate::state::webhooks::Action;
 
 /// How long an upstream gets to answer.
@@ -30,7 +30,6 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// Routes of this module.
 pub fn routes() -> Router<App> {
     dual(Router::new(), "/v0/auth/password/migrate", post(migrate))
-        .route("/__mock/passthrough/calls", get(calls).delete(clear_calls))
 }
 
 /// A user the upstream must vouch for: known, without a password, in a tenant with a
@@ -213,16 +212,4 @@ fn with_upstream_response(outcome: Outcome, upstream: Value) -> Response {
             sign_on_response(Outcome::Pending(body))
         }
     }
-}
-
-/// `GET /__mock/passthrough/calls`: upstream consultations, oldest first.
-async fn calls(State(app): State<App>) -> Response {
-    let world = app.store.read();
-    json_response(list(world.passthrough_calls.iter().cloned().collect()))
-}
-
-/// `DELETE /__mock/passthrough/calls`.
-async fn clear_calls(State(app): State<App>) -> Response {
-    app.store.write().passthrough_calls.clear();
-    super::ok()
 }

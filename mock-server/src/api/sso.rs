@@ -1,5 +1,5 @@
-//! SSO sign-on with fake providers (client-to-server CS-13; conventions C-14.3), and the fake
-//! providers themselves (`/__mock/sso/...`, conventions C-18).
+//! SSO sign-on with fake providers (client-to-server CS-13; conventions C-14.3). The fake
+//! providers themselves (`/__mock/sso/...`, conventions C-18) are in [`crate::control::sso`].
 //!
 //! The browser opens `GET /v0/auth/{provider}/login?tenant_id=&origin=`; the mock sends it to
 //! its fake provider page, which sends it straight back to the same path with `code` and
@@ -18,32 +18,29 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::{Map, Value};
+use axum::routing::get;
+use serde_json::Value;
 
 use super::auth::emit_user;
-use super::{App, Body, Ctx, Scope, detect_mode, json_response};
+use super::{App, Ctx, Scope, detect_mode};
 use crate::error::{Error, Result, msg};
 use crate::state::messages::base_url;
 use crate::state::signon::{allowed_origin, check_redirect_path};
-use crate::state::sso::{Identity, PendingSso, STATE_LIFETIME, check_provider, provider_enabled};
+use crate::state::sso::{PendingSso, STATE_LIFETIME, check_provider, provider_enabled};
 use crate::state::webhooks::Action;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v0/auth/{provider}/login", get(login))
-        .route("/__mock/sso/{provider}/authorize", get(authorize))
-        .route("/__mock/sso/identities", post(register))
+    Router::new().route("/v0/auth/{provider}/login", get(login))
 }
 
 /// A `302 Found` to `location`.
-fn found(location: &url::Url) -> Response {
+pub(crate) fn found(location: &url::Url) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location.as_str())]).into_response()
 }
 
 /// A URL the mock is about to send a browser to; 400 `message` when it does not parse.
-fn parse_target(text: &str, message: &'static str) -> Result<url::Url> {
+pub(crate) fn parse_target(text: &str, message: &'static str) -> Result<url::Url> {
     if text.chars().any(char::is_control) {
         return Err(Error::bad_request(message));
     }
@@ -51,7 +48,7 @@ fn parse_target(text: &str, message: &'static str) -> Result<url::Url> {
 }
 
 /// The mock's own base URL, as the browser reached it.
-fn own_base(headers: &HeaderMap) -> String {
+pub(crate) fn own_base(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -60,7 +57,7 @@ fn own_base(headers: &HeaderMap) -> String {
 }
 
 /// A required query parameter, named with its underscore spelling in the message.
-fn required<'a>(ctx: &'a Ctx, name: &str) -> Result<&'a str> {
+pub(crate) fn required<'a>(ctx: &'a Ctx, name: &str) -> Result<&'a str> {
     ctx.query
         .get(name)
         .map(|v| v.trim())
@@ -186,52 +183,4 @@ fn callback(app: &App, provider: &str, ctx: &Ctx) -> Result<Response> {
         }
     }
     Ok(found(&landing))
-}
-
-/// `GET /__mock/sso/{provider}/authorize`: the fake provider page. Sends the browser back to
-/// `redirect_uri` with `state` and the `code` of an identity: the one asked for with `code`,
-/// else the latest registered for the provider.
-///
-/// Like a real provider with one registered callback, it sends the browser back only to the
-/// mock's own SSO callback for the provider (same scheme, host and port as the request, path
-/// `/v0/auth/{provider}/login`); any other `redirect_uri` is 400 `Invalid redirect_uri`.
-async fn authorize(
-    State(app): State<App>,
-    Path(provider): Path<String>,
-    headers: HeaderMap,
-    ctx: Ctx,
-) -> Result<Response> {
-    check_provider(&provider)?;
-    let state = required(&ctx, "state")?;
-    let redirect_uri = required(&ctx, "redirect_uri")?;
-    let mut target = parse_target(redirect_uri, msg::INVALID_REDIRECT_URI)?;
-    let own = parse_target(&own_base(&headers), msg::INVALID_REDIRECT_URI)?;
-    if target.origin() != own.origin() || target.path() != format!("/v0/auth/{provider}/login") {
-        return Err(Error::bad_request(msg::INVALID_REDIRECT_URI));
-    }
-    let world = app.store.read();
-    let identity = world
-        .sso
-        .identity(&provider, ctx.query.get("code").map(String::as_str))
-        .ok_or_else(|| {
-            Error::bad_request(format!(
-                "No identity registered for \"{provider}\" (POST /__mock/sso/identities)"
-            ))
-        })?;
-    target
-        .query_pairs_mut()
-        .append_pair("state", state)
-        .append_pair("code", identity.code.as_deref().unwrap_or_default());
-    Ok(found(&target))
-}
-
-/// `POST /__mock/sso/identities`: `{provider, code?, email, name?, image?, emailVerified?}`
-/// registers what the fake provider answers for `code` (generated when not given).
-async fn register(State(app): State<App>, body: Body) -> Result<Response> {
-    body.required_str("provider")?;
-    body.required_str("email")?;
-    let identity: Identity = serde_json::from_value(Value::Object(Map::from_iter(body.0)))
-        .map_err(|e| Error::bad_request(format!("Invalid identity: {e}")))?;
-    let stored = app.store.write().sso.register(identity)?;
-    Ok(json_response(stored.to_json()))
 }

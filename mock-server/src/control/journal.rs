@@ -35,7 +35,7 @@ use axum::routing::get;
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
 
-use super::{App, Ctx, MAX_BODY, bearer, detect_mode, first_factor_mode, json_response, ok};
+use crate::api::{App, Ctx, MAX_BODY, bearer, detect_mode, first_factor_mode, json_response, ok};
 use crate::error::{Error, Result, msg};
 use crate::state::World;
 use crate::state::bounded::truncation_marker;
@@ -590,7 +590,7 @@ fn derive(world: &World, entry: Arc<Entry>) -> View {
     let headers = entry.headers.to_map();
     let (credential, key_tenant, key_mode) =
         credential(&headers).unwrap_or((Value::Null, None, None));
-    let query = super::parse_query(entry.uri.query());
+    let query = crate::api::parse_query(entry.uri.query());
     let body_tenant = || match &entry.request_body {
         Captured::Kept(bytes) => serde_json::from_slice::<Value>(bytes)
             .ok()
@@ -607,7 +607,7 @@ fn derive(world: &World, entry: Arc<Entry>) -> View {
         if query.get("test").map(String::as_str) == Some("true") {
             return Some(Mode::Test);
         }
-        let origin = super::origin(&headers);
+        let origin = crate::api::origin(&headers);
         detect_mode(world, tenant, origin.as_deref()).ok()
     });
     View {
@@ -622,7 +622,7 @@ fn derive(world: &World, entry: Arc<Entry>) -> View {
 impl View {
     fn to_json(&self) -> Value {
         let e = &self.entry;
-        let query: Map<String, Value> = super::parse_query(e.uri.query())
+        let query: Map<String, Value> = crate::api::parse_query(e.uri.query())
             .into_iter()
             .map(|(k, v)| {
                 let v = if SECRET_PARAMS.contains(&k.as_str()) || is_secret_string(&v) {

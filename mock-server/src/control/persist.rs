@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use super::{App, json_response};
+use crate::api::{App, json_response};
 use crate::error::{Error, Result, msg};
 use crate::state::persist;
 

@@ -3,6 +3,17 @@
 //! Tests use it to reset state, move the clock, read captured messages and webhook deliveries,
 //! and change what the real product keeps in its dashboard (live domains, flows, MFA, SSO,
 //! SAML, passthrough). It needs no credentials; never expose a mock to the internet.
+//!
+//! This folder holds all of it, so that `api/` holds only the Userfront API: the handlers
+//! below (reset, state, clock, outbox, webhooks, settings, rate limits), the request journal
+//! ([`journal`]), state export ([`persist`]), who may call `/__mock` at all ([`guard`]), the fake
+//! SSO providers ([`sso`]) and the passthrough call log ([`passthrough`]).
+
+pub mod guard;
+pub mod journal;
+pub mod passthrough;
+pub mod persist;
+pub mod sso;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -10,16 +21,20 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
 
-use super::{App, Body, Ctx, json_response, ok};
+use crate::api::{App, Body, Ctx, json_response, ok};
 use crate::error::{Error, Result, msg};
 use crate::state::clock::{EARLIEST, LATEST, SECOND, format_iso, parse_iso};
 use crate::state::model::{Flow, Mode, TenantSettings};
 use crate::state::seed;
 use crate::state::views::list;
 
-/// Routes of this module.
+/// Routes of the whole control surface.
 pub fn routes() -> Router<App> {
     Router::new()
+        .merge(journal::routes())
+        .merge(persist::routes())
+        .merge(sso::routes())
+        .merge(passthrough::routes())
         .route("/__mock/reset", post(reset))
         .route("/__mock/state", get(state))
         .route("/__mock/clock", get(read_clock).post(set_clock))
