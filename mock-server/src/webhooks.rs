@@ -1,4 +1,5 @@
-//! Delivery of webhooks: the background task that POSTs queued [`DeliveryJob`]s.
+//! Webhooks from the HTTP side: [`emit_user`], the `user` event six handler modules record, and
+//! delivery, the background task that POSTs queued [`DeliveryJob`]s.
 //!
 //! Each job is sent on its own task with a 5-second timeout and its outcome (status or error) is
 //! written back to the delivery log. The API call that caused the event has already answered:
@@ -8,8 +9,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-use crate::api::App;
-use crate::state::webhooks::DeliveryJob;
+use crate::api::{App, Scope};
+use crate::state::World;
+use crate::state::webhooks::{Action, DeliveryJob, Model};
 
 /// How long a receiver gets to answer.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -37,4 +39,14 @@ async fn deliver(app: App, job: DeliveryJob) {
         Err(e) => (None, Some(e.to_string())),
     };
     app.store.write().delivery_done(job.id, status, error);
+}
+
+/// Records a `user create` or `user update` webhook event for a user of a scope.
+pub fn emit_user(world: &mut World, scope: &Scope, action: Action, user_id: u64) {
+    let Ok(realm) = world.realm_of(&scope.tenant_id, scope.mode) else {
+        return;
+    };
+    let record = realm.user_json_by_id(user_id);
+    let root = realm.workspace_id.to_string();
+    world.emit(&root, scope.mode, Model::User, action, record);
 }

@@ -11,11 +11,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::auth::emit_user;
 use super::{Admin, App, Body, Reader, dual, json_response, path_param};
 use crate::error::Result;
 use crate::state::imports::check_import;
 use crate::state::views::list;
+use crate::webhooks::emit_user;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {

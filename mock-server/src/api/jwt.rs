@@ -243,7 +243,7 @@ async fn generate_link(
         Some(text) => parse_link_duration(text)?,
         None => default_link_lifetime(link_type),
     };
-    let redirect = super::auth::redirect_option(&options)?;
+    let redirect = super::signon::redirect_option(&options)?;
     let user_id = body.u64("userId")?;
     let email = body.str("email")?.filter(|e| !e.trim().is_empty());
     if user_id.is_none() && email.is_none() {

@@ -11,9 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::auth::{
-    check_sign_on, complete, emit_user, requested_redirect, scope_and_token_user, sent,
-};
+use super::signon::{check_sign_on, complete, requested_redirect, scope_and_token_user, sent};
 use super::{
     App, Body, Ctx, PathTenant, Scope, TokenUse, dual, first_factor_mode, json_response, ok,
     sign_on_response, verify_user_token,
@@ -27,6 +25,7 @@ use crate::state::totp::{otpauth_uri, qr_data_url};
 use crate::state::users::{UserFields, check_phone, normalise_email};
 use crate::state::webhooks::Action;
 use crate::state::{Realm, World};
+use crate::webhooks::emit_user;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {

@@ -31,9 +31,11 @@ pub mod respond;
 pub mod roles;
 pub mod saml;
 pub mod session;
+pub mod signon;
 pub mod sso;
 pub mod tenants;
 pub mod users;
+pub mod verify;
 
 pub use credentials::*;
 pub use extract::*;
@@ -101,6 +103,7 @@ impl App {
 pub fn router(app: App) -> Router {
     Router::new()
         .merge(auth::routes())
+        .merge(verify::routes())
         .merge(session::routes())
         .merge(profile::routes())
         .merge(misc::routes())

@@ -14,7 +14,8 @@ use axum::response::Response;
 use axum::routing::post;
 use serde_json::{Map, Value};
 
-use super::auth::{complete, emit_user, login_identifier, password_sign_on, requested_redirect};
+use super::auth::{login_identifier, password_sign_on};
+use super::signon::{complete, requested_redirect};
 use super::{App, Body, Ctx, PathTenant, dual, sign_on_response};
 use crate::error::{Error, Result, msg};
 use crate::state::ids;
@@ -23,6 +24,7 @@ use crate::state::passthrough::{Call, Upstream, Verdict, parse, verdict};
 use crate::state::signon::Outcome;
 use crate::state::users::UserFields;
 use crate::state::webhooks::Action;
+use crate::webhooks::emit_user;
 
 /// How long an upstream gets to answer.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -88,7 +90,7 @@ async fn migrate(
             // Set by another request meanwhile: this one's password was not checked against it.
             return Err(Error::bad_request(msg::INCORRECT_EMAIL_OR_PASSWORD));
         }
-        super::auth::check_sign_on(
+        super::signon::check_sign_on(
             &world,
             scope,
             &ctx,

@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::auth::emit_user;
 use super::{App, Body, Scope, UserAuth, json_body, json_response};
 use crate::error::Result;
 use crate::state::model::User;
 use crate::state::users::UserFields;
 use crate::state::webhooks::Action;
+use crate::webhooks::emit_user;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {

@@ -14,12 +14,12 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{delete, post, put};
 
-use super::auth::emit_user;
 use super::{Admin, App, Body, Reader, dual, json_response, path_param};
 use crate::error::{Error, Result};
 use crate::state::roles::roles_from_json;
 use crate::state::views::{list, role_json};
 use crate::state::webhooks::Action;
+use crate::webhooks::emit_user;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {

@@ -21,13 +21,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
-use super::auth::emit_user;
 use super::{App, Ctx, Scope, detect_mode};
 use crate::error::{Error, Result, msg};
 use crate::state::messages::base_url;
 use crate::state::signon::{allowed_origin, check_redirect_path};
 use crate::state::sso::{PendingSso, STATE_LIFETIME, check_provider, provider_enabled};
 use crate::state::webhooks::Action;
+use crate::webhooks::emit_user;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::auth::{LinkEmail, emit_user, send_link};
+use super::signon::{LinkEmail, send_link};
 use super::{Admin, App, Body, Ctx, KeyAuth, Reader, Scope, dual, json_response, ok, path_param};
 use crate::error::{Error, Result, msg};
 use crate::password::check_rules;
@@ -28,6 +28,7 @@ use crate::state::search::{Params, Search};
 use crate::state::users::{UserFields, check_phone, fields_from_json, normalise_email};
 use crate::state::views::{list, page};
 use crate::state::webhooks::Action;
+use crate::webhooks::emit_user;
 
 /// Routes of this module.
 pub fn routes() -> Router<App> {
