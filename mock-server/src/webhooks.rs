@@ -43,7 +43,7 @@ async fn deliver(app: App, job: DeliveryJob) {
 
 /// Records a `user create` or `user update` webhook event for a user of a scope.
 pub fn emit_user(world: &mut World, scope: &Scope, action: Action, user_id: u64) {
-    let Ok(realm) = world.realm_of(&scope.tenant_id, scope.mode) else {
+    let Ok(realm) = world.realm(&scope) else {
         return;
     };
     let record = realm.user_json_by_id(user_id);

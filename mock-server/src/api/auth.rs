@@ -90,7 +90,7 @@ async fn create(
         let mut world = app.store.write();
         let now = world.now();
         let base = ctx.base_url(&world, &scope.tenant_id, scope.mode)?;
-        let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+        let realm = world.realm_mut(&scope)?;
         let email = fields.email.clone().unwrap_or_default();
         if realm.user_id_by_email(&email).is_some() {
             return Err(Error::bad_request(msg::EMAIL_EXISTS));
@@ -162,7 +162,7 @@ pub async fn password_sign_on(
         let world = app.store.read();
         let scope = path.client_scope(&world, body, ctx)?;
         let identifier = login_identifier(body)?;
-        let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+        let realm = world.realm(&scope)?;
         let user = match ctx.first_factor_token() {
             Some(token) => {
                 let pending = realm.pending_sign_on(token, world.now())?.signon.user_id;
@@ -205,7 +205,7 @@ pub async fn password_sign_on(
         check_sign_on(&world, &scope, ctx, user, &factor)?;
         if let Some(new_hash) = new_hash {
             let now = world.now();
-            let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+            let realm = world.realm_mut(&scope)?;
             if realm.user(user)?.password_hash.is_some() {
                 // Set by another request meanwhile: this one did not prove it.
                 return Err(Error::bad_request(msg::INCORRECT_EMAIL_OR_PASSWORD));
@@ -240,7 +240,7 @@ fn send_reset_email(
     let mut world = app.store.write();
     let now = world.now();
     let base = ctx.base_url(&world, &scope.tenant_id, scope.mode)?;
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let email = realm.user(user_id)?.email.to_string();
     let confirmed = realm.email_confirmed_for(Some(user_id), &email);
     realm.check_rate_limit(Channel::Email, &email, confirmed, Some(user_id), now)?;
@@ -327,7 +327,7 @@ async fn set_or_reset_password(
 
 fn current_password_hash(app: &App, scope: &Scope, user_id: u64) -> Result<Option<Box<str>>> {
     let world = app.store.read();
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     Ok(realm.user(user_id)?.password_hash.clone())
 }
 
@@ -349,7 +349,7 @@ async fn change_password(
     let new_hash = app.hasher.hash(password).await?;
     let mut world = app.store.write();
     let now = world.now();
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     if realm.user(user_id)?.password_hash.as_deref() != Some(&*current) {
         // Changed by another request since it was checked.
         return Err(Error::bad_request(msg::INCORRECT_PASSWORD));
@@ -386,7 +386,7 @@ async fn send_login_link(
     };
     let now = world.now();
     let base = ctx.base_url(&world, &scope.tenant_id, scope.mode)?;
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let mut link = LinkEmail {
         redirect,
         ..LinkEmail::new(0, LinkType::Login)
@@ -425,7 +425,7 @@ impl LinkSignOn<'_> {
     fn check(&self, world: &World) -> Result<LinkCredential> {
         let token = self.body.required_str("token")?;
         let uuid = self.body.required_str("uuid")?;
-        let realm = world.realm_of(&self.scope.tenant_id, self.scope.mode)?;
+        let realm = world.realm(&self.scope)?;
         let link = realm
             .check_link(uuid, token, self.allowed, world.now())?
             .clone();
@@ -457,7 +457,7 @@ impl LinkSignOn<'_> {
     ) -> Result<Outcome> {
         let link = self.check(world)?;
         let now = world.now();
-        let realm = world.realm_of_mut(&self.scope.tenant_id, self.scope.mode)?;
+        let realm = world.realm_mut(&self.scope)?;
         let changed = apply(realm, &link, now)?;
         realm.consume_link(
             self.body.required_str("uuid")?,
@@ -532,7 +532,7 @@ async fn send_reset_link(
         let world = app.store.read();
         let scope = path.client_scope(&world, &body, &ctx)?;
         let email = normalise_email(body.required_str("email")?)?;
-        let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+        let realm = world.realm(&scope)?;
         let user_id = realm
             .user_id_by_email(&email)
             .ok_or_else(Error::user_not_found)?;

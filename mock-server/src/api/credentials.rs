@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::App;
 use super::extract::{PathTenant, Scope, bearer, parse_query};
 use crate::error::{Error, Result, msg};
+use crate::state::Scoped;
 use crate::state::World;
 use crate::state::model::{KeyType, Mode};
 use crate::state::tenants::Reach;
@@ -222,9 +223,7 @@ impl KeyAuth {
     /// 403 unless this credential may change or sign in as `user_id` (404: no such user).
     pub fn check_user(&self, world: &World, user_id: u64) -> Result<()> {
         let reach = self.reach(world)?;
-        world
-            .realm_of(&self.tenant_id, self.mode)?
-            .check_reach(&reach, user_id)
+        world.realm(self)?.check_reach(&reach, user_id)
     }
 }
 
@@ -356,5 +355,35 @@ impl FromRequestParts<App> for Reader {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self> {
         key_auth(parts, app, false).await.map(Reader)
+    }
+}
+
+impl Scoped for UserAuth {
+    fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    fn mode(&self) -> Mode {
+        self.mode
+    }
+}
+
+impl Scoped for KeyAuth {
+    fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    fn mode(&self) -> Mode {
+        self.mode
+    }
+}
+
+impl Scoped for VerifiedToken {
+    fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    fn mode(&self) -> Mode {
+        self.mode
     }
 }

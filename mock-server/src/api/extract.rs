@@ -342,12 +342,8 @@ impl Ctx {
     }
 }
 
-/// The tenant and mode a client endpoint acts on.
-#[derive(Clone, Debug)]
-pub struct Scope {
-    pub tenant_id: String,
-    pub mode: Mode,
-}
+/// The tenant and mode a client endpoint acts on: a model type, re-exported for the handlers.
+pub use crate::state::Scope;
 
 /// The `{tenantId}` path segment of the tenant form, if the route has one.
 #[derive(Clone, Debug, Default)]

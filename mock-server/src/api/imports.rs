@@ -41,7 +41,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
     }
     let mut world = app.store.write();
     let now = world.now();
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let import = realm
         .create_import(&auth.tenant_id, request.rows, hashes, now)
         .clone();
@@ -57,13 +57,13 @@ async fn process(
     let mut world = app.store.write();
     let now = world.now();
     let reach = auth.reach(&world)?;
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let events = realm.process_import(import_uuid(&params)?, &auth.tenant_id, &reach, now)?;
     let scope = auth.scope();
     for (action, user_id) in events {
         emit_user(&mut world, &scope, action, user_id);
     }
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     Ok(json_response(realm.import_json(
         realm.import(import_uuid(&params)?, &auth.tenant_id)?,
     )))
@@ -72,7 +72,7 @@ async fn process(
 /// SS-30 `GET /v0/user-import`: the tenant's imports, oldest first.
 async fn list_imports(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
     let world = app.store.read();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     Ok(json_response(list(
         realm
             .imports_of(&auth.tenant_id)
@@ -89,7 +89,7 @@ async fn read(
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response> {
     let world = app.store.read();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     Ok(json_response(realm.import_json(
         realm.import(import_uuid(&params)?, &auth.tenant_id)?,
     )))
@@ -102,7 +102,7 @@ async fn remove(
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response> {
     let mut world = app.store.write();
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let import = realm.delete_import(import_uuid(&params)?, &auth.tenant_id)?;
     Ok(json_response(realm.import_json(&import)))
 }

@@ -136,7 +136,7 @@ async fn custom_jwt(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
         let mut world = app.store.write();
         let now = world.now();
         let reach = auth.reach(&world)?;
-        let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+        let realm = world.realm_mut(&auth)?;
         // The session belongs to the named user (or to the user the payload names, if any),
         // so locking or deleting that user ends the token like any other.
         let owner = match (user_id, user_uuid) {
@@ -195,16 +195,14 @@ async fn set_format(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
         return Err(Error::forbidden());
     }
     let format = validate_format(&Value::Object(body.0))?;
-    world.realm_of_mut(&auth.tenant_id, auth.mode)?.jwt_format = Some(format.clone());
+    world.realm_mut(&auth)?.jwt_format = Some(format.clone());
     Ok(json_response(format))
 }
 
 /// SS-44 `GET /v0/jwt-format`: the format in force (the default one until set).
 async fn read_format(State(app): State<App>, Admin(auth): Admin) -> Result<Response> {
     let world = app.store.read();
-    Ok(json_response(
-        world.realm_of(&auth.tenant_id, auth.mode)?.jwt_format(),
-    ))
+    Ok(json_response(world.realm(&auth)?.jwt_format()))
 }
 
 /// SS-45 `GET /v0/jwt-format/available-claims`.
@@ -253,7 +251,7 @@ async fn generate_link(
     let now = world.now();
     let base = ctx.base_url(&world, &auth.tenant_id, auth.mode)?;
     let reach = auth.reach(&world)?;
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let user_id = match (user_id, email) {
         (Some(id), _) => realm.user(id)?.user_id,
         (None, Some(email)) => realm

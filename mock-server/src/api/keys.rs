@@ -54,7 +54,7 @@ async fn list_keys(
 ) -> Result<Response> {
     let key_type = key_type(Some(path_param(&params, "type")?))?;
     let world = app.store.read();
-    world.realm_of(&auth.tenant_id, auth.mode)?;
+    world.realm(&auth)?;
     let keys = world.api_keys_of(&auth.tenant_id, auth.mode, key_type);
     Ok(json_response(list(
         keys.into_iter().map(api_key_json).collect(),

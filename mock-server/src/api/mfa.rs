@@ -73,7 +73,7 @@ fn send_planned(
 ) -> Result<serde_json::Value> {
     let now = world.now();
     let (channel, address) = (plan.channel, plan.address.clone());
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let (user_id, code, created) = realm.issue_planned_code(plan, now)?;
     let uuid = realm.user(user_id)?.user_uuid;
     if created {
@@ -99,7 +99,7 @@ fn send_planned(
 /// the user changed. Nothing changes when applying fails.
 fn use_code(world: &mut World, scope: &Scope, code: &VerificationCode) -> Result<()> {
     let now = world.now();
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let changed = realm.apply_code(code, now)?;
     realm.consume_code(code.channel, &code.address, &code.code, now)?;
     if changed {
@@ -134,7 +134,7 @@ async fn send_code(
         },
     };
     let now = world.now();
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let pending_user = pending_user(realm, &ctx, now)?;
     let plan = realm.plan_code(channel, request, pending_user)?;
     realm.check_rate_limit(channel, &plan.address, plan.confirmed, plan.user_id(), now)?;
@@ -191,7 +191,7 @@ async fn code_login(
         .filter(|c| !c.is_empty())
         .ok_or_else(|| Error::required("verificationCode"))?;
     let now = world.now();
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     let pending_user = pending_user(realm, &ctx, now)?;
     let address = code_address(realm, &body, channel, pending_user, now)?;
     let has_code = realm
@@ -270,7 +270,7 @@ async fn read_totp(State(app): State<App>, ctx: Ctx) -> Result<Response> {
         let mut world = app.store.write();
         let who = token_user(&world, &ctx)?;
         let now = world.now();
-        let realm = world.realm_of_mut(&who.scope.tenant_id, who.scope.mode)?;
+        let realm = world.realm_mut(&who.scope)?;
         let totp = realm.totp_for_setup(who.user_id, who.setup_only, now)?;
         let user = realm.user(who.user_id)?;
         let account = [
@@ -332,7 +332,7 @@ async fn totp_login(
         return Err(Error::required("totpCode"));
     }
     let now = world.now();
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     let pending_user = pending_user(realm, &ctx, now)?;
     let token_user = pending_user.or(access_user);
     let user_id = match (token_user, identified_user(realm, &body)?) {
@@ -352,7 +352,7 @@ async fn totp_login(
     )?;
     let factor = totp_factor();
     check_sign_on(&world, &scope, &ctx, user_id, &factor)?;
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     if realm.apply_totp(user_id, &used, now)? {
         emit_user(&mut world, &scope, Action::Update, user_id);
     }
@@ -368,9 +368,7 @@ async fn remove_totp(State(app): State<App>, ctx: Ctx) -> Result<Response> {
         return Err(Error::unauthorized());
     }
     let now = world.now();
-    world
-        .realm_of_mut(&who.scope.tenant_id, who.scope.mode)?
-        .remove_totp(who.user_id, now)?;
+    world.realm_mut(&who.scope)?.remove_totp(who.user_id, now)?;
     emit_user(&mut world, &who.scope, Action::Update, who.user_id);
     Ok(ok())
 }
@@ -425,7 +423,7 @@ async fn legacy_send(State(app): State<App>, body: Body) -> Result<Response> {
     let mut world = app.store.write();
     let (scope, token) = legacy_sign_on(&world, &tenant_id, first_factor_code)?;
     let now = world.now();
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let user_id = realm.check_second_factor(&token, None, &code_factor(Channel::Sms), now)?;
     let plan = CodePlan {
         channel: Channel::Sms,
@@ -458,7 +456,7 @@ async fn legacy_login(State(app): State<App>, body: Body) -> Result<Response> {
     let (scope, token) = legacy_sign_on(&world, &tenant_id, first_factor_code)?;
     let now = world.now();
     let factor = code_factor(Channel::Sms);
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     let user_id = realm.check_second_factor(&token, None, &factor, now)?;
     let address = realm
         .latest_sms_address(user_id, now)
@@ -468,7 +466,7 @@ async fn legacy_login(State(app): State<App>, body: Body) -> Result<Response> {
         .clone();
     use_code(&mut world, &scope, &record)?;
     let outcome = world
-        .realm_of_mut(&scope.tenant_id, scope.mode)?
+        .realm_mut(&scope)?
         .complete_second_factor(&token, factor, None, now)?;
     Ok(sign_on_response(outcome))
 }

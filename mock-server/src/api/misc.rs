@@ -59,7 +59,7 @@ async fn mods(
 ) -> Result<Response> {
     let world = app.store.read();
     let realm = world.realm_of(&tenant_id, auth.mode)?;
-    let home = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let home = world.realm(&auth)?;
     let has_role = realm.workspace_id == home.workspace_id
         && home
             .user(auth.user_id)?

@@ -85,7 +85,7 @@ async fn migrate(
         let mut world = app.store.write();
         let (scope, user_id) = (&migration.scope, migration.user_id);
         let now = world.now();
-        let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+        let realm = world.realm_mut(&scope)?;
         if realm.user(user_id)?.password_hash.is_some() {
             // Set by another request meanwhile: this one's password was not checked against it.
             return Err(Error::bad_request(msg::INCORRECT_EMAIL_OR_PASSWORD));
@@ -97,16 +97,14 @@ async fn migrate(
             user_id,
             &Factor::new("email", "password"),
         )?;
-        world
-            .realm_of_mut(&scope.tenant_id, scope.mode)?
-            .update_user(
-                user_id,
-                UserFields {
-                    password_hash: Some(hash),
-                    ..UserFields::default()
-                },
-                now,
-            )?;
+        world.realm_mut(&scope)?.update_user(
+            user_id,
+            UserFields {
+                password_hash: Some(hash),
+                ..UserFields::default()
+            },
+            now,
+        )?;
         emit_user(&mut world, scope, Action::Update, user_id);
         complete(
             &mut world,
@@ -131,7 +129,7 @@ fn migration(app: &App, ctx: &Ctx, path: &PathTenant, body: &Body) -> Result<Opt
     let Some(identifier) = login_identifier(body)? else {
         return Ok(None);
     };
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     let Some(upstream) = realm
         .config
         .passthrough

@@ -20,7 +20,7 @@ pub fn routes() -> Router<App> {
 /// CS-25 `GET /v0/self`.
 async fn read(State(app): State<App>, auth: UserAuth) -> Result<Response> {
     let world = app.store.read();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     let user = realm.user(auth.user_id)?;
     Ok(json_body(&realm.user_view(user)))
 }
@@ -38,7 +38,7 @@ async fn update(State(app): State<App>, auth: UserAuth, body: Body) -> Result<Re
     };
     let mut world = app.store.write();
     let now = world.now();
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     if !changes_anything(realm.user(auth.user_id)?, &fields) {
         return Ok(json_response(realm.user_json_by_id(auth.user_id)));
     }

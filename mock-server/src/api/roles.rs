@@ -43,7 +43,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
     };
     let mut world = app.store.write();
     let now = world.now();
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let role = realm.create_role(&auth.tenant_id, name, now)?;
     Ok(json_response(role_json(&auth.tenant_id, &role)))
 }
@@ -51,7 +51,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 /// SS-19 / SS-24 `GET /v0/roles`: the tenant's roles.
 async fn list_roles(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
     let world = app.store.read();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     let roles = realm.roles_of(&auth.tenant_id)?;
     Ok(json_response(list(
         roles
@@ -70,7 +70,7 @@ async fn remove(
     let name = path_param(&params, "name")?;
     let mut world = app.store.write();
     let now = world.now();
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let role = realm.delete_role(&auth.tenant_id, name, now)?;
     Ok(json_response(role_json(&auth.tenant_id, &role)))
 }
@@ -86,11 +86,11 @@ async fn set_roles(
     let roles = roles_from_json(body.get("roles"))?;
     let mut world = app.store.write();
     let now = world.now();
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let user_id = realm.user_id_by_ref(path_param(&params, "userId")?)?;
     if realm.set_user_roles(user_id, &auth.tenant_id, &roles, now)? {
         emit_user(&mut world, &auth.scope(), Action::Update, user_id);
     }
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     Ok(json_response(realm.user_json_by_id(user_id)))
 }

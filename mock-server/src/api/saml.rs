@@ -45,7 +45,7 @@ async fn token(State(app): State<App>, auth: UserAuth) -> Result<Response> {
     let mut world = app.store.write();
     let now = world.now();
     let token = world
-        .realm_of_mut(&auth.tenant_id, auth.mode)?
+        .realm_mut(&auth)?
         .issue_saml_token(auth.user_id, auth.session_id, now);
     Ok(json_response(json!({ "token": token })))
 }

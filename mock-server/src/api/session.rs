@@ -33,7 +33,7 @@ async fn refresh(State(app): State<App>, headers: HeaderMap) -> Result<Response>
             .session_id
             .ok_or_else(|| Error::new(401, crate::error::msg::INVALID_TOKEN))?;
         world
-            .realm_of_mut(&verified.tenant_id, verified.mode)?
+            .realm_mut(&verified)?
             .refresh_session(session_id, verified.user_id, now)?
     };
     Ok(json_response(prepared.sign()))
@@ -47,7 +47,7 @@ fn end(app: &App, ctx: &Ctx, all: bool) -> Result<Response> {
     let now = world.now();
     let workspace = world.workspace_of(&verified.tenant_id)?;
     let base = base_url(ctx.origin.as_deref(), workspace, verified.mode);
-    let realm = world.realm_of_mut(&verified.tenant_id, verified.mode)?;
+    let realm = world.realm_mut(&verified)?;
     let path = realm
         .tenant(&verified.tenant_id)?
         .settings
@@ -86,7 +86,7 @@ async fn logout_all(State(app): State<App>, ctx: Ctx) -> Result<Response> {
 async fn current_session(State(app): State<App>, auth: UserAuth) -> Result<Response> {
     let world = app.store.read();
     let now = world.now();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     let session = realm
         .sessions
         .get(&auth.session_id)
@@ -101,7 +101,7 @@ async fn sessions(State(app): State<App>, auth: UserAuth, ctx: Ctx) -> Result<Re
     let include_ended = ctx.query.get("includeEnded").map(String::as_str) == Some("true");
     let world = app.store.read();
     let now = world.now();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     Ok(json_response(crate::state::views::list(
         realm
             .sessions_of(auth.user_id, include_ended, now)

@@ -29,7 +29,7 @@ pub fn check_sign_on(
     user_id: u64,
     factor: &Factor,
 ) -> Result<()> {
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     if let Some(token) = ctx.first_factor_token() {
         realm.check_second_factor(token, Some(user_id), factor, world.now())?;
     }
@@ -54,7 +54,7 @@ pub fn complete(
     check_sign_on(world, scope, ctx, user_id, &factor)?;
     let now = world.now();
     let base = ctx.base_url(world, &scope.tenant_id, scope.mode)?;
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     if let Some(token) = ctx.first_factor_token() {
         return realm.complete_second_factor(token, factor, ctx.code_challenge(), now);
     }
@@ -144,7 +144,7 @@ pub fn send_link_to(
     is_new_user: bool,
 ) -> Result<Value> {
     let now = world.now();
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let lifetime = email
         .lifetime
         .unwrap_or_else(|| default_link_lifetime(email.link_type));

@@ -151,7 +151,7 @@ fn callback(app: &App, provider: &str, ctx: &Ctx) -> Result<Response> {
         mode: pending.mode,
     };
     let path = &world
-        .realm_of(&scope.tenant_id, scope.mode)?
+        .realm(&scope)?
         .tenant(&scope.tenant_id)?
         .settings
         .logout_redirect_path;
@@ -163,7 +163,7 @@ fn callback(app: &App, provider: &str, ctx: &Ctx) -> Result<Response> {
     let mut landing = parse_target(&format!("{base}{path}"), msg::INVALID_REDIRECT)?;
     landing.set_fragment(None);
     let pending = world.sso.finish(state, provider, now)?;
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let user = realm.sso_user(&identity, pending.data, now)?;
     let link = realm.issue_sso_link(user.user_id, provider, user.created, now);
     let uuid = realm.user(user.user_id)?.user_uuid;

@@ -139,7 +139,7 @@ async fn search(State(app): State<App>, Reader(auth): Reader, body: Body) -> Res
         world.now(),
     )?;
     let activated = world.workspace_of(&auth.tenant_id)?.has_activated_live_mode;
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     let candidates = realm
         .descendants(&auth.tenant_id)
         .into_iter()

@@ -56,7 +56,7 @@ fn user_ref(params: &HashMap<String, String>) -> Result<&str> {
 
 /// The User object of a user of the scope's pool.
 fn user_view(world: &World, scope: &Scope, user_id: u64) -> Result<Value> {
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     Ok(realm.user_json(realm.user(user_id)?))
 }
 
@@ -87,7 +87,7 @@ fn apply_update(world: &mut World, scope: &Scope, user_id: u64, fields: UserFiel
     };
     let now = world.now();
     let lock = fields.locked == Some(true);
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let user_id = realm.update_user(user_id, fields, now)?;
     if lock {
         realm.end_sessions_of(user_id, now);
@@ -99,9 +99,7 @@ fn apply_update(world: &mut World, scope: &Scope, user_id: u64, fields: UserFiel
 /// Creates a user like SS-1 and records the event.
 fn apply_create(world: &mut World, scope: &Scope, fields: UserFields) -> Result<u64> {
     let now = world.now();
-    let user_id = world
-        .realm_of_mut(&scope.tenant_id, scope.mode)?
-        .create_user(fields, now)?;
+    let user_id = world.realm_mut(&scope)?.create_user(fields, now)?;
     emit_user(world, scope, Action::Create, user_id);
     Ok(user_id)
 }
@@ -123,7 +121,7 @@ async fn read(
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response> {
     let world = app.store.read();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     Ok(json_response(
         realm.user_json(realm.user_by_ref(user_ref(&params)?)?),
     ))
@@ -140,16 +138,12 @@ async fn update(
     // A missing user is reported before the body is looked at.
     {
         let world = app.store.read();
-        let user_id = world
-            .realm_of(&scope.tenant_id, scope.mode)?
-            .user_id_by_ref(user_ref(&params)?)?;
+        let user_id = world.realm(&scope)?.user_id_by_ref(user_ref(&params)?)?;
         auth.check_user(&world, user_id)?;
     }
     let fields = user_fields(&app, &body, scope.mode).await?;
     let mut world = app.store.write();
-    let user_id = world
-        .realm_of(&scope.tenant_id, scope.mode)?
-        .user_id_by_ref(user_ref(&params)?)?;
+    let user_id = world.realm(&scope)?.user_id_by_ref(user_ref(&params)?)?;
     auth.check_user(&world, user_id)?;
     let user_id = apply_update(&mut world, &scope, user_id, fields)?;
     Ok(json_response(user_view(&world, &scope, user_id)?))
@@ -164,11 +158,9 @@ async fn remove(
     let scope = auth.scope();
     let mut world = app.store.write();
     let now = world.now();
-    let user_id = world
-        .realm_of(&scope.tenant_id, scope.mode)?
-        .user_id_by_ref(user_ref(&params)?)?;
+    let user_id = world.realm(&scope)?.user_id_by_ref(user_ref(&params)?)?;
     auth.check_user(&world, user_id)?;
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let record = realm.user_json(realm.user(user_id)?);
     realm.delete_user(user_id, now)?;
     let root = realm.workspace_id.to_string();
@@ -192,7 +184,7 @@ async fn create_or_update(
     let scope = auth.scope();
     let fields = user_fields(&app, &body, scope.mode).await?;
     let mut world = app.store.write();
-    let realm = world.realm_of(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm(&scope)?;
     let existing = fields
         .user_id
         .filter(|id| realm.users.contains_key(id))
@@ -219,11 +211,9 @@ async fn mark_active(
 ) -> Result<Response> {
     let mut world = app.store.write();
     let now = world.now();
-    let user_id = world
-        .realm_of(&auth.tenant_id, auth.mode)?
-        .user_id_by_ref(user_ref(&params)?)?;
+    let user_id = world.realm(&auth)?.user_id_by_ref(user_ref(&params)?)?;
     auth.check_user(&world, user_id)?;
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     realm.user_mut(user_id)?.last_active_at = Some(now);
     Ok(json_response(realm.user_json(realm.user(user_id)?)))
 }
@@ -242,7 +232,7 @@ async fn sessions(
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let world = app.store.read();
     let now = world.now();
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     let user_id = realm.user_id_by_ref(user_ref(&params)?)?;
     let sessions = realm
         .sessions_of(user_id, include_ended, now)
@@ -263,7 +253,7 @@ async fn end_sessions(State(app): State<App>, Admin(auth): Admin, body: Body) ->
     let mut world = app.store.write();
     let now = world.now();
     let reach = auth.reach(&world)?;
-    let realm = world.realm_of_mut(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm_mut(&auth)?;
     let session_id = session_id
         .map(|s| {
             Uuid::parse_str(s.trim())
@@ -307,7 +297,7 @@ async fn end_sessions(State(app): State<App>, Admin(auth): Admin, body: Body) ->
 fn search(app: &App, auth: &KeyAuth, params: Params<'_>) -> Result<Response> {
     let world = app.store.read();
     let search = Search::<User>::parse(params, world.now())?;
-    let realm = world.realm_of(&auth.tenant_id, auth.mode)?;
+    let realm = world.realm(&auth)?;
     let found = search.run(realm.users.values(), realm);
     let results = found.results.iter().map(|u| realm.user_json(u)).collect();
     Ok(json_response(page(found.total, results)))
@@ -397,7 +387,7 @@ impl Invitation {
 /// Returns the user's id.
 pub fn invite(world: &mut World, scope: &Scope, base: &str, invitation: Invitation) -> Result<u64> {
     let now = world.now();
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let email = invitation
         .fields
         .email

@@ -67,7 +67,7 @@ async fn verify_email(
     let requested = body.str("email")?.map(normalise_email).transpose()?;
     let now = world.now();
     let base = ctx.base_url(&world, &scope.tenant_id, scope.mode)?;
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let by_email = requested.as_deref().map(|e| realm.user_id_by_email(e));
     let user_id = verification_user(realm, token_user, &body, "email", by_email)?;
     let current = realm.user(user_id)?.email.to_string();
@@ -113,7 +113,7 @@ async fn verify_phone(
     let phone = body.required_str("phoneNumber")?.trim().to_owned();
     check_phone(&phone)?;
     let now = world.now();
-    let realm = world.realm_of_mut(&scope.tenant_id, scope.mode)?;
+    let realm = world.realm_mut(&scope)?;
     let by_phone = Some(realm.user_id_by_phone(&phone));
     let user_id = verification_user(realm, token_user, &body, "phoneNumber", by_phone)?;
     let user = realm.user(user_id)?;

@@ -23,6 +23,7 @@ pub mod passthrough;
 pub mod persist;
 pub mod roles;
 pub mod saml;
+pub mod scope;
 pub mod search;
 pub mod seed;
 pub mod signon;
@@ -46,6 +47,7 @@ use crate::tokens::SigningKey;
 use bounded::BoundedLog;
 use clock::{Clock, Millis};
 use model::*;
+pub use scope::{Scope, Scoped};
 use seed::Seed;
 
 /// Most outbox entries kept; older ones are dropped first (the byte cap is
@@ -313,6 +315,16 @@ impl World {
             .get(&home.workspace)
             .map(|ws| ws.realm(mode))
             .ok_or_else(Error::not_found)
+    }
+
+    /// The realm a [`Scope`] (or a credential) acts on; 404 as [`World::realm_of`].
+    pub fn realm(&self, scope: &impl Scoped) -> Result<&Realm> {
+        self.realm_of(scope.tenant_id(), scope.mode())
+    }
+
+    /// The realm a [`Scope`] (or a credential) acts on, mutable.
+    pub fn realm_mut(&mut self, scope: &impl Scoped) -> Result<&mut Realm> {
+        self.realm_of_mut(scope.tenant_id(), scope.mode())
     }
 
     /// The realm holding `tenant_id` in `mode`, mutable.
