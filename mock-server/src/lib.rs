@@ -29,10 +29,8 @@ pub mod config;
 mod conn;
 mod control;
 mod error;
-mod password;
 pub mod server;
 pub mod state;
-mod tokens;
 mod webhooks;
 
 pub use api::App;

@@ -16,9 +16,9 @@ use super::signon::{
 };
 use super::{App, Body, Ctx, PathTenant, Scope, UserAuth, dual, ok, sign_on_response};
 use crate::error::{Error, ErrorKind, Result, msg};
-use crate::password::check_rules;
 use crate::state::clock::Millis;
 use crate::state::model::{Channel, Factor, LinkCredential, LinkType};
+use crate::state::password::check_rules;
 use crate::state::signon::Outcome;
 use crate::state::users::{UserFields, normalise_email};
 use crate::state::webhooks::Action;

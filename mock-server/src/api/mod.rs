@@ -50,8 +50,8 @@ use axum::response::IntoResponse;
 use axum::routing::MethodRouter;
 
 use crate::error::{Error, Result, msg};
-use crate::password::Hasher;
 use crate::state::Store;
+use crate::state::password::Hasher;
 
 /// Largest accepted request body (1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;

@@ -400,7 +400,7 @@ fn credential(headers: &HeaderMap) -> Option<(Value, Option<String>, Option<Mode
             _ => (json!({ "kind": "unknown" }), None, None),
         });
     }
-    let Some(claims) = crate::tokens::peek_claims(&credential) else {
+    let Some(claims) = crate::state::tokens::peek_claims(&credential) else {
         return Some((json!({ "kind": "unknown" }), None, None));
     };
     let tenant = claims["tenantId"].as_str().map(str::to_owned);

@@ -147,8 +147,8 @@ impl super::World {
             "verifiedTokens": {
                 "entries": entries,
                 "bytes": bytes,
-                "maxBytesPerKey": crate::tokens::VERIFIED_CACHE_BYTES,
-                "maxEntryBytes": crate::tokens::VERIFIED_ENTRY_BYTES,
+                "maxBytesPerKey": crate::state::tokens::VERIFIED_CACHE_BYTES,
+                "maxEntryBytes": crate::state::tokens::VERIFIED_ENTRY_BYTES,
             },
         })
     }

@@ -10,29 +10,31 @@
 //! signing key, JWT format and rate-limit counters. API keys live in one index of the world, each
 //! knowing its tenant and mode. Nothing in this module knows about HTTP.
 
-pub mod bounded;
+pub(crate) mod bounded;
 pub mod clock;
-pub mod codes;
-pub mod ids;
-pub mod imports;
-pub mod jwt;
-pub mod keys;
+pub(crate) mod codes;
+pub(crate) mod ids;
+pub(crate) mod imports;
+pub(crate) mod jwt;
+pub(crate) mod keys;
 pub mod messages;
 pub mod model;
-pub mod passthrough;
+pub(crate) mod passthrough;
+pub(crate) mod password;
 pub mod persist;
-pub mod roles;
-pub mod saml;
-pub mod scope;
+pub(crate) mod roles;
+pub(crate) mod saml;
+pub(crate) mod scope;
 pub mod search;
 pub mod seed;
 pub mod signon;
-pub mod sso;
-pub mod tenants;
+pub(crate) mod sso;
+pub(crate) mod tenants;
+pub(crate) mod tokens;
 pub mod totp;
-pub mod users;
-pub mod views;
-pub mod webhooks;
+pub(crate) mod users;
+pub(crate) mod views;
+pub(crate) mod webhooks;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -43,7 +45,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::tokens::SigningKey;
+use crate::state::tokens::SigningKey;
 use bounded::BoundedLog;
 use clock::{Clock, Millis};
 use model::*;

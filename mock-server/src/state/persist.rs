@@ -64,7 +64,7 @@ use super::model::*;
 use super::saml::SamlState;
 use super::sso::SsoState;
 use super::{PendingPkce, PendingSignOn, Realm, RealmConfig, RecipientLimits, Workspace, World};
-use crate::tokens::SigningKey;
+use crate::state::tokens::SigningKey;
 
 /// The `format` member of every state file.
 pub const FORMAT: &str = "userfront-mock-state";

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::Realm;
 use super::clock::{MINUTE, Millis, format_iso};
 use crate::error::{Error, Result, msg};
-use crate::tokens::SigningKey;
+use crate::state::tokens::SigningKey;
 
 /// Lifetime of a SAML token, of a remembered AuthnRequest, and of an assertion.
 pub const TOKEN_LIFETIME: Millis = 5 * MINUTE;

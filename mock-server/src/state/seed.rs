@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::clock::{Millis, parse_iso};
 use super::model::*;
 use super::{Realm, RealmConfig, Workspace, World};
-use crate::tokens::SigningKey;
+use crate::state::tokens::SigningKey;
 
 const EMBEDDED_SEED: &str = include_str!("../../../fixtures/seed.json");
 const EMBEDDED_KEYS: [(&str, &str); 4] = [
@@ -372,7 +372,7 @@ fn seed_realm(
 fn fixture_user(tenant_id: &str, u: FixtureUser, at: Millis) -> Result<User, String> {
     let password_hash = match (u.password_hash, u.password) {
         (Some(hash), _) => Some(hash.into()),
-        (None, Some(password)) => Some(crate::password::hash_now(&password).into()),
+        (None, Some(password)) => Some(crate::state::password::hash_now(&password).into()),
         (None, None) => None,
     };
     let uuid = u.user_uuid.unwrap_or_else(|| {

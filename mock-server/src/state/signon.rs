@@ -17,7 +17,7 @@ use super::jwt::{ClaimContext, unix};
 use super::model::*;
 use super::{PendingPkce, PendingSignOn, Realm};
 use crate::error::{Error, Result, msg};
-use crate::tokens::SigningKey;
+use crate::state::tokens::SigningKey;
 
 /// Lifetime of a firstFactorToken.
 pub const FIRST_FACTOR_LIFETIME: Millis = HOUR;
