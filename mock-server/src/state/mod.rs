@@ -22,6 +22,7 @@ pub mod model;
 pub(crate) mod passthrough;
 pub(crate) mod password;
 pub mod persist;
+pub(crate) mod redirects;
 pub(crate) mod roles;
 pub(crate) mod saml;
 pub(crate) mod scope;

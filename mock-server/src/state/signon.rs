@@ -19,76 +19,13 @@ use super::{PendingPkce, PendingSignOn, Realm};
 use crate::error::{Error, Result, msg};
 use crate::state::tokens::SigningKey;
 
+/// Where a sign-on may send the browser; re-exported here, where handlers have always found it.
+pub use super::redirects::{allowed_origin, check_redirect_path};
+
 /// Lifetime of a firstFactorToken.
 pub const FIRST_FACTOR_LIFETIME: Millis = HOUR;
 /// Lifetime of a PKCE authorization code.
 pub const PKCE_LIFETIME: Millis = 5 * MINUTE;
-
-/// Longest accepted redirect path or origin, in characters (as the schemas' `maxLength`).
-const MAX_REDIRECT: usize = 2048;
-
-/// Checks a requested `redirect` (body `options.redirect`, query `redirect`, SSO `redirect`):
-/// the seeds define it as "a path to redirect the user to upon sign on", and `redirectTo` and
-/// link URLs put it after the tenant's own origin. So it must be a path: starting with one `/`
-/// (not `//host`, not `/\host`, which browsers read as another host), without control
-/// characters (no header splitting), at most 2,048 characters. Absolute URLs and `javascript:` are
-/// refused with 400 `Invalid redirect`.
-pub fn check_redirect_path(path: &str) -> Result<()> {
-    let bad = path.chars().count() > MAX_REDIRECT
-        || !path.starts_with('/')
-        || path.starts_with("//")
-        || path.contains('\\')
-        || path.chars().any(char::is_control);
-    if bad {
-        Err(Error::bad_request(msg::INVALID_REDIRECT))
-    } else {
-        Ok(())
-    }
-}
-
-/// Whether `host` (lowercase, as the `url` crate gives it) is on `domain` or a subdomain.
-fn on_domain(host: &str, domain: &str) -> bool {
-    let domain = domain.trim().trim_end_matches('.').to_lowercase();
-    !domain.is_empty() && (host == domain || host.ends_with(&format!(".{domain}")))
-}
-
-/// The origin (`scheme://host[:port]`) an SSO sign-on may hand its one-time credentials to,
-/// from the page `origin` it was started with; 400 `Invalid origin` otherwise. Allowed: `http`
-/// or `https`, no user info, no control characters, and a host the tenant owns: in test mode a
-/// loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) or one of the
-/// workspace's domains (`domains`, subdomains included); in live mode an `https` origin on a
-/// live domain.
-pub fn allowed_origin(origin: &str, domains: &[String], mode: Mode) -> Result<String> {
-    let invalid = || Error::bad_request(msg::INVALID_ORIGIN);
-    // The URL parser silently drops tabs and newlines; a value carrying them is refused.
-    if origin.len() > MAX_REDIRECT || origin.chars().any(char::is_control) {
-        return Err(invalid());
-    }
-    let url = url::Url::parse(origin).map_err(|_| invalid())?;
-    if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
-        return Err(invalid());
-    }
-    if url.password().is_some() {
-        return Err(invalid());
-    }
-    let on_workspace = |host: &str| domains.iter().any(|d| on_domain(host, d));
-    let allowed = match (url.host(), mode) {
-        (Some(url::Host::Domain(host)), Mode::Live) => {
-            url.scheme() == "https" && on_workspace(host)
-        }
-        (Some(url::Host::Domain(host)), Mode::Test) => {
-            host == "localhost" || host.ends_with(".localhost") || on_workspace(host)
-        }
-        (Some(url::Host::Ipv4(ip)), Mode::Test) => ip.is_loopback(),
-        (Some(url::Host::Ipv6(ip)), Mode::Test) => ip.is_loopback(),
-        _ => false,
-    };
-    if allowed {
-        Ok(url.origin().ascii_serialization())
-    } else {
-        Err(invalid())
-    }
-}
 
 /// The S256 code challenge of a PKCE verifier: `base64url(SHA-256(verifier))`, unpadded
 /// (RFC 7636 section 4.2).
