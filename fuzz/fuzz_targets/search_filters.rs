@@ -1,4 +1,4 @@
-//! The user and tenant search grammar (`state/search.rs`: `filters`, `order`, `page` of
+//! The user and tenant search grammar (`state/search/`: `filters`, `order`, `page` of
 //! `POST /v0/users/find` and the tenant search): any input is parsed or refused with one of the
 //! documented 400s, and a parsed search runs over the seeded realm without panicking, returning
 //! a consistent page of records that match it.

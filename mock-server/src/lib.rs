@@ -19,8 +19,9 @@
 //!
 //! or run the `userfront-mock` binary and point an app at it.
 //!
-//! Layout: [`state`] is the model (no HTTP in it); `api` has one module per API area;
-//! `tokens` signs and verifies JWTs; [`Error`] is the one error type; [`schema`] (from the
+//! Layout: [`state`] is the model (no HTTP in it; `state::tokens` signs and verifies JWTs);
+//! `api` has one module per area of the Userfront API; `control` is the `/__mock` surface;
+//! [`Error`] is the one error type; [`schema`] (from the
 //! `userfront-contract` crate, the folder `schemas/`) validates bodies against the contract; [`server`] binds and stops. The public surface is what the binary, tests and
 //! the conformance runner need; the HTTP layer stays private.
 
