@@ -23,6 +23,7 @@ pub mod jwt;
 pub mod keys;
 pub mod mfa;
 pub mod misc;
+pub mod mock_users;
 pub mod passthrough;
 pub mod persist;
 pub mod pkce;
@@ -32,6 +33,7 @@ pub mod saml;
 pub mod session;
 pub mod sso;
 pub mod tenants;
+pub mod ui;
 pub mod users;
 
 use std::collections::HashMap;
@@ -126,6 +128,8 @@ pub fn router(app: App) -> Router {
         .merge(control::routes())
         .merge(journal::routes())
         .merge(persist::routes())
+        .merge(mock_users::routes())
+        .merge(ui::routes())
         .fallback(|| async { Error::not_found() })
         .method_not_allowed_fallback(|| async { Error::new(405, msg::METHOD_NOT_ALLOWED) })
         .layer(DefaultBodyLimit::max(MAX_BODY))
