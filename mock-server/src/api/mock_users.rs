@@ -31,8 +31,10 @@ pub fn routes() -> Router<App> {
 /// [`MAX_USERS`].
 async fn users(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let q = &ctx.query;
-    let (Some(tenant_id), Some(mode)) = (q.get("tenantId"), q.get("mode").and_then(|m| Mode::parse(m)))
-    else {
+    let (Some(tenant_id), Some(mode)) = (
+        q.get("tenantId"),
+        q.get("mode").and_then(|m| Mode::parse(m)),
+    ) else {
         return Err(Error::bad_request(msg::MOCK_USERS_SCOPE));
     };
     let needle = q
