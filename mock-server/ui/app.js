@@ -46,6 +46,7 @@ let current = null;
 function showTab() {
   const name = TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "outbox";
   current = name;
+  status(""); // a message belongs to the section it came from
   for (const t of TABS) $("#" + t).hidden = t !== name;
   for (const a of document.querySelectorAll("nav a")) {
     if (a.dataset.tab === name) a.setAttribute("aria-current", "page");

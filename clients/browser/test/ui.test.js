@@ -149,9 +149,18 @@ test("usable at 375 px: no sideways scrolling, sections reachable", async () => 
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email: "member@example.com" }),
   });
+  await mockJson(mock.url, "/v0/tenants/demo1234/auth/code", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ channel: "email", email: "viewer@example.com" }),
+  });
   await page.getByLabel("Address").fill("");
   await page.getByLabel("Type").selectOption("");
   await page.locator('#outbox-list li[data-to="member@example.com"]').waitFor();
+  const code = page.locator('#outbox-list li[data-to="viewer@example.com"]');
+  await code.getByRole("button", { name: /copy code \d{6}/i }).waitFor();
+  // Newest first.
+  assert.equal(await page.locator("#outbox-list li").first().getAttribute("data-to"), "viewer@example.com");
   await page.screenshot({ path: join(artifacts, "ui-1440.png") });
   await page.setViewportSize({ width: 375, height: 800 });
   await page.screenshot({ path: join(artifacts, "ui-375.png"), fullPage: true });
