@@ -94,11 +94,7 @@ async fn the_page_is_behind_the_control_guard() {
             .await
             .err(403, msg::CONTROL_ORIGIN);
         // The page's own (same-origin) calls carry a loopback origin, or none on a GET.
-        let resp = h
-            .get(path)
-            .header("origin", &h.mock.base_url().to_owned())
-            .send()
-            .await;
+        let resp = h.get(path).header("origin", h.mock.base_url()).send().await;
         assert_eq!(resp.status, 200, "{path}");
     }
 }
