@@ -83,6 +83,8 @@ pub const CONTROL_ORIGIN: &str =
     "The control surface answers only local pages and --control-origin origins";
 pub const CONTROL_HOST: &str =
     "The control surface answers only a loopback Host when bound to a loopback address";
+/// `GET /__mock/users` without both `tenantId` and `mode`.
+pub const MOCK_USERS_SCOPE: &str = "\"tenantId\" and \"mode\" (test or live) are required";
 
 /// `Role "<name>" not found`.
 pub fn role_not_found(name: &str) -> String {

@@ -24,6 +24,7 @@ pub mod jwt;
 pub mod keys;
 pub mod mfa;
 pub mod misc;
+pub mod mock_users;
 pub mod passthrough;
 pub mod pkce;
 pub mod profile;
@@ -34,6 +35,7 @@ pub mod session;
 pub mod signon;
 pub mod sso;
 pub mod tenants;
+pub mod ui;
 pub mod users;
 pub mod verify;
 
@@ -120,6 +122,8 @@ pub fn router(app: App) -> Router {
         .merge(pkce::routes())
         .merge(passthrough::routes())
         .merge(crate::control::routes())
+        .merge(mock_users::routes())
+        .merge(ui::routes())
         .fallback(|| async { Error::not_found() })
         .method_not_allowed_fallback(|| async { Error::new(405, msg::METHOD_NOT_ALLOWED) })
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -41,6 +41,7 @@ mod sso;
 mod tenants;
 mod tokens;
 mod totp;
+mod ui;
 mod user_sessions;
 mod users;
 mod verify;
