@@ -230,7 +230,10 @@ impl Target {
         }
     }
 
-    /// Deletes everything the run created, newest first. Returns what could not be deleted.
+    /// Deletes everything the run created, newest first. Returns what could not be deleted:
+    /// refused or unanswered deletions, and (when the target answers too slowly) the records
+    /// not tried within [`CLEANUP_BUDGET`] — a misbehaving target bounds the clean-up, it never
+    /// hangs the run, and every record it keeps is listed.
     pub async fn clean_up(&self) -> Vec<String> {
         let records: Vec<Created> = self
             .created
@@ -238,7 +241,15 @@ impl Target {
             .map(|mut l| std::mem::take(&mut *l))
             .unwrap_or_default();
         let mut left = Vec::new();
+        let deadline = std::time::Instant::now() + CLEANUP_BUDGET;
         for record in records.into_iter().rev() {
+            if std::time::Instant::now() >= deadline {
+                left.push(format!(
+                    "{record:?}: not tried, the clean-up ran out of its {} s",
+                    CLEANUP_BUDGET.as_secs()
+                ));
+                continue;
+            }
             let (mode, method, path, body) = match &record {
                 Created::User { mode, user_uuid } => {
                     (*mode, "DELETE", format!("/v0/users/{user_uuid}"), None)
@@ -278,7 +289,20 @@ impl Target {
                 .headers
                 .push(("authorization".into(), format!("Bearer {key}")));
             request.body = body;
-            let (exchange, answer) = http::send(&self.http, &self.base, &request).await;
+            let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+            let Ok((exchange, answer)) = tokio::time::timeout(
+                remaining.min(CLEANUP_REQUEST),
+                http::send(&self.http, &self.base, &request),
+            )
+            .await
+            else {
+                left.push(format!(
+                    "{record:?}: {method} {} got no answer within {} s",
+                    request.path,
+                    remaining.min(CLEANUP_REQUEST).as_secs()
+                ));
+                continue;
+            };
             // A 404 means the record is gone already (deleted by its scenario, or with its
             // tenant); for users only `User not found` says so, a bare `Not Found` is a
             // target without the delete route.
@@ -295,6 +319,12 @@ impl Target {
         left
     }
 }
+
+/// The longest the clean-up of a run may take (a target that hangs must not hang the run).
+pub const CLEANUP_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The longest one clean-up request may take.
+pub const CLEANUP_REQUEST: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Percent-encodes a path segment.
 pub fn encode(segment: &str) -> String {
