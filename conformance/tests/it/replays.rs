@@ -96,7 +96,7 @@ async fn a_shrunk_invalid_email_replays_the_same_failure_on_a_fresh_target() {
     // The minimal case is judged on its own: the target accepted it, nothing else.
     assert!(!message.contains("Email exists"), "{message}");
     assert!(message.contains("fails again on replay"), "{message}");
-    assert!(message.contains("expected 400, got 200"), "{message}");
+    assert!(message.contains("Email format is invalid\", got 200"), "{message}");
     let script = result.replay();
     assert_eq!(recorded(&script), ["200"], "{script}");
     // On a fresh target (a new mock behind the same defect, on another port) the script gets
