@@ -75,8 +75,9 @@ where
                 } else {
                     "passed on replay (the failure depends on earlier state)"
                 };
+                // The reason comes first: it is the headline, and what groups failures by cause.
                 Err(fail(format!(
-                    "property failed (seed {seed}); minimal input: {minimal:#?}\n{reason}\n({replayed}; its requests follow)"
+                    "{reason}\nproperty failed (seed {seed}); minimal input: {minimal:#?}\n({replayed}; its requests follow)"
                 )))
             }
             Err(TestError::Abort(reason)) => Err(fail(format!(

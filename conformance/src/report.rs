@@ -571,10 +571,29 @@ pub fn root_cause(message: &str) -> String {
     // `step 3 Op { .. }: POST /path: expected ...` and `POST /path: ...`: the request is where,
     // not why.
     let mut why = line;
-    if let Some(i) = why.find(": ") {
-        let head = &why[..i];
-        if head.starts_with("step ") || head.split_whitespace().nth(1).is_some_and(|p| p.starts_with('/')) {
+    // `step N Op { .. }: ...`: the operation's Debug text holds `: ` itself.
+    if why.starts_with("step ") {
+        let methods = ["GET ", "POST ", "PUT ", "DELETE ", "PATCH "];
+        let at = why
+            .match_indices(": ")
+            .map(|(i, _)| i)
+            .find(|&i| methods.iter().any(|m| why[i + 2..].starts_with(m)))
+            .or_else(|| why.find("}: ").map(|i| i + 1));
+        if let Some(i) = at {
             why = &why[i + 2..];
+        }
+    }
+    while let Some(i) = why.find(": ") {
+        let head = &why[..i];
+        if head.starts_with("step ")
+            || head
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|p| p.starts_with('/'))
+        {
+            why = &why[i + 2..];
+        } else {
+            break;
         }
     }
     why.split(|c: char| c.is_whitespace())
@@ -682,6 +701,47 @@ mod tests {
         assert_eq!(r.summary(), "1 passed, 0 failed, 1 skipped");
         assert!(r.success());
         assert!(r.human().ends_with("1 passed, 0 failed, 1 skipped\n"));
+    }
+
+    #[test]
+    fn root_causes_ignore_where_and_run_specific_values() {
+        let a = root_cause("step 2 Rename { slot: 0 }: PUT /v0/self: expected 200, got 401: {\"statusCode\":401}");
+        let b = root_cause("GET /v0/users/57: expected 200, got 401: {\"statusCode\":401}");
+        assert_eq!(a, b);
+        assert_eq!(
+            root_cause("token kid abc is not in the test JWKS of demo1234"),
+            root_cause("token kid abc is not in the test JWKS of demo1234\nmore")
+        );
+        assert_ne!(
+            root_cause("token kid abc is not in the test JWKS"),
+            root_cause("token kid abc is not in the live JWKS")
+        );
+        assert_eq!(
+            root_cause("responses depart from the documented contract:\n  POST /v0/auth/create -> 200: missing member email"),
+            root_cause("responses depart from the documented contract:\n  GET /v0/self -> 200: missing member email")
+        );
+    }
+
+    #[test]
+    fn failures_are_grouped_and_the_baseline_keeps_known_ones_out() {
+        let mut known = result("c", Status::Failed);
+        known.known = Some("issue 1".into());
+        let mut other = result("d", Status::Failed);
+        other.message = Some("a different cause".into());
+        let r = report(vec![
+            result("a", Status::Failed),
+            result("b", Status::Failed),
+            known,
+            other,
+            result("e", Status::Warning),
+        ]);
+        let groups = r.failure_groups();
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].len(), 2);
+        assert_eq!(r.summary(), "0 passed, 3 failed, 1 warning, 1 known failure");
+        let human = r.human();
+        assert_eq!(human.matches("\n--- ").count(), 2, "{human}");
+        assert!(human.contains("  FAILED b: why"), "{human}");
     }
 
     #[test]
