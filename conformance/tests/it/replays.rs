@@ -174,3 +174,35 @@ async fn records_a_misbehaving_target_keeps_are_listed_as_left_over() {
     let report = run_through(&clean.url, "self.read", 1).await;
     assert!(report.cleanup_leftovers.is_empty(), "{:#?}", report.cleanup_leftovers);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_a_scenario_could_not_register_are_swept_by_the_run_prefix() {
+    let mock = MockUserfront::start().await.expect("mock");
+    // Sign-up answers lose the user's uuid: the scenario cannot register the user it made.
+    let hide_uuid = Defect::response(|req, resp| {
+        if req.route().ends_with("/auth/create")
+            && let Some(map) = resp.body.as_object_mut()
+        {
+            map.remove("userUuid");
+            map.remove("uuid");
+        }
+    });
+    let proxy = Proxy::start(mock.base_url(), hide_uuid).await;
+    let report = run_through(&proxy.url, "self.read", 1).await;
+    assert_eq!(report.results[0].status, Status::Failed, "{report:#?}");
+    assert!(report.cleanup_leftovers.is_empty(), "{:#?}", report.cleanup_leftovers);
+    // Nothing of the run is left on the target.
+    let found = reqwest::Client::new()
+        .post(format!("{}/v0/users/find", mock.base_url()))
+        .bearer_auth(mock.admin_key())
+        .json(&json!({ "filters": { "conjunction": "and", "filterGroups": [ { "conjunction": "and",
+            "filters": [ { "attr": "email", "type": "string", "comparison": "starts with",
+                           "value": format!("cf-{}-", report.run_id) } ] } ] } }))
+        .send()
+        .await
+        .expect("search")
+        .json::<Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(found["totalCount"], 0, "{found:#}");
+}
