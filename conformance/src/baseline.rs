@@ -47,7 +47,9 @@ impl Baseline {
     /// [`Baseline::load`] of text.
     pub fn parse(text: &str) -> Result<Baseline, String> {
         let baseline: Baseline = serde_json::from_str(text).map_err(|e| {
-            format!("{e} (expected {{\"knownFailures\": [{{\"scenario\": NAME, \"reason\": WHY}}]}})")
+            format!(
+                "{e} (expected {{\"knownFailures\": [{{\"scenario\": NAME, \"reason\": WHY}}]}})"
+            )
         })?;
         let names: Vec<&str> = crate::scenarios::all().iter().map(|s| s.name).collect();
         for k in &baseline.known_failures {

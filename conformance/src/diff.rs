@@ -16,7 +16,10 @@ pub struct RunDiff {
 }
 
 fn verdict(result: &Value) -> String {
-    match (result["status"].as_str(), result["knownFailure"].is_string()) {
+    match (
+        result["status"].as_str(),
+        result["knownFailure"].is_string(),
+    ) {
         (Some("failed"), true) => "KNOWN FAILURE".into(),
         (Some(status), _) => status.to_uppercase(),
         (None, _) => "?".into(),
@@ -33,12 +36,14 @@ fn headline(result: &Value) -> &str {
 /// Compares report `a` (before) with report `b` (after).
 pub fn diff(a: &Value, b: &Value) -> Result<RunDiff, String> {
     let results = |v: &Value, which: &str| -> Result<Vec<Value>, String> {
-        v["results"]
-            .as_array()
-            .cloned()
-            .ok_or_else(|| format!("{which} is not a userfront-conformance JSON report (no results)"))
+        v["results"].as_array().cloned().ok_or_else(|| {
+            format!("{which} is not a userfront-conformance JSON report (no results)")
+        })
     };
-    let (ra, rb) = (results(a, "the first file")?, results(b, "the second file")?);
+    let (ra, rb) = (
+        results(a, "the first file")?,
+        results(b, "the second file")?,
+    );
     let find = |list: &[Value], name: &str| list.iter().find(|r| r["name"] == name).cloned();
     let mut out = RunDiff::default();
     let mut lines = Vec::new();

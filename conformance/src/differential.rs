@@ -50,14 +50,22 @@ pub fn shape(value: &Value) -> String {
 /// run-specific segments (anything with a digit) blanked out.
 fn request(e: &Exchange) -> String {
     let after = e.url.find("://").map_or(0, |i| i + 3);
-    let path = e.url[after..].find('/').map_or("/", |i| &e.url[after + i..]);
+    let path = e.url[after..]
+        .find('/')
+        .map_or("/", |i| &e.url[after + i..]);
     let path = path.split('?').next().unwrap_or(path);
     match routes::find(&e.method, path) {
         Some(route) => route.label(),
         None => {
             let blanked: Vec<&str> = path
                 .split('/')
-                .map(|s| if s.chars().any(|c| c.is_ascii_digit()) { "{id}" } else { s })
+                .map(|s| {
+                    if s.chars().any(|c| c.is_ascii_digit()) {
+                        "{id}"
+                    } else {
+                        s
+                    }
+                })
                 .collect();
             format!("{} {}", e.method, blanked.join("/"))
         }
@@ -90,7 +98,12 @@ pub fn compare(target: &[ScenarioResult], reference: &[ScenarioResult]) -> Vec<D
             let (ra, rb) = (request(a), request(b));
             let at = format!("request {} {ra}", n + 1);
             if ra != rb {
-                out.push(diff(at, "behaviour", format!("sent {ra}"), format!("sent {rb}")));
+                out.push(diff(
+                    at,
+                    "behaviour",
+                    format!("sent {ra}"),
+                    format!("sent {rb}"),
+                ));
                 break;
             }
             if a.status != b.status {
@@ -122,7 +135,10 @@ mod tests {
             shape(&json!({"a": "y", "b": [3]}))
         );
         assert_ne!(shape(&json!({"a": "x"})), shape(&json!({"a": 1})));
-        assert_ne!(shape(&json!({"a": "x"})), shape(&json!({"a": "x", "hash": "h"})));
+        assert_ne!(
+            shape(&json!({"a": "x"})),
+            shape(&json!({"a": "x", "hash": "h"}))
+        );
         // Members named by ids (a tenant in `authorization`) compare by their shape only.
         assert_eq!(
             shape(&json!({"authorization": {"er76cbtm": {"roles": ["admin"]}}})),

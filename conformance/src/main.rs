@@ -280,8 +280,8 @@ fn use_color(color: Color) -> bool {
 
 fn diff_command(before: &std::path::Path, after: &std::path::Path) -> ExitCode {
     let read = |p: &std::path::Path| -> Result<serde_json::Value, String> {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let text =
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", p.display()))
     };
     let result = read(before).and_then(|a| {

@@ -245,7 +245,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn exchange(method: &str, path: &str, auth: Option<&str>, body: Option<Value>, response: Value) -> Exchange {
+    fn exchange(
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<Value>,
+        response: Value,
+    ) -> Exchange {
         Exchange {
             method: method.into(),
             url: format!("http://127.0.0.1:4780{path}"),
@@ -270,7 +276,13 @@ mod tests {
                 Some(json!({"email": "x@example.com"})),
                 json!({"userId": 57, "tokens": {"access": {"value": token}}}),
             ),
-            exchange("GET", "/__mock/outbox", None, None, json!({"results": [{"link": link}]})),
+            exchange(
+                "GET",
+                "/__mock/outbox",
+                None,
+                None,
+                json!({"results": [{"link": link}]}),
+            ),
             exchange("GET", "/v0/users/57", Some(token), None, json!({})),
             exchange(
                 "PUT",
@@ -280,9 +292,18 @@ mod tests {
                 json!({}),
             ),
         ]);
-        assert!(script.contains("BASE=${BASE:-'http://127.0.0.1:4780'}"), "{script}");
-        assert!(script.contains("V1=$(jq -r '.userId' \"$T/1\")"), "{script}");
-        assert!(script.contains("V2=$(jq -r '.tokens.access.value' \"$T/1\")"), "{script}");
+        assert!(
+            script.contains("BASE=${BASE:-'http://127.0.0.1:4780'}"),
+            "{script}"
+        );
+        assert!(
+            script.contains("V1=$(jq -r '.userId' \"$T/1\")"),
+            "{script}"
+        );
+        assert!(
+            script.contains("V2=$(jq -r '.tokens.access.value' \"$T/1\")"),
+            "{script}"
+        );
         assert!(
             script.contains("\"$BASE\"'/v0/users/'\"$V1\" -H 'authorization: Bearer '\"$V2\""),
             "{script}"
@@ -291,7 +312,10 @@ mod tests {
             script.contains("'.results[0].link | [splits(\"[?&=/#]\")][5]'"),
             "{script}"
         );
-        assert!(script.contains("--data '{\"token\":\"'\"$V3\"'\"}'"), "{script}");
+        assert!(
+            script.contains("--data '{\"token\":\"'\"$V3\"'\"}'"),
+            "{script}"
+        );
         // Values nobody reuses (the whole link) get no variable.
         assert!(!script.contains("V4="), "{script}");
         assert!(!script.contains("'.results[0].link'"), "{script}");

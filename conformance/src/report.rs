@@ -146,9 +146,8 @@ impl Report {
             self.count(Status::Passed),
             self.new_failures()
         );
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let warnings = self.count(Status::Warning);
         if warnings > 0 {
             let _ = write!(line, ", {}", plural(warnings, "warning", "warnings"));
@@ -159,7 +158,11 @@ impl Report {
         }
         let known = self.count(Status::Failed) - self.new_failures();
         if known > 0 {
-            let _ = write!(line, ", {}", plural(known, "known failure", "known failures"));
+            let _ = write!(
+                line,
+                ", {}",
+                plural(known, "known failure", "known failures")
+            );
         }
         if self.reference.is_some() {
             let n = self.differences.len();
@@ -220,7 +223,13 @@ impl Report {
                     group.len() - 1
                 );
                 for r in &group[1..] {
-                    let _ = writeln!(out, "  {} {}: {}", paint.red("FAILED"), r.name, cut(r.headline(), 160));
+                    let _ = writeln!(
+                        out,
+                        "  {} {}: {}",
+                        paint.red("FAILED"),
+                        r.name,
+                        cut(r.headline(), 160)
+                    );
                 }
             }
         }
@@ -480,7 +489,12 @@ impl Report {
             md(&self.target)
         );
         out.push_str("| verdict | scenarios |\n|---|---|\n");
-        for status in [Status::Passed, Status::Failed, Status::Warning, Status::Skipped] {
+        for status in [
+            Status::Passed,
+            Status::Failed,
+            Status::Warning,
+            Status::Skipped,
+        ] {
             let _ = writeln!(out, "| {} | {} |", status.verdict(), self.count(status));
         }
         let groups = self.failure_groups();
@@ -508,7 +522,11 @@ impl Report {
             }
         }
         if !self.differences.is_empty() {
-            let _ = writeln!(out, "\n### {} differences from the reference\n", self.differences.len());
+            let _ = writeln!(
+                out,
+                "\n### {} differences from the reference\n",
+                self.differences.len()
+            );
             for d in &self.differences {
                 let _ = writeln!(
                     out,
@@ -600,7 +618,10 @@ pub fn root_cause(message: &str) -> String {
         .map(|word| {
             let alnum = word.chars().filter(char::is_ascii_alphanumeric).count();
             let digits = word.chars().filter(char::is_ascii_digit).count();
-            if word.contains("cf-") || digits > 0 || (alnum >= 20 && !word.chars().all(char::is_alphabetic)) {
+            if word.contains("cf-")
+                || digits > 0
+                || (alnum >= 20 && !word.chars().all(char::is_alphabetic))
+            {
                 "#"
             } else {
                 word
@@ -621,7 +642,9 @@ pub fn cut(text: &str, max: usize) -> String {
 
 /// Escapes the message of a GitHub workflow command.
 fn gh_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property of a GitHub workflow command.
@@ -705,7 +728,9 @@ mod tests {
 
     #[test]
     fn root_causes_ignore_where_and_run_specific_values() {
-        let a = root_cause("step 2 Rename { slot: 0 }: PUT /v0/self: expected 200, got 401: {\"statusCode\":401}");
+        let a = root_cause(
+            "step 2 Rename { slot: 0 }: PUT /v0/self: expected 200, got 401: {\"statusCode\":401}",
+        );
         let b = root_cause("GET /v0/users/57: expected 200, got 401: {\"statusCode\":401}");
         assert_eq!(a, b);
         assert_eq!(
@@ -717,8 +742,12 @@ mod tests {
             root_cause("token kid abc is not in the live JWKS")
         );
         assert_eq!(
-            root_cause("responses depart from the documented contract:\n  POST /v0/auth/create -> 200: missing member email"),
-            root_cause("responses depart from the documented contract:\n  GET /v0/self -> 200: missing member email")
+            root_cause(
+                "responses depart from the documented contract:\n  POST /v0/auth/create -> 200: missing member email"
+            ),
+            root_cause(
+                "responses depart from the documented contract:\n  GET /v0/self -> 200: missing member email"
+            )
         );
     }
 
@@ -738,7 +767,10 @@ mod tests {
         let groups = r.failure_groups();
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].len(), 2);
-        assert_eq!(r.summary(), "0 passed, 3 failed, 1 warning, 1 known failure");
+        assert_eq!(
+            r.summary(),
+            "0 passed, 3 failed, 1 warning, 1 known failure"
+        );
         let human = r.human();
         assert_eq!(human.matches("\n--- ").count(), 2, "{human}");
         assert!(human.contains("  FAILED b: why"), "{human}");

@@ -138,7 +138,9 @@ pub async fn run(
         // the target's.
         other.credentials = Credentials::default();
         let mut ignore = |_: &ScenarioResult, _: usize, _: usize| {};
-        let theirs = run_suite(&other, Some(reference.clone()), seed, true, &mut ignore).await?;
+        let theirs = run_suite(&other, Some(reference.clone()), seed, true, &mut ignore)
+            .await
+            .map_err(|e| format!("--reference {reference}: {e}"))?;
         report.differences = crate::differential::compare(&report.results, &theirs.results);
         report.reference = Some(theirs.target);
         for r in &mut report.results {

@@ -324,7 +324,8 @@ impl Target {
             }
         }
         for mode in [Mode::Test, Mode::Live] {
-            self.sweep_users(mode, deadline, &attempted, &mut left).await;
+            self.sweep_users(mode, deadline, &attempted, &mut left)
+                .await;
         }
         left
     }
@@ -358,11 +359,13 @@ impl Target {
             let mut find = Request::new(reqwest::Method::POST, "/v0/users/find");
             find.headers
                 .push(("authorization".into(), format!("Bearer {key}")));
-            find.body = Some(serde_json::json!({ "filters": { "conjunction": "and", "filterGroups": [
+            find.body = Some(
+                serde_json::json!({ "filters": { "conjunction": "and", "filterGroups": [
                 { "conjunction": "and", "filters": [
                     { "attr": "email", "type": "string", "comparison": "starts with", "value": prefix }
                 ] }
-            ] } }));
+            ] } }),
+            );
             let Ok((_, Ok(found))) = tokio::time::timeout(
                 remaining.min(CLEANUP_REQUEST),
                 http::send(&self.http, &self.base, &find),

@@ -74,8 +74,7 @@ async fn one_wrong_kid_prints_its_cause_once_and_the_other_failures_one_line_eac
     let proxy = Proxy::start(mock.base_url(), wrong_kid()).await;
     let mut command = bin();
     command.args([
-        "run", "--quiet", "--seed", "5", "--cases", "2", "--target", &proxy.url, "--color",
-        "never",
+        "run", "--quiet", "--seed", "5", "--cases", "2", "--target", &proxy.url, "--color", "never",
     ]);
     let out = run_bin(command).await;
     let (stdout, _) = text(&out);
@@ -101,7 +100,11 @@ async fn one_wrong_kid_prints_its_cause_once_and_the_other_failures_one_line_eac
         .lines()
         .filter(|l| l.starts_with("  FAILED "))
         .count();
-    assert_eq!(full + one_line, fails, "every failure is named once: {report}");
+    assert_eq!(
+        full + one_line,
+        fails,
+        "every failure is named once: {report}"
+    );
     assert!(
         report.contains("not-a-published-key"),
         "the cause is shown: {report}"
@@ -124,7 +127,9 @@ async fn verdicts_reach_the_summary_json_and_junit() {
         None::<Resp>
     })
     .and_response(|req, resp| {
-        if req.route().ends_with("/auth/basic") && resp.body["message"] == "Incorrect email or password" {
+        if req.route().ends_with("/auth/basic")
+            && resp.body["message"] == "Incorrect email or password"
+        {
             resp.body["message"] = json!("Invalid credentials");
         }
     });
@@ -157,7 +162,9 @@ async fn verdicts_reach_the_summary_json_and_junit() {
     // The pools scenario fails on the same wrong message and is not in the baseline.
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
-        last.contains(" passed, 1 failed, ") && last.contains(" warning") && last.ends_with(", 1 known failure"),
+        last.contains(" passed, 1 failed, ")
+            && last.contains(" warning")
+            && last.ends_with(", 1 known failure"),
         "{last}"
     );
     assert!(stdout.contains("known failures (baseline):"), "{stdout}");
@@ -172,7 +179,10 @@ async fn verdicts_reach_the_summary_json_and_junit() {
             .map(|r| r["verdict"].clone())
     };
     assert_eq!(verdict("auth.basic.refusals"), Some(json!("FAILED")));
-    assert_eq!(verdict("auth.basic.pools_do_not_cross_tenants"), Some(json!("FAILED")));
+    assert_eq!(
+        verdict("auth.basic.pools_do_not_cross_tenants"),
+        Some(json!("FAILED"))
+    );
     let warned: Vec<&Value> = json["results"]
         .as_array()
         .expect("results")
@@ -189,10 +199,19 @@ async fn verdicts_reach_the_summary_json_and_junit() {
         json!(["misc.mode.test_without_live_origin"])
     );
     let xml = std::fs::read_to_string(&junit).expect("junit");
-    assert!(xml.contains("<property name=\"verdict\" value=\"WARNING\"/>"), "{xml}");
+    assert!(
+        xml.contains("<property name=\"verdict\" value=\"WARNING\"/>"),
+        "{xml}"
+    );
     assert!(xml.contains("<system-out>WARNING: "), "{xml}");
-    assert!(xml.contains("known failure (baseline): message wording, issue 99"), "{xml}");
-    assert!(xml.contains("<testsuites name=\"userfront-conformance\" tests=\""), "{xml}");
+    assert!(
+        xml.contains("known failure (baseline): message wording, issue 99"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testsuites name=\"userfront-conformance\" tests=\""),
+        "{xml}"
+    );
     assert!(xml.contains(" failures=\"1\" "), "{xml}");
     for f in [baseline, junit, report] {
         let _ = std::fs::remove_file(f);
@@ -215,7 +234,10 @@ async fn a_baseline_naming_no_scenario_or_without_reason_is_refused() {
     ] {
         std::fs::write(&baseline, content.to_string()).expect("write");
         let mut command = bin();
-        command.args(["run", "--filter", "misc"]).arg("--baseline").arg(&baseline);
+        command
+            .args(["run", "--filter", "misc"])
+            .arg("--baseline")
+            .arg(&baseline);
         let out = run_bin(command).await;
         let (_, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -247,7 +269,10 @@ async fn diff_tells_what_changed_between_two_runs() {
         stdout.contains("FAILING   auth.basic.refusals: PASSED -> FAILED"),
         "{stdout}"
     );
-    assert!(!stdout.contains("auth.basic.logs_in_by_email_or_username"), "{stdout}");
+    assert!(
+        !stdout.contains("auth.basic.logs_in_by_email_or_username"),
+        "{stdout}"
+    );
     assert!(stdout.contains(" newly failing"), "{stdout}");
     // The other way round nothing newly fails; the fixes are listed.
     let mut command = bin();
@@ -261,7 +286,10 @@ async fn diff_tells_what_changed_between_two_runs() {
     );
     assert!(stdout.ends_with("0 newly failing\n"), "{stdout}");
     let mut command = bin();
-    command.arg("diff").arg(&before).arg("/nonexistent/report.json");
+    command
+        .arg("diff")
+        .arg(&before)
+        .arg("/nonexistent/report.json");
     let out = run_bin(command).await;
     assert_eq!(out.status.code(), Some(2));
     for f in [before, after] {
@@ -288,7 +316,12 @@ async fn a_reference_run_reports_where_two_targets_answer_differently() {
     let mut command = bin();
     command
         .args(["run", "--seed", "9", "--cases", "2", "--target", &proxy.url])
-        .args(["--reference", reference.base_url(), "--filter", "auth.basic"])
+        .args([
+            "--reference",
+            reference.base_url(),
+            "--filter",
+            "auth.basic",
+        ])
         .arg("--json")
         .arg(&report);
     let out = run_bin(command).await;
@@ -297,7 +330,10 @@ async fn a_reference_run_reports_where_two_targets_answer_differently() {
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(&report).expect("json")).expect("JSON");
     let differences = json["differences"].as_array().expect("differences");
-    let kinds: Vec<&str> = differences.iter().filter_map(|d| d["kind"].as_str()).collect();
+    let kinds: Vec<&str> = differences
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
     assert!(kinds.contains(&"status"), "{differences:#?}");
     assert!(kinds.contains(&"shape"), "{differences:#?}");
     assert!(kinds.contains(&"behaviour"), "{differences:#?}");
@@ -305,26 +341,68 @@ async fn a_reference_run_reports_where_two_targets_answer_differently() {
         .iter()
         .find(|d| d["kind"] == "status")
         .expect("a status difference");
-    assert!(status["at"].as_str().unwrap_or("").contains("POST /v0/auth/basic"), "{status}");
-    assert!(status["target"].as_str().unwrap_or("").starts_with("401"), "{status}");
-    assert!(status["reference"].as_str().unwrap_or("").starts_with("400"), "{status}");
+    assert!(
+        status["at"]
+            .as_str()
+            .unwrap_or("")
+            .contains("POST /v0/auth/basic"),
+        "{status}"
+    );
+    assert!(
+        status["target"].as_str().unwrap_or("").starts_with("401"),
+        "{status}"
+    );
+    assert!(
+        status["reference"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("400"),
+        "{status}"
+    );
     let shape = differences
         .iter()
         .find(|d| d["kind"] == "shape")
         .expect("a shape difference");
-    assert!(shape["target"].as_str().unwrap_or("").contains("passwordHash"), "{shape}");
-    assert!(!shape["reference"].as_str().unwrap_or("").contains("passwordHash"), "{shape}");
-    assert!(stdout.contains(" differences from the reference "), "{stdout}");
+    assert!(
+        shape["target"]
+            .as_str()
+            .unwrap_or("")
+            .contains("passwordHash"),
+        "{shape}"
+    );
+    assert!(
+        !shape["reference"]
+            .as_str()
+            .unwrap_or("")
+            .contains("passwordHash"),
+        "{shape}"
+    );
+    assert!(
+        stdout.contains(" differences from the reference "),
+        "{stdout}"
+    );
     // Two healthy implementations do not differ.
     let clean = Proxy::start(mock.base_url(), Defect::none()).await;
     let mut command = bin();
     command
         .args(["run", "--seed", "9", "--cases", "2", "--target", &clean.url])
-        .args(["--reference", reference.base_url(), "--filter", "auth.basic"]);
+        .args([
+            "--reference",
+            reference.base_url(),
+            "--filter",
+            "auth.basic",
+        ]);
     let out = run_bin(command).await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.lines().last().unwrap_or("").ends_with(", 0 differences"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap_or("")
+            .ends_with(", 0 differences"),
+        "{stdout}"
+    );
     let _ = std::fs::remove_file(report);
 }
 
@@ -332,7 +410,13 @@ async fn a_reference_run_reports_where_two_targets_answer_differently() {
 fn colour_follows_the_flag_and_no_color() {
     let run = |args: &[&str], no_color: bool| {
         let mut command = bin();
-        command.args(["run", "--cases", "1", "--filter", "misc.mode.test_without_live_origin"]);
+        command.args([
+            "run",
+            "--cases",
+            "1",
+            "--filter",
+            "misc.mode.test_without_live_origin",
+        ]);
         command.args(args);
         if no_color {
             command.env("NO_COLOR", "1");
@@ -342,7 +426,10 @@ fn colour_follows_the_flag_and_no_color() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert!(run(&["--color", "always"], false).contains("\x1b[32m"));
-    assert!(run(&["--color", "always"], true).contains("\x1b["), "always wins over NO_COLOR");
+    assert!(
+        run(&["--color", "always"], true).contains("\x1b["),
+        "always wins over NO_COLOR"
+    );
     assert!(!run(&["--color", "never"], false).contains('\x1b'));
     // Not a terminal here: auto means no colour, with or without NO_COLOR.
     assert!(!run(&[], false).contains('\x1b'));
@@ -357,21 +444,34 @@ async fn github_format_annotates_failures_and_writes_the_step_summary() {
     std::fs::write(&summary, "earlier step\n").expect("write");
     let mut command = bin();
     command
-        .args(["run", "--cases", "2", "--target", &proxy.url, "--format", "github"])
+        .args([
+            "run", "--cases", "2", "--target", &proxy.url, "--format", "github",
+        ])
         .args(["--filter", "auth.basic"])
         .env("GITHUB_STEP_SUMMARY", &summary);
     let out = run_bin(command).await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    let errors: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::error ")).collect();
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
     assert!(!errors.is_empty(), "{stdout}");
     assert!(
-        errors.iter().all(|l| l.starts_with("::error title=conformance%3A ") && !l[8..].contains('\n')),
+        errors
+            .iter()
+            .all(|l| l.starts_with("::error title=conformance%3A ") && !l[8..].contains('\n')),
         "{errors:?}"
     );
-    assert!(errors.iter().any(|l| l.contains("Invalid credentials")), "{errors:?}");
+    assert!(
+        errors.iter().any(|l| l.contains("Invalid credentials")),
+        "{errors:?}"
+    );
     let md = std::fs::read_to_string(&summary).expect("summary");
-    assert!(md.starts_with("earlier step\n## Userfront conformance"), "appended: {md}");
+    assert!(
+        md.starts_with("earlier step\n## Userfront conformance"),
+        "appended: {md}"
+    );
     assert!(md.contains("| FAILED | "), "{md}");
     assert!(md.contains("`auth.basic.refusals`"), "{md}");
     let _ = std::fs::remove_file(summary);
@@ -410,7 +510,11 @@ async fn wait_for_target_waits_for_a_late_target_and_gives_up_in_time() {
     // Nobody listens: the wait is bounded and says why it gave up.
     let started = Instant::now();
     let mut command = bin();
-    command.args(["run", "--target", &format!("http://127.0.0.1:{}", free_port())]);
+    command.args([
+        "run",
+        "--target",
+        &format!("http://127.0.0.1:{}", free_port()),
+    ]);
     command.args(["--wait-for-target", "1"]);
     let out = run_bin(command).await;
     let (_, stderr) = text(&out);
@@ -437,7 +541,10 @@ fn usage_errors_say_what_is_wrong() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     for (url, expected) in [
-        ("notaurl", "\"notaurl\" is not a URL (relative URL without a base)"),
+        (
+            "notaurl",
+            "\"notaurl\" is not a URL (relative URL without a base)",
+        ),
         ("ftp://127.0.0.1:21", "has the scheme \"ftp\""),
         ("http://127.0.0.1:4780/?tenant=x", "has a query or fragment"),
     ] {

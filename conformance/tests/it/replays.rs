@@ -28,7 +28,8 @@ fn looks_valid(email: &str) -> bool {
 /// derived from it (the same malformed address always gives the same stored one).
 fn accepts_invalid_emails() -> Defect {
     Defect::request(|req| {
-        if req.method == "POST" && req.route().ends_with("/auth/create")
+        if req.method == "POST"
+            && req.route().ends_with("/auth/create")
             && let Some(body) = req.body.as_mut()
             && let Some(email) = body["email"].as_str()
             && !looks_valid(email)
@@ -49,7 +50,9 @@ async fn run_through(url: &str, filter: &str, cases: u32) -> Report {
         filters: vec![filter.to_owned()],
         ..Config::default()
     };
-    run(config, &mut |_, _, _| {}).await.expect("the run starts")
+    run(config, &mut |_, _, _| {})
+        .await
+        .expect("the run starts")
 }
 
 /// Runs a replay script against `base`; returns the statuses it printed, in order.
@@ -96,7 +99,10 @@ async fn a_shrunk_invalid_email_replays_the_same_failure_on_a_fresh_target() {
     // The minimal case is judged on its own: the target accepted it, nothing else.
     assert!(!message.contains("Email exists"), "{message}");
     assert!(message.contains("fails again on replay"), "{message}");
-    assert!(message.contains("Email format is invalid\", got 200"), "{message}");
+    assert!(
+        message.contains("Email format is invalid\", got 200"),
+        "{message}"
+    );
     let script = result.replay();
     assert_eq!(recorded(&script), ["200"], "{script}");
     // On a fresh target (a new mock behind the same defect, on another port) the script gets
@@ -165,14 +171,21 @@ async fn records_a_misbehaving_target_keeps_are_listed_as_left_over() {
     );
     let json: Value = serde_json::from_str(&report.json()).expect("JSON");
     assert!(
-        !json["cleanupLeftovers"].as_array().expect("listed").is_empty(),
+        !json["cleanupLeftovers"]
+            .as_array()
+            .expect("listed")
+            .is_empty(),
         "{json:#}"
     );
     assert!(report.human().contains("clean-up could not delete"));
     // A healthy target keeps nothing.
     let clean = Proxy::start(mock.base_url(), Defect::none()).await;
     let report = run_through(&clean.url, "self.read", 1).await;
-    assert!(report.cleanup_leftovers.is_empty(), "{:#?}", report.cleanup_leftovers);
+    assert!(
+        report.cleanup_leftovers.is_empty(),
+        "{:#?}",
+        report.cleanup_leftovers
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,14 +203,20 @@ async fn users_a_scenario_could_not_register_are_swept_by_the_run_prefix() {
     let proxy = Proxy::start(mock.base_url(), hide_uuid).await;
     let report = run_through(&proxy.url, "self.read", 1).await;
     assert_eq!(report.results[0].status, Status::Failed, "{report:#?}");
-    assert!(report.cleanup_leftovers.is_empty(), "{:#?}", report.cleanup_leftovers);
+    assert!(
+        report.cleanup_leftovers.is_empty(),
+        "{:#?}",
+        report.cleanup_leftovers
+    );
     // Nothing of the run is left on the target.
     let found = reqwest::Client::new()
         .post(format!("{}/v0/users/find", mock.base_url()))
         .bearer_auth(mock.admin_key())
-        .json(&json!({ "filters": { "conjunction": "and", "filterGroups": [ { "conjunction": "and",
+        .json(
+            &json!({ "filters": { "conjunction": "and", "filterGroups": [ { "conjunction": "and",
             "filters": [ { "attr": "email", "type": "string", "comparison": "starts with",
-                           "value": format!("cf-{}-", report.run_id) } ] } ] } }))
+                           "value": format!("cf-{}-", report.run_id) } ] } ] } }),
+        )
         .send()
         .await
         .expect("search")
