@@ -130,6 +130,9 @@ struct RunArgs {
     /// Its credentials come from its /__mock/state.
     #[arg(long, value_name = "URL")]
     reference: Option<String>,
+    /// Warn about answers slower than this many seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    slow: f64,
     /// Wait up to SECS for the target (and reference) to answer before starting.
     #[arg(long, value_name = "SECS")]
     wait_for_target: Option<u64>,
@@ -217,6 +220,16 @@ async fn run_command(args: RunArgs) -> ExitCode {
         baseline,
         reference: args.reference,
         wait_for_target: args.wait_for_target.map(Duration::from_secs),
+        slow: match Duration::try_from_secs_f64(args.slow) {
+            Ok(d) if !d.is_zero() => d,
+            _ => {
+                eprintln!(
+                    "userfront-conformance: --slow {} is not a positive number of seconds",
+                    args.slow
+                );
+                return ExitCode::from(2);
+            }
+        },
     };
     let paint = Paint {
         on: use_color(args.color),

@@ -12,7 +12,8 @@ use crate::routes::Group;
 /// How a scenario ended.
 ///
 /// `Warning` is a pass with a remark: the target did what the contract requires, but something
-/// undocumented looked suspicious (an answer slower than [`crate::scenario::SLOW_ANSWER`], an
+/// undocumented looked suspicious (an answer slower than `--slow`, by default
+/// [`crate::scenario::SLOW_ANSWER`], an
 /// error message that reads like an internal trace, ...). It never fails a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -36,6 +36,8 @@ pub struct Config {
     pub reference: Option<String>,
     /// How long to wait for the target (and the reference) to answer at all before starting.
     pub wait_for_target: Option<Duration>,
+    /// An answer slower than this gets a warning.
+    pub slow: Duration,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             baseline: None,
             reference: None,
             wait_for_target: None,
+            slow: crate::scenario::SLOW_ANSWER,
         }
     }
 }
@@ -172,8 +175,9 @@ async fn run_suite(
     if let Some(limit) = config.wait_for_target {
         wait_for(&base, limit).await?;
     }
-    let target =
-        Arc::new(Target::connect(&base, config.credentials.clone(), seed, config.cases).await?);
+    let mut target = Target::connect(&base, config.credentials.clone(), seed, config.cases).await?;
+    target.slow = config.slow;
+    let target = Arc::new(target);
     let snapshots = Arc::new(config.snapshots.clone());
     let selected = select(config);
     let total = selected.len();

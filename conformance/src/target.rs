@@ -136,6 +136,8 @@ pub struct Target {
     /// Generated cases per property.
     pub cases: u32,
     pub contract: Box<dyn Contract>,
+    /// An answer slower than this gets a warning.
+    pub slow: std::time::Duration,
     created: Mutex<Vec<Created>>,
     counter: AtomicU64,
 }
@@ -186,6 +188,7 @@ impl Target {
             seed,
             cases,
             contract: Box::new(OpenApi),
+            slow: crate::scenario::SLOW_ANSWER,
             created: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
         })

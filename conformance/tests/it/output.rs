@@ -122,7 +122,7 @@ async fn verdicts_reach_the_summary_json_and_junit() {
     // One slow answer (a warning), one wrong message (a failure the baseline tolerates).
     let defect = Defect::request(|req| {
         if req.method == "GET" && req.route().ends_with("/mode") {
-            std::thread::sleep(Duration::from_millis(2100));
+            std::thread::sleep(Duration::from_millis(1100));
         }
         None::<Resp>
     })
@@ -147,7 +147,7 @@ async fn verdicts_reach_the_summary_json_and_junit() {
     let (junit, report) = (scratch("v.xml"), scratch("v.json"));
     let mut command = bin();
     command
-        .args(["run", "--seed", "3", "--cases", "2", "--target", &proxy.url])
+        .args(["run", "--seed", "3", "--cases", "2", "--target", &proxy.url, "--slow", "1"])
         .args(["--filter", "auth.basic.refusals", "--filter", "misc.mode"])
         .args(["--filter", "auth.basic.pools_do_not_cross_tenants"])
         .arg("--baseline")
@@ -169,7 +169,7 @@ async fn verdicts_reach_the_summary_json_and_junit() {
     );
     assert!(stdout.contains("known failures (baseline):"), "{stdout}");
     assert!(stdout.contains("message wording, issue 99"), "{stdout}");
-    assert!(stdout.contains("slower than 2 s"), "{stdout}");
+    assert!(stdout.contains("(slower than 1000 ms)"), "{stdout}");
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(&report).expect("json")).expect("JSON");
     let verdict = |name: &str| {
