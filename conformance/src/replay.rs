@@ -172,10 +172,8 @@ fn collect(value: &Value, path: &str, key: Option<&str>, out: &mut Vec<(String, 
                 }
             }
         }
-        Value::Number(n) if key.is_some_and(|k| k.ends_with("Id") || k == "id") => {
-            if n.is_u64() {
-                out.push((n.to_string(), path.to_owned()));
-            }
+        Value::Number(n) if n.is_u64() && key.is_some_and(|k| k.ends_with("Id") || k == "id") => {
+            out.push((n.to_string(), path.to_owned()));
         }
         _ => {}
     }

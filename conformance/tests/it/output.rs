@@ -147,7 +147,9 @@ async fn verdicts_reach_the_summary_json_and_junit() {
     let (junit, report) = (scratch("v.xml"), scratch("v.json"));
     let mut command = bin();
     command
-        .args(["run", "--seed", "3", "--cases", "2", "--target", &proxy.url, "--slow", "1"])
+        .args([
+            "run", "--seed", "3", "--cases", "2", "--target", &proxy.url, "--slow", "1",
+        ])
         .args(["--filter", "auth.basic.refusals", "--filter", "misc.mode"])
         .args(["--filter", "auth.basic.pools_do_not_cross_tenants"])
         .arg("--baseline")

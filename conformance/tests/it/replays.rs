@@ -118,10 +118,12 @@ async fn every_replay_reproduces_its_failure_on_a_fresh_target_with_its_own_toke
     // their new token, and fail on the answer.
     let drop_email = || {
         Defect::response(|req, resp| {
-            if req.method == "GET" && req.route() == "/v0/self" && resp.status == 200 {
-                if let Some(map) = resp.body.as_object_mut() {
-                    map.remove("email");
-                }
+            if req.method == "GET"
+                && req.route() == "/v0/self"
+                && resp.status == 200
+                && let Some(map) = resp.body.as_object_mut()
+            {
+                map.remove("email");
             }
         })
     };
