@@ -24,15 +24,22 @@
 //!
 //! Layout: [`runner`] selects and runs, [`scenario`] is what a scenario sees, [`contract`]
 //! judges every response, [`snapshot`] keeps the contract snapshots, [`props`] runs
-//! property-based checks, [`report`] renders results; the scenarios themselves live in one
+//! property-based checks, [`report`] renders results (verdicts PASSED, FAILED, WARNING,
+//! SKIPPED; failures grouped by root cause), [`replay`] turns a failure into a script that
+//! reproduces it, [`baseline`] tolerates known failures, [`diff`] compares two runs and
+//! [`differential`] two targets; the scenarios themselves live in one
 //! private module per endpoint group. The route table, schemas and `Mode` come from the
 //! contract crate (`userfront-contract`, the folder `schemas/`); the mock is needed only for the
 //! in-process default target (feature `mock`): `--no-default-features` builds a runner
 //! without it, which needs a `--target`.
 
+pub mod baseline;
 pub mod contract;
+pub mod diff;
+pub mod differential;
 pub mod http;
 pub mod props;
+pub mod replay;
 pub mod report;
 pub mod routes;
 pub mod runner;

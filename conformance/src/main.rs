@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
-use userfront_conformance::report::Status;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal as _;
+use userfront_conformance::baseline::Baseline;
+use userfront_conformance::report::{Paint, Status};
 use userfront_conformance::snapshot;
 use userfront_conformance::{Config, Credentials, DEFAULT_CASES, run, select};
 
@@ -28,6 +30,33 @@ enum Command {
         #[arg(long, short)]
         filter: Vec<String>,
     },
+    /// What changed between two runs: compares two --json reports (before, after). Exits 1
+    /// when a scenario fails in the second that did not fail in the first.
+    Diff {
+        /// The earlier report.
+        before: PathBuf,
+        /// The later report.
+        after: PathBuf,
+    },
+}
+
+/// When to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// How to print the results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Progress lines, failures grouped by cause, the summary.
+    Human,
+    /// The human output plus GitHub Actions annotations (::error, ::warning) and a Markdown
+    /// step summary appended to $GITHUB_STEP_SUMMARY.
+    Github,
 }
 
 #[derive(Args, Debug)]
@@ -92,6 +121,27 @@ struct RunArgs {
     /// Print only failures and the summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Known failures to tolerate: a JSON file {"knownFailures": [{"scenario", "reason"}]}.
+    /// The run fails only on other failures, and names the entries that now pass.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Differential mode: run the same scenarios (same seed) against this second
+    /// implementation too and report every answer that differs in status, shape or verdict.
+    /// Its credentials come from its /__mock/state.
+    #[arg(long, value_name = "URL")]
+    reference: Option<String>,
+    /// Warn about answers slower than this many seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    slow: f64,
+    /// Wait up to SECS for the target (and reference) to answer before starting.
+    #[arg(long, value_name = "SECS")]
+    wait_for_target: Option<u64>,
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Output format: human, or github (adds ::error/::warning annotations and a step summary).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
 }
 
 fn main() -> ExitCode {
@@ -102,7 +152,15 @@ fn main() -> ExitCode {
                 filters: filter,
                 ..Config::default()
             };
-            for s in select(&config) {
+            let selected = select(&config);
+            if selected.is_empty() {
+                eprintln!(
+                    "userfront-conformance: the filter {} selects no scenario",
+                    config.filters.join(" ")
+                );
+                return ExitCode::from(2);
+            }
+            for s in selected {
                 println!(
                     "{:<60} {:<8} {}",
                     s.name,
@@ -112,6 +170,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Diff { before, after } => diff_command(&before, &after),
         Command::Run(args) => {
             let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -130,6 +189,13 @@ fn main() -> ExitCode {
 }
 
 async fn run_command(args: RunArgs) -> ExitCode {
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("userfront-conformance: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = Config {
         target: args.target,
         credentials: Credentials {
@@ -151,13 +217,30 @@ async fn run_command(args: RunArgs) -> ExitCode {
             record: args.record_snapshots,
         },
         timeout: Duration::from_secs(args.timeout),
+        baseline,
+        reference: args.reference,
+        wait_for_target: args.wait_for_target.map(Duration::from_secs),
+        slow: match Duration::try_from_secs_f64(args.slow) {
+            Ok(d) if !d.is_zero() => d,
+            _ => {
+                eprintln!(
+                    "userfront-conformance: --slow {} is not a positive number of seconds",
+                    args.slow
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let paint = Paint {
+        on: use_color(args.color),
     };
     let quiet = args.quiet;
     let mut progress = |r: &userfront_conformance::ScenarioResult, done: usize, total: usize| {
         let mark = match r.status {
-            Status::Passed => "ok  ",
-            Status::Failed => "FAIL",
-            Status::Skipped => "skip",
+            Status::Passed => paint.green("ok  "),
+            Status::Failed => paint.red("FAIL"),
+            Status::Warning => paint.yellow("warn"),
+            Status::Skipped => paint.dim("skip"),
         };
         if !quiet || r.status == Status::Failed {
             println!(
@@ -174,8 +257,14 @@ async fn run_command(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    print!("{}", report.human());
+    print!("{}", report.human_with(&paint));
     let mut written = true;
+    if args.format == Format::Github {
+        print!("{}", report.github_annotations());
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            written &= append_file(&PathBuf::from(path), &report.markdown());
+        }
+    }
     if let Some(path) = &args.junit {
         written &= write_file(path, &report.junit());
     }
@@ -186,6 +275,59 @@ async fn run_command(args: RunArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Whether to colour: `always` and `never` say so; `auto` colours a terminal unless `NO_COLOR`
+/// is set to anything non-empty (no-color.org).
+fn use_color(color: Color) -> bool {
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn diff_command(before: &std::path::Path, after: &std::path::Path) -> ExitCode {
+    let read = |p: &std::path::Path| -> Result<serde_json::Value, String> {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", p.display()))
+    };
+    let result = read(before).and_then(|a| {
+        let b = read(after)?;
+        userfront_conformance::diff::diff(&a, &b)
+    });
+    match result {
+        Ok(d) => {
+            print!("{}", d.text);
+            if d.newly_failing == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("userfront-conformance: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn append_file(path: &PathBuf, text: &str) -> bool {
+    use std::fs::OpenOptions;
+    match OpenOptions::new().create(true).append(true).open(path) {
+        Ok(mut f) => f.write_all(text.as_bytes()).is_ok(),
+        Err(e) => {
+            eprintln!(
+                "userfront-conformance: cannot write {}: {e}",
+                path.display()
+            );
+            false
+        }
     }
 }
 

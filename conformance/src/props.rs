@@ -4,7 +4,13 @@
 //! async function of the generated value; proptest drives the cases on a blocking thread and
 //! shrinks a failure to a minimal input (for a sequence of operations: the shortest failing
 //! sequence). The minimal case is then run once more on a clean journal, so the scenario's
-//! failure lists exactly its requests as `curl` lines.
+//! failure lists exactly its requests (after the scenario's own set-up requests, made before
+//! the property started) as a replay script.
+//!
+//! A minimal case must not depend on earlier cases: every case makes its records under names
+//! of its own ([`Cx::unique`]), so the rerun of the minimal case (and its replay on a fresh
+//! target) meets the same state it first met. A property whose generated values would collide
+//! between cases (an address, a username) makes them unique itself.
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -27,6 +33,8 @@ where
     let cases = cx.target.cases.max(1);
     let seed = cx.target.seed;
     tokio::task::spawn_blocking(move || {
+        // The scenario's own set-up (before the first case) belongs to every case's replay.
+        let setup = cx.take_exchanges();
         let config = Config {
             cases,
             failure_persistence: None,
@@ -53,6 +61,7 @@ where
         match result {
             Ok(()) => {
                 cx.take_exchanges();
+                cx.prepend_exchanges(setup);
                 Ok(())
             }
             Err(TestError::Fail(reason, minimal)) => {
@@ -60,13 +69,15 @@ where
                 // Replay the minimal case so the journal holds exactly its requests.
                 let again = handle.block_on(property(cx.clone(), minimal.clone()));
                 let violated = !cx.take_violations().is_empty();
+                cx.prepend_exchanges(setup);
                 let replayed = if violated || matches!(again, Err(Failure::Fail(_))) {
                     "fails again on replay"
                 } else {
                     "passed on replay (the failure depends on earlier state)"
                 };
+                // The reason comes first: it is the headline, and what groups failures by cause.
                 Err(fail(format!(
-                    "property failed (seed {seed}); minimal input: {minimal:#?}\n{reason}\n({replayed}; its requests follow)"
+                    "{reason}\nproperty failed (seed {seed}); minimal input: {minimal:#?}\n({replayed}; its requests follow)"
                 )))
             }
             Err(TestError::Abort(reason)) => Err(fail(format!(

@@ -1,4 +1,5 @@
-//! The result of a run, and its three renderings: human text, JUnit XML, JSON.
+//! The result of a run, and its renderings: human text (failures grouped by root cause), JUnit
+//! XML, JSON, GitHub annotations and step summary.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -9,12 +10,30 @@ use crate::http::Exchange;
 use crate::routes::Group;
 
 /// How a scenario ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+///
+/// `Warning` is a pass with a remark: the target did what the contract requires, but something
+/// undocumented looked suspicious (an answer slower than `--slow`, by default
+/// [`crate::scenario::SLOW_ANSWER`], an
+/// error message that reads like an internal trace, ...). It never fails a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
     Failed,
+    Warning,
     Skipped,
+}
+
+impl Status {
+    /// The verdict as CI tools print it.
+    pub fn verdict(self) -> &'static str {
+        match self {
+            Status::Passed => "PASSED",
+            Status::Failed => "FAILED",
+            Status::Warning => "WARNING",
+            Status::Skipped => "SKIPPED",
+        }
+    }
 }
 
 /// One scenario's result.
@@ -32,17 +51,45 @@ pub struct ScenarioResult {
     /// The requests it made, for replaying a failure (kept only for failures).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<Exchange>,
+    /// The reason the baseline gives for tolerating this failure (`--baseline`); a failure
+    /// with one does not fail the run.
+    #[serde(rename = "knownFailure", skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
 }
 
 impl ScenarioResult {
-    /// The failure's requests as curl lines, with the answers as comments.
+    /// The failure's requests as a shell script that replays them against `$BASE` (curl and
+    /// jq), values taken from earlier answers carried over in variables.
     pub fn replay(&self) -> String {
-        self.exchanges
-            .iter()
-            .map(Exchange::describe)
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::replay::script(&self.exchanges)
     }
+
+    /// A failure not tolerated by the baseline.
+    pub fn is_new_failure(&self) -> bool {
+        self.status == Status::Failed && self.known.is_none()
+    }
+
+    /// The first line of the message.
+    pub fn headline(&self) -> &str {
+        self.message
+            .as_deref()
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+    }
+}
+
+/// One place where the target and the reference answered differently (`--reference`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Difference {
+    pub scenario: String,
+    /// The request, `METHOD route` (the n-th request of the scenario), or `verdict`.
+    pub at: String,
+    /// `status`, `shape` or `behaviour`.
+    pub kind: String,
+    pub target: String,
+    pub reference: String,
 }
 
 /// A whole run.
@@ -64,51 +111,183 @@ pub struct Report {
     pub cleanup_leftovers: Vec<String>,
     #[serde(rename = "durationMs")]
     pub duration_ms: u64,
+    /// Baseline entries whose scenario did not fail this time (remove them from the baseline).
+    #[serde(rename = "baselineNowPassing", skip_serializing_if = "Vec::is_empty")]
+    pub baseline_now_passing: Vec<String>,
+    /// The reference target of a differential run (`--reference`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Where the target and the reference answered differently.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<Difference>,
 }
 
 impl Report {
+    /// Results with this status (failures tolerated by the baseline included).
     pub fn count(&self, status: Status) -> usize {
         self.results.iter().filter(|r| r.status == status).count()
     }
 
-    /// Everything that ran passed.
-    pub fn success(&self) -> bool {
-        self.count(Status::Failed) == 0
+    /// Failures the baseline does not tolerate.
+    pub fn new_failures(&self) -> usize {
+        self.results.iter().filter(|r| r.is_new_failure()).count()
     }
 
-    /// `N passed, N failed`, plus `, N skipped` when some were.
+    /// No failure beyond the baseline, and (in a differential run) no difference.
+    pub fn success(&self) -> bool {
+        self.new_failures() == 0 && self.differences.is_empty()
+    }
+
+    /// `N passed, N failed`, plus `, N warnings`, `, N skipped`, `, N known failures` and
+    /// `, N differences` when there are some. `failed` counts only failures the baseline does
+    /// not tolerate.
     pub fn summary(&self) -> String {
         let mut line = format!(
             "{} passed, {} failed",
             self.count(Status::Passed),
-            self.count(Status::Failed)
+            self.new_failures()
         );
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let warnings = self.count(Status::Warning);
+        if warnings > 0 {
+            let _ = write!(line, ", {}", plural(warnings, "warning", "warnings"));
+        }
         let skipped = self.count(Status::Skipped);
         if skipped > 0 {
             let _ = write!(line, ", {skipped} skipped");
         }
+        let known = self.count(Status::Failed) - self.new_failures();
+        if known > 0 {
+            let _ = write!(
+                line,
+                ", {}",
+                plural(known, "known failure", "known failures")
+            );
+        }
+        if self.reference.is_some() {
+            let n = self.differences.len();
+            let _ = write!(line, ", {}", plural(n, "difference", "differences"));
+        }
         line
     }
 
-    /// The human report printed after the progress lines: failures with their replay,
-    /// skip reasons, coverage and clean-up notes, then the summary line.
+    /// New failures grouped by root cause, in order of first appearance. Two failures share a
+    /// cause when their first lines agree once run-specific parts (numbers, ids, tokens, the
+    /// run prefix, the request's path) are blanked out.
+    pub fn failure_groups(&self) -> Vec<Vec<&ScenarioResult>> {
+        let mut groups: Vec<(String, Vec<&ScenarioResult>)> = Vec::new();
+        for r in self.results.iter().filter(|r| r.is_new_failure()) {
+            let key = root_cause(r.message.as_deref().unwrap_or(""));
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(r),
+                None => groups.push((key, vec![r])),
+            }
+        }
+        groups.into_iter().map(|(_, members)| members).collect()
+    }
+
+    /// The human report printed after the progress lines: failures grouped by root cause (the
+    /// first of each group in full with its replay, the others one line each), warnings, known
+    /// failures, skip reasons, differences, coverage and clean-up notes, then the summary line.
     pub fn human(&self) -> String {
+        self.human_with(&Paint::default())
+    }
+
+    /// [`Report::human`] with colours.
+    pub fn human_with(&self, paint: &Paint) -> String {
         let mut out = String::new();
-        let failed: Vec<&ScenarioResult> = self
+        let groups = self.failure_groups();
+        if !groups.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{} ({} failures, {} distinct causes):",
+                paint.red("failures"),
+                self.new_failures(),
+                groups.len()
+            );
+        }
+        for group in &groups {
+            let first = group[0];
+            let _ = writeln!(out, "\n--- {} ---", paint.bold(&first.name));
+            let _ = writeln!(out, "{}", first.message.as_deref().unwrap_or(""));
+            if !first.exchanges.is_empty() {
+                let _ = writeln!(out, "replay (sh; set BASE to replay on another target):");
+                for line in first.replay().lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+            if group.len() > 1 {
+                let _ = writeln!(
+                    out,
+                    "the same cause fails {} more (replay each with --filter NAME):",
+                    group.len() - 1
+                );
+                for r in &group[1..] {
+                    let _ = writeln!(
+                        out,
+                        "  {} {}: {}",
+                        paint.red("FAILED"),
+                        r.name,
+                        cut(r.headline(), 160)
+                    );
+                }
+            }
+        }
+        let warned: Vec<&ScenarioResult> = self
             .results
             .iter()
-            .filter(|r| r.status == Status::Failed)
+            .filter(|r| r.status == Status::Warning)
             .collect();
-        if !failed.is_empty() {
-            let _ = writeln!(out, "\nfailures:");
+        if !warned.is_empty() {
+            let _ = writeln!(out, "\n{}:", paint.yellow("warnings"));
+            for r in warned {
+                let _ = writeln!(out, "  {}: {}", r.name, cut(r.headline(), 200));
+            }
         }
-        for r in failed {
-            let _ = writeln!(out, "\n--- {} ---", r.name);
-            let _ = writeln!(out, "{}", r.message.as_deref().unwrap_or(""));
-            if !r.exchanges.is_empty() {
-                let _ = writeln!(out, "replay:");
-                for line in r.replay().lines() {
-                    let _ = writeln!(out, "  {line}");
+        let known: Vec<&ScenarioResult> = self
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Failed && r.known.is_some())
+            .collect();
+        if !known.is_empty() {
+            let _ = writeln!(out, "\nknown failures (baseline):");
+            for r in known {
+                let _ = writeln!(
+                    out,
+                    "  {}: {} (baseline: {})",
+                    r.name,
+                    cut(r.headline(), 120),
+                    r.known.as_deref().unwrap_or("")
+                );
+            }
+        }
+        if !self.baseline_now_passing.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nbaseline entries that no longer fail (remove them from the baseline): {}",
+                self.baseline_now_passing.join(", ")
+            );
+        }
+        if let Some(reference) = &self.reference {
+            if self.differences.is_empty() {
+                let _ = writeln!(out, "\nno difference from the reference {reference}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "\n{} from the reference {reference}:",
+                    paint.red(&format!("{} differences", self.differences.len()))
+                );
+                for d in &self.differences {
+                    let _ = writeln!(
+                        out,
+                        "  {} at {} ({}): target {} · reference {}",
+                        d.scenario,
+                        d.at,
+                        d.kind,
+                        cut(&d.target, 160),
+                        cut(&d.reference, 160)
+                    );
                 }
             }
         }
@@ -148,19 +327,33 @@ impl Report {
             self.cases,
             Duration::from_millis(self.duration_ms).as_secs_f64()
         );
-        let _ = writeln!(out, "{}", self.summary());
+        let summary = self.summary();
+        let _ = writeln!(
+            out,
+            "{}",
+            if self.success() {
+                paint.green(&summary)
+            } else {
+                paint.red(&summary)
+            }
+        );
         out
     }
 
-    /// JUnit XML: one test suite per group.
+    /// JUnit XML: one test suite per group. Every test case carries its verdict as the
+    /// property `verdict`; a warning is a passed case with the remark in `<system-out>`, a
+    /// failure the baseline tolerates is `<skipped>` (it must not turn CI red) with its reason.
     pub fn junit(&self) -> String {
+        fn skipped_like(r: &&ScenarioResult) -> bool {
+            r.status == Status::Skipped || (r.status == Status::Failed && r.known.is_some())
+        }
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             out,
             "<testsuites name=\"userfront-conformance\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
             self.results.len(),
-            self.count(Status::Failed),
-            self.count(Status::Skipped),
+            self.new_failures(),
+            self.results.iter().filter(skipped_like).count(),
             self.duration_ms as f64 / 1000.0
         );
         for group in Group::ALL {
@@ -169,49 +362,51 @@ impl Report {
             if results.is_empty() {
                 continue;
             }
-            let count = |s: Status| results.iter().filter(|r| r.status == s).count();
             let time: u64 = results.iter().map(|r| r.duration_ms).sum();
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
                 group.as_str(),
                 results.len(),
-                count(Status::Failed),
-                count(Status::Skipped),
+                results.iter().filter(|r| r.is_new_failure()).count(),
+                results.iter().copied().filter(skipped_like).count(),
                 time as f64 / 1000.0
             );
             for r in results {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+                    "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">\n      <properties><property name=\"verdict\" value=\"{}\"/></properties>",
                     group.as_str(),
                     xml(&r.name),
-                    r.duration_ms as f64 / 1000.0
+                    r.duration_ms as f64 / 1000.0,
+                    r.status.verdict()
                 );
                 let message = xml(r.message.as_deref().unwrap_or(""));
-                match r.status {
-                    Status::Passed => out.push_str("/>\n"),
-                    Status::Skipped => {
+                match (r.status, &r.known) {
+                    (Status::Passed, _) => {}
+                    (Status::Warning, _) => {
+                        let _ = writeln!(out, "      <system-out>WARNING: {message}</system-out>");
+                    }
+                    (Status::Skipped, _) => {
+                        let _ = writeln!(out, "      <skipped message=\"{message}\"/>");
+                    }
+                    (Status::Failed, Some(reason)) => {
                         let _ = writeln!(
                             out,
-                            ">\n      <skipped message=\"{message}\"/>\n    </testcase>"
+                            "      <skipped message=\"known failure (baseline): {}\"/>\n      <system-out>{message}</system-out>",
+                            xml(reason)
                         );
                     }
-                    Status::Failed => {
-                        let first = xml(r
-                            .message
-                            .as_deref()
-                            .unwrap_or("")
-                            .lines()
-                            .next()
-                            .unwrap_or(""));
+                    (Status::Failed, None) => {
                         let _ = writeln!(
                             out,
-                            ">\n      <failure message=\"{first}\">{message}\n\n{}</failure>\n    </testcase>",
+                            "      <failure message=\"{}\">{message}\n\n{}</failure>",
+                            xml(r.headline()),
                             xml(&r.replay())
                         );
                     }
                 }
+                out.push_str("    </testcase>\n");
             }
             out.push_str("  </testsuite>\n");
         }
@@ -219,13 +414,248 @@ impl Report {
         out
     }
 
-    /// The report as JSON.
+    /// The report as JSON: the fields of [`Report`], each result with its `verdict` and (for a
+    /// failure) its `replay` script, plus `summary`, `passed` and `counts`.
     pub fn json(&self) -> String {
         let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(results) = value["results"].as_array_mut() {
+            for (v, r) in results.iter_mut().zip(&self.results) {
+                v["verdict"] = r.status.verdict().into();
+                if !r.exchanges.is_empty() && r.status == Status::Failed {
+                    v["replay"] = r.replay().into();
+                }
+            }
+        }
         value["summary"] = self.summary().into();
         value["passed"] = self.success().into();
+        value["counts"] = serde_json::json!({
+            "passed": self.count(Status::Passed),
+            "failed": self.new_failures(),
+            "knownFailures": self.count(Status::Failed) - self.new_failures(),
+            "warnings": self.count(Status::Warning),
+            "skipped": self.count(Status::Skipped),
+        });
         serde_json::to_string_pretty(&value).unwrap_or_default()
     }
+
+    /// GitHub Actions output (`--format github`): one `::error` annotation per failure cause
+    /// (the other scenarios of the cause are named in it), one `::warning` per warning.
+    pub fn github_annotations(&self) -> String {
+        let mut out = String::new();
+        for group in self.failure_groups() {
+            let first = group[0];
+            let mut text = first.message.clone().unwrap_or_default();
+            if group.len() > 1 {
+                let others: Vec<&str> = group[1..].iter().map(|r| r.name.as_str()).collect();
+                let _ = write!(text, "\n(same cause fails also: {})", others.join(", "));
+            }
+            let _ = writeln!(
+                out,
+                "::error title={}::{}",
+                gh_property(&format!("conformance: {}", first.name)),
+                gh_data(&text)
+            );
+        }
+        for r in self.results.iter().filter(|r| r.status == Status::Warning) {
+            let _ = writeln!(
+                out,
+                "::warning title={}::{}",
+                gh_property(&format!("conformance: {}", r.name)),
+                gh_data(r.message.as_deref().unwrap_or(""))
+            );
+        }
+        for d in &self.differences {
+            let _ = writeln!(
+                out,
+                "::error title={}::{} at {}: target {} / reference {}",
+                gh_property(&format!("conformance difference: {}", d.scenario)),
+                gh_data(&d.kind),
+                gh_data(&d.at),
+                gh_data(&d.target),
+                gh_data(&d.reference)
+            );
+        }
+        out
+    }
+
+    /// A Markdown step summary (`$GITHUB_STEP_SUMMARY`): the summary line, a table of the
+    /// verdicts, and the failures by cause.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("## Userfront conformance\n\n");
+        let _ = writeln!(
+            out,
+            "**{}** — {} {}\n",
+            self.summary(),
+            if self.success() { "✅" } else { "❌" },
+            md(&self.target)
+        );
+        out.push_str("| verdict | scenarios |\n|---|---|\n");
+        for status in [
+            Status::Passed,
+            Status::Failed,
+            Status::Warning,
+            Status::Skipped,
+        ] {
+            let _ = writeln!(out, "| {} | {} |", status.verdict(), self.count(status));
+        }
+        let groups = self.failure_groups();
+        if !groups.is_empty() {
+            out.push_str("\n### Failures by cause\n\n");
+            for group in groups {
+                let names: Vec<String> = group.iter().map(|r| format!("`{}`", r.name)).collect();
+                let _ = writeln!(
+                    out,
+                    "- {} — {}",
+                    md(&cut(group[0].headline(), 200)),
+                    names.join(", ")
+                );
+            }
+        }
+        let warned: Vec<&ScenarioResult> = self
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Warning)
+            .collect();
+        if !warned.is_empty() {
+            out.push_str("\n### Warnings\n\n");
+            for r in warned {
+                let _ = writeln!(out, "- `{}` — {}", r.name, md(&cut(r.headline(), 200)));
+            }
+        }
+        if !self.differences.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n### {} differences from the reference\n",
+                self.differences.len()
+            );
+            for d in &self.differences {
+                let _ = writeln!(
+                    out,
+                    "- `{}` at {} ({}): target {} · reference {}",
+                    d.scenario,
+                    md(&d.at),
+                    d.kind,
+                    md(&cut(&d.target, 120)),
+                    md(&cut(&d.reference, 120))
+                );
+            }
+        }
+        out
+    }
+}
+
+/// Colours for the human output (ANSI SGR), or none.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Paint {
+    pub on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    pub fn red(&self, text: &str) -> String {
+        self.wrap("31", text)
+    }
+    pub fn green(&self, text: &str) -> String {
+        self.wrap("32", text)
+    }
+    pub fn yellow(&self, text: &str) -> String {
+        self.wrap("33", text)
+    }
+    pub fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+    pub fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+}
+
+/// The key that groups failures by root cause: the first line that says what went wrong (for
+/// contract violations the first violation without its request), with numbers, hex ids, tokens
+/// and run-unique names blanked out.
+pub fn root_cause(message: &str) -> String {
+    let mut lines = message.lines();
+    let mut line = lines.next().unwrap_or("");
+    if line.starts_with("responses depart from the documented contract") {
+        line = lines.next().unwrap_or("").trim();
+        if let Some((_, problem)) = line.split_once(" -> ") {
+            line = problem;
+        }
+    }
+    // `step 3 Op { .. }: POST /path: expected ...` and `POST /path: ...`: the request is where,
+    // not why.
+    let mut why = line;
+    // `step N Op { .. }: ...`: the operation's Debug text holds `: ` itself.
+    if why.starts_with("step ") {
+        let methods = ["GET ", "POST ", "PUT ", "DELETE ", "PATCH "];
+        let at = why
+            .match_indices(": ")
+            .map(|(i, _)| i)
+            .find(|&i| methods.iter().any(|m| why[i + 2..].starts_with(m)))
+            .or_else(|| why.find("}: ").map(|i| i + 1));
+        if let Some(i) = at {
+            why = &why[i + 2..];
+        }
+    }
+    while let Some(i) = why.find(": ") {
+        let head = &why[..i];
+        if head.starts_with("step ")
+            || head
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|p| p.starts_with('/'))
+        {
+            why = &why[i + 2..];
+        } else {
+            break;
+        }
+    }
+    why.split(|c: char| c.is_whitespace())
+        .map(|word| {
+            let alnum = word.chars().filter(char::is_ascii_alphanumeric).count();
+            let digits = word.chars().filter(char::is_ascii_digit).count();
+            if word.contains("cf-")
+                || digits > 0
+                || (alnum >= 20 && !word.chars().all(char::is_alphabetic))
+            {
+                "#"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A text cut at `max` characters.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+/// Escapes the message of a GitHub workflow command.
+fn gh_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property of a GitHub workflow command.
+fn gh_property(text: &str) -> String {
+    gh_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Keeps text from breaking a Markdown table or list.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold.
@@ -259,6 +689,7 @@ mod tests {
             duration_ms: 1,
             message: (status != Status::Passed).then(|| "why <this> & \"that\"".into()),
             exchanges: vec![],
+            known: None,
         }
     }
 
@@ -273,6 +704,9 @@ mod tests {
             uncovered_routes: vec![],
             cleanup_leftovers: vec![],
             duration_ms: 5,
+            baseline_now_passing: vec![],
+            reference: None,
+            differences: vec![],
         }
     }
 
@@ -291,6 +725,56 @@ mod tests {
         assert_eq!(r.summary(), "1 passed, 0 failed, 1 skipped");
         assert!(r.success());
         assert!(r.human().ends_with("1 passed, 0 failed, 1 skipped\n"));
+    }
+
+    #[test]
+    fn root_causes_ignore_where_and_run_specific_values() {
+        let a = root_cause(
+            "step 2 Rename { slot: 0 }: PUT /v0/self: expected 200, got 401: {\"statusCode\":401}",
+        );
+        let b = root_cause("GET /v0/users/57: expected 200, got 401: {\"statusCode\":401}");
+        assert_eq!(a, b);
+        assert_eq!(
+            root_cause("token kid abc is not in the test JWKS of demo1234"),
+            root_cause("token kid abc is not in the test JWKS of demo1234\nmore")
+        );
+        assert_ne!(
+            root_cause("token kid abc is not in the test JWKS"),
+            root_cause("token kid abc is not in the live JWKS")
+        );
+        assert_eq!(
+            root_cause(
+                "responses depart from the documented contract:\n  POST /v0/auth/create -> 200: missing member email"
+            ),
+            root_cause(
+                "responses depart from the documented contract:\n  GET /v0/self -> 200: missing member email"
+            )
+        );
+    }
+
+    #[test]
+    fn failures_are_grouped_and_the_baseline_keeps_known_ones_out() {
+        let mut known = result("c", Status::Failed);
+        known.known = Some("issue 1".into());
+        let mut other = result("d", Status::Failed);
+        other.message = Some("a different cause".into());
+        let r = report(vec![
+            result("a", Status::Failed),
+            result("b", Status::Failed),
+            known,
+            other,
+            result("e", Status::Warning),
+        ]);
+        let groups = r.failure_groups();
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].len(), 2);
+        assert_eq!(
+            r.summary(),
+            "0 passed, 3 failed, 1 warning, 1 known failure"
+        );
+        let human = r.human();
+        assert_eq!(human.matches("\n--- ").count(), 2, "{human}");
+        assert!(human.contains("  FAILED b: why"), "{human}");
     }
 
     #[test]

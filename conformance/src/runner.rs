@@ -1,4 +1,5 @@
-//! Running scenarios against a target: selection, skips, timeouts, coverage, clean-up.
+//! Running scenarios against a target: selection, skips, timeouts, warnings, coverage,
+//! clean-up, the baseline, and the differential run against a reference.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -29,6 +30,14 @@ pub struct Config {
     pub snapshots: snapshot::Options,
     /// Longest time one scenario may take.
     pub timeout: Duration,
+    /// Failures to tolerate (`--baseline`).
+    pub baseline: Option<crate::baseline::Baseline>,
+    /// A second implementation to compare the target with (`--reference`).
+    pub reference: Option<String>,
+    /// How long to wait for the target (and the reference) to answer at all before starting.
+    pub wait_for_target: Option<Duration>,
+    /// An answer slower than this gets a warning.
+    pub slow: Duration,
 }
 
 impl Default for Config {
@@ -41,6 +50,10 @@ impl Default for Config {
             filters: Vec::new(),
             snapshots: snapshot::Options::default(),
             timeout: Duration::from_secs(60),
+            baseline: None,
+            reference: None,
+            wait_for_target: None,
+            slow: crate::scenario::SLOW_ANSWER,
         }
     }
 }
@@ -53,32 +66,128 @@ pub fn select(config: &Config) -> Vec<Scenario> {
         .collect()
 }
 
+/// Checks a base URL before anything is sent to it, and says what is wrong with it.
+pub fn check_url(flag: &str, url: &str) -> Result<(), String> {
+    let example = "give a base URL such as http://127.0.0.1:4780";
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("{flag} {url:?} is not a URL ({e}): {example}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "{flag} {url:?} has the scheme {:?}; the runner speaks http or https: {example}",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{flag} {url:?} names no host: {example}"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "{flag} {url:?} has a query or fragment; give the base URL only: {example}"
+        ));
+    }
+    Ok(())
+}
+
+/// Waits until `base` answers anything over HTTP (any status), for at most `limit`.
+pub async fn wait_for(base: &str, limit: Duration) -> Result<(), String> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + limit;
+    loop {
+        let error = match http.get(base).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{base} did not answer within {} s (--wait-for-target): {error}",
+                limit.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Runs the selected scenarios one after another (scenarios that move the mock clock must not
-/// overlap others), calling `progress` after each, then deletes what the run created.
+/// overlap others), calling `progress` after each, then deletes what the run created. With a
+/// reference, runs them again there (same seed) and reports the differences; with a baseline,
+/// marks the failures it tolerates.
 pub async fn run(
     config: Config,
     progress: &mut (dyn FnMut(&ScenarioResult, usize, usize) + Send),
 ) -> Result<Report, String> {
-    let started = Instant::now();
-    // Keep an in-process mock alive for the whole run when no target was given.
-    let (_mock, base) = match &config.target {
-        Some(url) => (None, url.clone()),
-        None => default_target().await?,
-    };
+    if let Some(url) = &config.target {
+        check_url("--target", url)?;
+    }
+    if let Some(url) = &config.reference {
+        check_url("--reference", url)?;
+    }
+    if select(&config).is_empty() {
+        return Err(format!(
+            "the filter {} selects no scenario (`userfront-conformance list` shows them)",
+            config.filters.join(" ")
+        ));
+    }
     let seed = config
         .seed
         .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000_000);
-    let target =
-        Arc::new(Target::connect(&base, config.credentials.clone(), seed, config.cases).await?);
+    let keep = config.reference.is_some();
+    let mut report = run_suite(&config, config.target.clone(), seed, keep, progress).await?;
+    if let Some(reference) = &config.reference {
+        let mut other = config.clone();
+        // The reference has its own workspace and keys (from its /__mock/state); the flags name
+        // the target's.
+        other.credentials = Credentials::default();
+        let mut ignore = |_: &ScenarioResult, _: usize, _: usize| {};
+        let theirs = run_suite(&other, Some(reference.clone()), seed, true, &mut ignore)
+            .await
+            .map_err(|e| format!("--reference {reference}: {e}"))?;
+        report.differences = crate::differential::compare(&report.results, &theirs.results);
+        report.reference = Some(theirs.target);
+        for r in &mut report.results {
+            if r.status != Status::Failed {
+                r.exchanges.clear();
+            }
+        }
+    }
+    if let Some(baseline) = &config.baseline {
+        baseline.apply(&mut report);
+    }
+    Ok(report)
+}
+
+/// One pass of the selected scenarios against `target` (`None`: the in-process mock).
+async fn run_suite(
+    config: &Config,
+    target_url: Option<String>,
+    seed: u64,
+    keep_exchanges: bool,
+    progress: &mut (dyn FnMut(&ScenarioResult, usize, usize) + Send),
+) -> Result<Report, String> {
+    let started = Instant::now();
+    // Keep an in-process mock alive for the whole run when no target was given.
+    let (_mock, base) = match &target_url {
+        Some(url) => (None, url.clone()),
+        None => default_target().await?,
+    };
+    if let Some(limit) = config.wait_for_target {
+        wait_for(&base, limit).await?;
+    }
+    let mut target = Target::connect(&base, config.credentials.clone(), seed, config.cases).await?;
+    target.slow = config.slow;
+    let target = Arc::new(target);
     let snapshots = Arc::new(config.snapshots.clone());
-    let selected = select(&config);
+    let selected = select(config);
     let total = selected.len();
     let mut results = Vec::with_capacity(total);
     let mut covered = BTreeSet::new();
     for (index, scenario) in selected.into_iter().enumerate() {
         let cx = Cx::new(target.clone(), snapshots.clone());
-        let result = run_one(&scenario, &target, cx.clone(), config.timeout).await;
-        for exchange in cx.exchanges() {
+        let mut result = run_one(&scenario, &target, cx.clone(), config.timeout).await;
+        let exchanges = cx.exchanges();
+        for exchange in &exchanges {
             let path = exchange
                 .url
                 .strip_prefix(target.base.as_str())
@@ -88,6 +197,9 @@ pub async fn run(
             {
                 covered.insert(route.label());
             }
+        }
+        if keep_exchanges && result.exchanges.is_empty() {
+            result.exchanges = exchanges;
         }
         progress(&result, index + 1, total);
         results.push(result);
@@ -104,7 +216,7 @@ pub async fn run(
         Vec::new()
     };
     Ok(Report {
-        target: if config.target.is_some() {
+        target: if target_url.is_some() {
             target.base.clone()
         } else {
             format!("in-process mock ({})", target.base)
@@ -117,6 +229,9 @@ pub async fn run(
         uncovered_routes,
         cleanup_leftovers,
         duration_ms: started.elapsed().as_millis() as u64,
+        baseline_now_passing: Vec::new(),
+        reference: None,
+        differences: Vec::new(),
     })
 }
 
@@ -155,21 +270,27 @@ async fn run_one(
         duration_ms: 0,
         message: None,
         exchanges: Vec::new(),
+        known: None,
     };
     if let Some(reason) = scenario.needs.iter().find_map(|n| target.lacks(*n)) {
         result.status = Status::Skipped;
         result.message = Some(reason.to_owned());
         return result;
     }
-    let task = tokio::spawn((scenario.run)(cx.clone()));
-    let outcome = match tokio::time::timeout(timeout, task).await {
+    let mut task = tokio::spawn((scenario.run)(cx.clone()));
+    let outcome = match tokio::time::timeout(timeout, &mut task).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => Err(Failure::Fail(format!("the scenario panicked: {e}"))),
-        Err(_) => Err(Failure::Fail(format!(
-            "the scenario took longer than {} s",
-            timeout.as_secs()
-        ))),
+        Err(_) => {
+            // Stop it: a scenario left running would go on creating records after clean-up.
+            task.abort();
+            Err(Failure::Fail(format!(
+                "the scenario took longer than {} s",
+                timeout.as_secs()
+            )))
+        }
     };
+    let warnings = cx.take_warnings();
     let violations = cx.take_violations();
     let contract = (!violations.is_empty()).then(|| {
         format!(
@@ -178,7 +299,11 @@ async fn run_one(
         )
     });
     match outcome {
-        Ok(()) if contract.is_none() => {}
+        Ok(()) if contract.is_none() && warnings.is_empty() => {}
+        Ok(()) if contract.is_none() => {
+            result.status = Status::Warning;
+            result.message = Some(warnings.join("\n"));
+        }
         Ok(()) => {
             result.status = Status::Failed;
             result.message = contract;

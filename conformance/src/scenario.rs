@@ -138,6 +138,49 @@ impl std::fmt::Debug for Scenario {
 struct Journal {
     exchanges: Vec<Exchange>,
     violations: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// By default, an answer slower than this is worth a warning (`--slow SECS`): nothing
+/// documents a latency, but a conforming implementation answering this slowly on a test
+/// workspace usually has a problem (a lock held, a retry loop, a forgotten index). Generous, so
+/// a loaded CI machine does not warn.
+pub const SLOW_ANSWER: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Words that give away an internal trace in an error message (a panic, a stack trace, an
+/// exception class): never documented, always worth a look.
+const TRACE_WORDS: &[&str] = &[
+    "panicked at",
+    "stack backtrace",
+    "Traceback (most recent call last)",
+    "Exception:",
+    "    at ",
+    "RUST_BACKTRACE",
+];
+
+/// What undocumented but suspicious thing an answer shows, if any (a warning, not a failure).
+pub fn suspicious(
+    elapsed: std::time::Duration,
+    slow: std::time::Duration,
+    status: u16,
+    body: &Value,
+) -> Option<String> {
+    if elapsed >= slow {
+        return Some(format!(
+            "answered in {} ms (slower than {} ms)",
+            elapsed.as_millis(),
+            slow.as_millis()
+        ));
+    }
+    let message = body["message"].as_str().unwrap_or("");
+    if status >= 400
+        && let Some(word) = TRACE_WORDS.iter().find(|w| message.contains(**w))
+    {
+        return Some(format!(
+            "the {status} error message looks like an internal trace ({word:?})"
+        ));
+    }
+    None
 }
 
 /// The context of one scenario run.
@@ -259,12 +302,20 @@ impl Cx {
     /// Sends a request: records it, checks the answer against the contract.
     pub async fn send(&self, request: Request) -> Outcome<Resp> {
         let t = &self.target;
+        let started = std::time::Instant::now();
         let (exchange, answer) = http::send(&t.http, &t.base, &request).await;
+        let elapsed = started.elapsed();
         let described = format!("{} {}", exchange.method, request.path);
         let mut journal = self.journal.lock().map_err(|_| fail("journal poisoned"))?;
         journal.exchanges.push(exchange);
         let response = answer.map_err(|e| fail(format!("{described}: no answer: {e}")))?;
         if !request.path.starts_with("/__mock") {
+            if let Some(why) = suspicious(elapsed, t.slow, response.status, &response.body) {
+                let warning = format!("{described} -> {}: {why}", response.status);
+                if !journal.warnings.contains(&warning) {
+                    journal.warnings.push(warning);
+                }
+            }
             for problem in t.contract.check(
                 request.method.as_str(),
                 request.route_path(),
@@ -296,6 +347,34 @@ impl Cx {
         self.journal
             .lock()
             .map(|j| j.exchanges.clone())
+            .unwrap_or_default()
+    }
+
+    /// Puts exchanges made before the current ones back in front (a property keeps its
+    /// set-up requests in the replay of its minimal case).
+    pub fn prepend_exchanges(&self, mut earlier: Vec<Exchange>) {
+        if let Ok(mut j) = self.journal.lock() {
+            earlier.append(&mut j.exchanges);
+            j.exchanges = earlier;
+        }
+    }
+
+    /// Records a warning: something undocumented but suspicious, or a documented SHOULD the
+    /// target does not do. The scenario still passes, with the verdict WARNING.
+    pub fn warn(&self, message: impl Into<String>) {
+        let message = message.into();
+        if let Ok(mut j) = self.journal.lock()
+            && !j.warnings.contains(&message)
+        {
+            j.warnings.push(message);
+        }
+    }
+
+    /// Warnings so far, and forgets them.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.journal
+            .lock()
+            .map(|mut j| std::mem::take(&mut j.warnings))
             .unwrap_or_default()
     }
 

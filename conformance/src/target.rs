@@ -136,6 +136,8 @@ pub struct Target {
     /// Generated cases per property.
     pub cases: u32,
     pub contract: Box<dyn Contract>,
+    /// An answer slower than this gets a warning.
+    pub slow: std::time::Duration,
     created: Mutex<Vec<Created>>,
     counter: AtomicU64,
 }
@@ -186,6 +188,7 @@ impl Target {
             seed,
             cases,
             contract: Box::new(OpenApi),
+            slow: crate::scenario::SLOW_ANSWER,
             created: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
         })
@@ -230,7 +233,10 @@ impl Target {
         }
     }
 
-    /// Deletes everything the run created, newest first. Returns what could not be deleted.
+    /// Deletes everything the run created, newest first. Returns what could not be deleted:
+    /// refused or unanswered deletions, and (when the target answers too slowly) the records
+    /// not tried within [`CLEANUP_BUDGET`] — a misbehaving target bounds the clean-up, it never
+    /// hangs the run, and every record it keeps is listed.
     pub async fn clean_up(&self) -> Vec<String> {
         let records: Vec<Created> = self
             .created
@@ -238,7 +244,22 @@ impl Target {
             .map(|mut l| std::mem::take(&mut *l))
             .unwrap_or_default();
         let mut left = Vec::new();
+        let deadline = std::time::Instant::now() + CLEANUP_BUDGET;
+        let attempted: Vec<String> = records
+            .iter()
+            .filter_map(|r| match r {
+                Created::User { user_uuid, .. } => Some(user_uuid.clone()),
+                _ => None,
+            })
+            .collect();
         for record in records.into_iter().rev() {
+            if std::time::Instant::now() >= deadline {
+                left.push(format!(
+                    "{record:?}: not tried, the clean-up ran out of its {} s",
+                    CLEANUP_BUDGET.as_secs()
+                ));
+                continue;
+            }
             let (mode, method, path, body) = match &record {
                 Created::User { mode, user_uuid } => {
                     (*mode, "DELETE", format!("/v0/users/{user_uuid}"), None)
@@ -278,7 +299,20 @@ impl Target {
                 .headers
                 .push(("authorization".into(), format!("Bearer {key}")));
             request.body = body;
-            let (exchange, answer) = http::send(&self.http, &self.base, &request).await;
+            let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+            let Ok((exchange, answer)) = tokio::time::timeout(
+                remaining.min(CLEANUP_REQUEST),
+                http::send(&self.http, &self.base, &request),
+            )
+            .await
+            else {
+                left.push(format!(
+                    "{record:?}: {method} {} got no answer within {} s",
+                    request.path,
+                    remaining.min(CLEANUP_REQUEST).as_secs()
+                ));
+                continue;
+            };
             // A 404 means the record is gone already (deleted by its scenario, or with its
             // tenant); for users only `User not found` says so, a bare `Not Found` is a
             // target without the delete route.
@@ -292,9 +326,101 @@ impl Target {
                 _ => left.push(exchange.describe()),
             }
         }
+        for mode in [Mode::Test, Mode::Live] {
+            self.sweep_users(mode, deadline, &attempted, &mut left)
+                .await;
+        }
         left
     }
+
+    /// Deletes the users of the run a scenario could not register (a sign-up answer without
+    /// its `userUuid`, a scenario stopped half-way): every user whose email starts with the run
+    /// prefix, found with the documented search. What it cannot delete is listed.
+    async fn sweep_users(
+        &self,
+        mode: Mode,
+        deadline: std::time::Instant,
+        attempted: &[String],
+        left: &mut Vec<String>,
+    ) {
+        let Some(key) = self.admin_key_of(mode) else {
+            return;
+        };
+        let prefix = format!("cf-{}-", self.run_id);
+        // Users whose deletion was tried already are listed already if it failed.
+        let mut tried: Vec<String> = attempted.to_vec();
+        // Each round deletes one page; a bounded number of rounds, inside the clean-up budget.
+        for _ in 0..SWEEP_ROUNDS {
+            let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+            if remaining.is_zero() {
+                left.push(format!(
+                    "{} users named {prefix}...: not searched, the clean-up ran out of time",
+                    mode.as_str()
+                ));
+                return;
+            }
+            let mut find = Request::new(reqwest::Method::POST, "/v0/users/find");
+            find.headers
+                .push(("authorization".into(), format!("Bearer {key}")));
+            find.body = Some(
+                serde_json::json!({ "filters": { "conjunction": "and", "filterGroups": [
+                { "conjunction": "and", "filters": [
+                    { "attr": "email", "type": "string", "comparison": "starts with", "value": prefix }
+                ] }
+            ] } }),
+            );
+            let Ok((_, Ok(found))) = tokio::time::timeout(
+                remaining.min(CLEANUP_REQUEST),
+                http::send(&self.http, &self.base, &find),
+            )
+            .await
+            else {
+                return;
+            };
+            // A target without the search (or refusing it) cannot be swept; nothing to list.
+            let uuids: Vec<String> = found.body["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|u| u["email"].as_str().is_some_and(|e| e.starts_with(&prefix)))
+                .filter_map(|u| u["userUuid"].as_str().map(str::to_owned))
+                .filter(|u| !tried.contains(u))
+                .collect();
+            if found.status != 200 || uuids.is_empty() {
+                return;
+            }
+            for uuid in uuids {
+                let mut delete = Request::new(reqwest::Method::DELETE, format!("/v0/users/{uuid}"));
+                delete
+                    .headers
+                    .push(("authorization".into(), format!("Bearer {key}")));
+                let answer = tokio::time::timeout(
+                    CLEANUP_REQUEST,
+                    http::send(&self.http, &self.base, &delete),
+                )
+                .await;
+                match answer {
+                    Ok((_, Ok(r))) if r.status == 200 => {}
+                    Ok((exchange, _)) => left.push(exchange.describe()),
+                    Err(_) => left.push(format!(
+                        "DELETE /v0/users/{uuid} ({} user of the run) got no answer",
+                        mode.as_str()
+                    )),
+                }
+                tried.push(uuid);
+            }
+        }
+    }
 }
+
+/// The longest the clean-up of a run may take (a target that hangs must not hang the run).
+pub const CLEANUP_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Pages of the run's users the sweep deletes at most (24 a page).
+const SWEEP_ROUNDS: usize = 20;
+
+/// The longest one clean-up request may take.
+pub const CLEANUP_REQUEST: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Percent-encodes a path segment.
 pub fn encode(segment: &str) -> String {

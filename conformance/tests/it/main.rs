@@ -1,8 +1,11 @@
 //! The integration tests of `userfront-conformance`, one binary: the suite against the mock,
-//! the defect proxy, the snapshots and the CLI.
+//! the defect proxy, the snapshots, the CLI, its CI-grade
+//! output and its replays.
 
 mod proxy;
 
 mod cli;
 mod defects;
+mod output;
+mod replays;
 mod snapshots;
