@@ -31,6 +31,7 @@
 //! without it, which needs a `--target`.
 
 pub mod contract;
+pub mod coverage;
 pub mod http;
 pub mod props;
 pub mod report;

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::coverage;
 use crate::report::{Report, ScenarioResult, Status};
 use crate::routes;
 use crate::scenario::{Cx, Failure, Scenario};
@@ -75,9 +76,12 @@ pub async fn run(
     let total = selected.len();
     let mut results = Vec::with_capacity(total);
     let mut covered = BTreeSet::new();
+    let mut observed = coverage::Observed::default();
     for (index, scenario) in selected.into_iter().enumerate() {
         let cx = Cx::new(target.clone(), snapshots.clone());
-        let result = run_one(&scenario, &target, cx.clone(), config.timeout).await;
+        let notes = coverage::Notebook::default();
+        let result = run_one(&scenario, &target, cx.clone(), config.timeout, notes.clone()).await;
+        observed.add(&scenario, &result, &notes);
         for exchange in cx.exchanges() {
             let path = exchange
                 .url
@@ -116,6 +120,7 @@ pub async fn run(
         results,
         uncovered_routes,
         cleanup_leftovers,
+        observed,
         duration_ms: started.elapsed().as_millis() as u64,
     })
 }
@@ -145,6 +150,7 @@ async fn run_one(
     target: &Target,
     cx: Cx,
     timeout: Duration,
+    notes: coverage::Notebook,
 ) -> ScenarioResult {
     let started = Instant::now();
     let mut result = ScenarioResult {
@@ -161,7 +167,7 @@ async fn run_one(
         result.message = Some(reason.to_owned());
         return result;
     }
-    let task = tokio::spawn((scenario.run)(cx.clone()));
+    let task = tokio::spawn(coverage::scope(notes, (scenario.run)(cx.clone())));
     let outcome = match tokio::time::timeout(timeout, task).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => Err(Failure::Fail(format!("the scenario panicked: {e}"))),
