@@ -440,6 +440,12 @@ impl Req {
         self
     }
 
+    /// A body that is sent as it is, with a JSON content type (for bodies that are not JSON).
+    pub fn raw(mut self, text: &str) -> Self {
+        self.request.raw_body = Some(text.to_owned());
+        self
+    }
+
     /// `Authorization: Bearer <credential>`.
     pub fn bearer(self, credential: &str) -> Self {
         self.header("authorization", &format!("Bearer {credential}"))
@@ -483,14 +489,15 @@ impl Resp {
         &self.inner.body
     }
 
-    /// Notes for the coverage report that an assertion judged this answer.
-    fn judged(&self) {
+    /// Notes for the coverage report that an assertion judged this answer (the assertion
+    /// helpers below do it themselves; a scenario judging headers calls it).
+    pub fn judge(&self) {
         crate::coverage::judged(&self.method, &self.route);
     }
 
     /// The body of a 200.
     pub fn ok(self) -> Outcome<Value> {
-        self.judged();
+        self.judge();
         ensure!(
             self.inner.status == 200,
             "{}: expected 200, got {}: {}",
@@ -503,7 +510,7 @@ impl Resp {
 
     /// A documented error: status, `statusCode` and `message` (the shape is the contract's).
     pub fn err(&self, status: u16, message: &str) -> Outcome {
-        self.judged();
+        self.judge();
         crate::coverage::note_members(&["statusCode", "message"]);
         ensure!(
             self.inner.status == status && self.inner.body["message"] == message,
@@ -530,7 +537,7 @@ impl Resp {
 
     /// Just the status.
     pub fn expect_status(&self, status: u16) -> Outcome {
-        self.judged();
+        self.judge();
         ensure!(
             self.inner.status == status,
             "{}: expected {status}, got {}: {}",

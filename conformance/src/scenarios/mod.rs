@@ -1,6 +1,7 @@
 //! The scenarios, one module per endpoint group of the spec's `endpoints.tsv`.
 
 mod auth;
+mod effects;
 mod flows;
 mod imports;
 mod jwt;
@@ -17,6 +18,7 @@ mod snapshots;
 mod sso;
 mod tenants;
 mod users;
+mod wire;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -42,6 +44,8 @@ pub fn all() -> Vec<Scenario> {
         keys::scenarios(),
         jwt::scenarios(),
         sequences::scenarios(),
+        effects::scenarios(),
+        wire::scenarios(),
         snapshots::scenarios(),
     ]
     .concat()
