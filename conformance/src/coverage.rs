@@ -95,13 +95,22 @@ pub fn note_members(names: &[&str]) {
     });
 }
 
-/// An answer was compared as a whole (a snapshot): every member in it is asserted.
+/// A redacted answer was compared as a whole (a snapshot): every member in it is asserted,
+/// except those whose value was replaced by a placeholder (`[time]`, `[uuid-1]`): their value
+/// was not compared.
 pub fn note_value(value: &Value) {
+    fn placeholder(value: &Value) -> bool {
+        value
+            .as_str()
+            .is_some_and(|s| s.starts_with('[') && s.ends_with(']'))
+    }
     fn walk(value: &Value, out: &mut BTreeSet<String>) {
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
-                    out.insert(k.clone());
+                    if !placeholder(v) {
+                        out.insert(k.clone());
+                    }
                     walk(v, out);
                 }
             }
@@ -517,7 +526,11 @@ impl Coverage {
         ] {
             let _ = writeln!(out, "\n{title}:");
             for l in lines.iter() {
-                let mark = if l.by.is_empty() { "MISSING" } else { "ok     " };
+                let mark = if l.by.is_empty() {
+                    "MISSING"
+                } else {
+                    "ok     "
+                };
                 let mut by = l.by.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
                 if l.by.len() > 3 {
                     let _ = write!(by, " (+{})", l.by.len() - 3);
@@ -549,7 +562,9 @@ pub fn against_floor(coverage: &Coverage) -> Vec<String> {
     let mut problems = Vec::new();
     for g in &gaps {
         match accepted.get(g) {
-            None => problems.push(format!("new gap (assert it, or list it with a reason): {g}")),
+            None => problems.push(format!(
+                "new gap (assert it, or list it with a reason): {g}"
+            )),
             Some(reason) if reason.is_empty() => {
                 problems.push(format!("gap listed without a reason: {g}"))
             }
@@ -600,6 +615,41 @@ mod tests {
                 assert!(ids.contains(rule_of(c)), "{}: unknown rule {c}", s.name);
             }
         }
+    }
+
+    fn observation(passed: bool, assertions: usize) -> Observation {
+        Observation {
+            scenario: "users.x.y".into(),
+            passed,
+            checks: vec!["C-15", "SS-1"],
+            notes: Notes {
+                members: ["updatedAt".to_string()].into(),
+                schemas: ["User"].into(),
+                assertions,
+                ..Notes::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_declaration_counts_only_with_assertions_that_ran_and_passed() {
+        let checked = |o: Observation| {
+            let c = Coverage::compute(&Observed { scenarios: vec![o] });
+            let rule = c
+                .rules
+                .iter()
+                .find(|l| l.item.starts_with("C-15 "))
+                .cloned();
+            let field = c
+                .fields
+                .iter()
+                .find(|l| l.item == "User.updatedAt")
+                .cloned();
+            (!rule.unwrap().by.is_empty(), !field.unwrap().by.is_empty())
+        };
+        assert_eq!(checked(observation(true, 3)), (true, true));
+        assert_eq!(checked(observation(true, 0)), (false, false));
+        assert_eq!(checked(observation(false, 3)), (false, false));
     }
 
     #[test]

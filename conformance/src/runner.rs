@@ -80,7 +80,14 @@ pub async fn run(
     for (index, scenario) in selected.into_iter().enumerate() {
         let cx = Cx::new(target.clone(), snapshots.clone());
         let notes = coverage::Notebook::default();
-        let result = run_one(&scenario, &target, cx.clone(), config.timeout, notes.clone()).await;
+        let result = run_one(
+            &scenario,
+            &target,
+            cx.clone(),
+            config.timeout,
+            notes.clone(),
+        )
+        .await;
         observed.add(&scenario, &result, &notes);
         for exchange in cx.exchanges() {
             let path = exchange

@@ -18,13 +18,15 @@ pub fn scenarios() -> Vec<Scenario> {
             "auth.link.passwordless_signup_is_single_use",
             Group::Auth,
             passwordless,
-        ),
+        )
+        .checks(&["C-8.2"]),
         Scenario::new(
             "auth.link.login_link_for_existing_user",
             Group::Auth,
             login_link,
         ),
         Scenario::new("auth.link.expires_after_an_hour", Group::Auth, link_expiry)
+            .checks(&["C-8.3", "C-18"])
             .needs(&[Need::MockControls]),
         Scenario::new("auth.reset.resets_the_password_once", Group::Auth, reset),
         Scenario::new("auth.basic.update_password", Group::Auth, update_password),
@@ -43,22 +45,28 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Auth,
             passthrough,
         )
+        .checks(&["C-14.5"])
         .needs(&[Need::MockControls]),
         Scenario::new("auth.password.legacy_route", Group::Auth, legacy_password),
         Scenario::new(
             "auth.verify.email_confirms_the_address",
             Group::Auth,
             verify_email,
-        ),
+        )
+        .checks(&["C-14.6"]),
         Scenario::new("auth.link.generated_credentials", Group::Auth, generated)
+            .checks(&["C-8.2", "C-5"])
             .tags(&["permissions"])
             .needs(&[Need::Readonly]),
-        Scenario::new("auth.property.link_durations", Group::Auth, durations).tags(&["property"]),
+        Scenario::new("auth.property.link_durations", Group::Auth, durations)
+            .checks(&["C-8.3"])
+            .tags(&["property"]),
         Scenario::new(
             "auth.rate_limit.duplicate_within_two_seconds",
             Group::Auth,
             duplicate_rate,
         )
+        .checks(&["C-7"])
         .tags(&["rate-limit"])
         .needs(&[Need::MockControls]),
         Scenario::new(
@@ -66,6 +74,7 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Auth,
             spam_rate,
         )
+        .checks(&["C-7"])
         .tags(&["rate-limit"])
         .needs(&[Need::MockControls]),
     ]

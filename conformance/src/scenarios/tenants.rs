@@ -15,7 +15,8 @@ pub fn scenarios() -> Vec<Scenario> {
             "tenants.tree.create_read_update_search_delete",
             Group::Tenants,
             tree,
-        ),
+        )
+        .checks(&["C-16.2", "C-10"]),
         Scenario::new(
             "tenants.roles.scoped_to_a_child",
             Group::Tenants,
@@ -26,6 +27,7 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Tenants,
             access,
         )
+        .checks(&["C-5"])
         .tags(&["permissions"])
         .needs(&[Need::OtherTenant, Need::Readonly]),
     ]

@@ -15,10 +15,13 @@ use crate::{ensure, ensure_eq};
 pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new("users.crud.create_read_update_delete", Group::Users, crud)
+            .checks(&["C-3", "C-5", "C-16.1"])
             .tags(&["permissions"])
             .needs(&[Need::Readonly]),
-        Scenario::new("users.search.pages_of_24", Group::Users, pages),
-        Scenario::new("users.property.search_filters", Group::Users, filters).tags(&["property"]),
+        Scenario::new("users.search.pages_of_24", Group::Users, pages).checks(&["C-10", "C-16.11"]),
+        Scenario::new("users.property.search_filters", Group::Users, filters)
+            .checks(&["C-10.3"])
+            .tags(&["property"]),
         Scenario::new("users.invite.sends_a_link", Group::Users, invite)
             .needs(&[Need::MockControls]),
         Scenario::new(
@@ -29,6 +32,7 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::new("users.sessions.read_and_end", Group::Users, sessions),
         Scenario::new("users.locked.cannot_sign_in", Group::Users, locked),
         Scenario::new("users.modes.are_isolated", Group::Users, modes)
+            .checks(&["C-4.1"])
             .tags(&["mode"])
             .needs(&[Need::Live]),
         Scenario::new(
@@ -36,6 +40,7 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Users,
             cross_tenant,
         )
+        .checks(&["C-2.2", "C-5"])
         .tags(&["permissions"])
         .needs(&[Need::OtherTenant]),
         Scenario::new("roles.invite.adds_roles", Group::Roles, role_invite)

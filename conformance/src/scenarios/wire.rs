@@ -12,12 +12,8 @@ pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario::new("misc.body.not_json_is_refused", Group::Misc, not_json)
             .checks(&["C-1", "C-6.1", "C-6.2", "CS-4", "SS-1", "CS-26"]),
-        Scenario::new(
-            "misc.cors.preflight_and_allowed_origin",
-            Group::Misc,
-            cors,
-        )
-        .checks(&["C-1", "C-11.1", "CS-27"]),
+        Scenario::new("misc.cors.preflight_and_allowed_origin", Group::Misc, cors)
+            .checks(&["C-1", "C-11.1", "CS-27"]),
     ]
 }
 

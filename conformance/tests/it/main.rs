@@ -4,5 +4,7 @@
 mod proxy;
 
 mod cli;
+mod coverage;
 mod defects;
+mod mutations;
 mod snapshots;
