@@ -65,6 +65,22 @@ macro_rules! ensure_eq {
     }};
 }
 
+/// Fails unless the member at `path` of `body` equals `expected`, and notes the members of
+/// the path for the coverage report ([`crate::coverage`]): the helper for checks whose member
+/// names come from a table rather than from the source of an `ensure!`.
+pub fn member_eq(body: &Value, path: &[&str], expected: &Value, context: &str) -> Outcome {
+    crate::coverage::note_members(path);
+    let actual = path.iter().fold(body, |v, m| &v[*m]);
+    ensure!(
+        actual == expected,
+        "{context}: {} expected {}, got {}",
+        path.join("."),
+        show(expected),
+        show(actual)
+    );
+    Ok(())
+}
+
 /// A short JSON rendering of a compared value for failure messages.
 pub fn show<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "?".into());

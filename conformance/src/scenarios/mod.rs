@@ -9,6 +9,7 @@ mod keys;
 mod links;
 mod mfa;
 mod misc;
+mod passwords;
 mod roles;
 mod saml;
 mod selfuser;
@@ -16,8 +17,10 @@ mod sequences;
 mod session;
 mod snapshots;
 mod sso;
+mod tenant_defaults;
 mod tenants;
 mod users;
+mod users_search;
 mod wire;
 
 use base64::Engine;
@@ -46,6 +49,7 @@ pub fn all() -> Vec<Scenario> {
         sequences::scenarios(),
         effects::scenarios(),
         wire::scenarios(),
+        tenant_defaults::scenarios(),
         snapshots::scenarios(),
     ]
     .concat()

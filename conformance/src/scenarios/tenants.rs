@@ -33,7 +33,7 @@ pub fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-async fn create(cx: &Cx, path: &str, name: &str) -> Outcome<Value> {
+pub(super) async fn create(cx: &Cx, path: &str, name: &str) -> Outcome<Value> {
     let resp = cx
         .post(path)
         .bearer(cx.admin())
