@@ -70,6 +70,8 @@ macro_rules! ensure_eq {
 /// names come from a table rather than from the source of an `ensure!`.
 pub fn member_eq(body: &Value, path: &[&str], expected: &Value, context: &str) -> Outcome {
     crate::coverage::note_members(path);
+    // A whole object or list compared: its members are asserted too.
+    crate::coverage::note_value(expected);
     let actual = path.iter().fold(body, |v, m| &v[*m]);
     ensure!(
         actual == expected,

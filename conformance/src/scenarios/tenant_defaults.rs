@@ -96,6 +96,7 @@ async fn defaults(cx: Cx) -> Outcome {
         }
         member_eq(body, &["name"], &json!(name), what)?;
         member_eq(body, &["creator"], &Value::Null, what)?;
+        crate::coverage::note_members(&["uuid"]);
         let uuid = body["uuid"].as_str().unwrap_or("");
         ensure!(
             uuid.len() == 36 && uuid.chars().filter(|c| *c == '-').count() == 4,
