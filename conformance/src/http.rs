@@ -36,10 +36,15 @@ impl Exchange {
             let _ = write!(line, " -H {}", shell_quote(&format!("{name}: {value}")));
         }
         if let Some(body) = &self.body {
+            // A string body is a raw one (`Request::raw_body`), sent as it is.
+            let text = match body {
+                Value::String(raw) => raw.clone(),
+                other => other.to_string(),
+            };
             let _ = write!(
                 line,
                 " -H 'content-type: application/json' --data {}",
-                shell_quote(&body.to_string())
+                shell_quote(&text)
             );
         }
         line
@@ -82,6 +87,9 @@ pub struct Request {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// A body sent as it is, with a JSON content type, instead of `body` (text that is not
+    /// JSON, such as a truncated object).
+    pub raw_body: Option<String>,
 }
 
 impl Request {
@@ -92,6 +100,7 @@ impl Request {
             path: path.into(),
             headers: Vec::new(),
             body: None,
+            raw_body: None,
         }
     }
 
@@ -128,7 +137,11 @@ pub async fn send(
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    if let Some(body) = &request.body {
+    if let Some(raw) = &request.raw_body {
+        builder = builder
+            .header("content-type", "application/json")
+            .body(raw.clone());
+    } else if let Some(body) = &request.body {
         builder = builder
             .header("content-type", "application/json")
             .body(body.to_string());
@@ -137,7 +150,11 @@ pub async fn send(
         method: request.method.to_string(),
         url,
         headers: request.headers.clone(),
-        body: request.body.clone(),
+        body: request
+            .raw_body
+            .clone()
+            .map(Value::String)
+            .or_else(|| request.body.clone()),
         status: None,
         response: Value::Null,
     };

@@ -35,6 +35,7 @@
 
 pub mod baseline;
 pub mod contract;
+pub mod coverage;
 pub mod diff;
 pub mod differential;
 pub mod http;

@@ -24,6 +24,16 @@ struct Cli {
 enum Command {
     /// Run the scenarios (against the in-process mock when no --target is given).
     Run(Box<RunArgs>),
+    /// Run the whole suite and report which routes, response fields and rules of the spec it
+    /// asserted (fails below the floor of conformance/coverage-gaps.txt).
+    Coverage {
+        /// Base URL of the implementation (default: the in-process mock).
+        #[arg(long, env = "USERFRONT_TARGET")]
+        target: Option<String>,
+        /// List the covered items too, with the scenarios that cover them.
+        #[arg(long)]
+        all: bool,
+    },
     /// List the scenarios a filter selects, with their group and tags.
     List {
         /// Scenario name part, group or tag (repeatable; any match selects).
@@ -171,6 +181,17 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Diff { before, after } => diff_command(&before, &after),
+        Command::Coverage { target, all } => match tokio::runtime::Runtime::new()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(userfront_conformance::coverage::command(target, all)))
+        {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("userfront-conformance: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Run(args) => {
             let args = *args;
             let runtime = match tokio::runtime::Builder::new_multi_thread()

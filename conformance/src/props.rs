@@ -32,6 +32,8 @@ where
     let cx = cx.clone();
     let cases = cx.target.cases.max(1);
     let seed = cx.target.seed;
+    // The cases run on a blocking thread: they carry the scenario's coverage notebook along.
+    let notes = crate::coverage::current().unwrap_or_default();
     tokio::task::spawn_blocking(move || {
         // The scenario's own set-up (before the first case) belongs to every case's replay.
         let setup = cx.take_exchanges();
@@ -49,7 +51,10 @@ where
         let result = runner.run(&strategy, |value| {
             // Every case starts with an empty journal; contract violations fail the case.
             cx.take_exchanges();
-            let outcome = handle.block_on(property(cx.clone(), value));
+            let outcome = handle.block_on(crate::coverage::scope(
+                notes.clone(),
+                property(cx.clone(), value),
+            ));
             let violations = cx.take_violations();
             match outcome {
                 Ok(()) if violations.is_empty() => Ok(()),

@@ -109,6 +109,9 @@ pub struct Report {
     /// Records the run created and could not delete.
     #[serde(rename = "cleanupLeftovers")]
     pub cleanup_leftovers: Vec<String>,
+    /// What the scenarios asserted, for the coverage report ([`crate::coverage`]).
+    #[serde(skip)]
+    pub observed: crate::coverage::Observed,
     #[serde(rename = "durationMs")]
     pub duration_ms: u64,
     /// Baseline entries whose scenario did not fail this time (remove them from the baseline).
@@ -703,6 +706,7 @@ mod tests {
             results,
             uncovered_routes: vec![],
             cleanup_leftovers: vec![],
+            observed: Default::default(),
             duration_ms: 5,
             baseline_now_passing: vec![],
             reference: None,

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::coverage;
 use crate::report::{Report, ScenarioResult, Status};
 use crate::routes;
 use crate::scenario::{Cx, Failure, Scenario};
@@ -183,9 +184,19 @@ async fn run_suite(
     let total = selected.len();
     let mut results = Vec::with_capacity(total);
     let mut covered = BTreeSet::new();
+    let mut observed = coverage::Observed::default();
     for (index, scenario) in selected.into_iter().enumerate() {
         let cx = Cx::new(target.clone(), snapshots.clone());
-        let mut result = run_one(&scenario, &target, cx.clone(), config.timeout).await;
+        let notes = coverage::Notebook::default();
+        let mut result = run_one(
+            &scenario,
+            &target,
+            cx.clone(),
+            config.timeout,
+            notes.clone(),
+        )
+        .await;
+        observed.add(&scenario, &result, &notes);
         let exchanges = cx.exchanges();
         for exchange in &exchanges {
             let path = exchange
@@ -228,6 +239,7 @@ async fn run_suite(
         results,
         uncovered_routes,
         cleanup_leftovers,
+        observed,
         duration_ms: started.elapsed().as_millis() as u64,
         baseline_now_passing: Vec::new(),
         reference: None,
@@ -260,6 +272,7 @@ async fn run_one(
     target: &Target,
     cx: Cx,
     timeout: Duration,
+    notes: coverage::Notebook,
 ) -> ScenarioResult {
     let started = Instant::now();
     let mut result = ScenarioResult {
@@ -277,7 +290,7 @@ async fn run_one(
         result.message = Some(reason.to_owned());
         return result;
     }
-    let mut task = tokio::spawn((scenario.run)(cx.clone()));
+    let mut task = tokio::spawn(coverage::scope(notes, (scenario.run)(cx.clone())));
     let outcome = match tokio::time::timeout(timeout, &mut task).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => Err(Failure::Fail(format!("the scenario panicked: {e}"))),

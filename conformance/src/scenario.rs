@@ -41,6 +41,7 @@ pub fn fail(message: impl Into<String>) -> Failure {
 #[macro_export]
 macro_rules! ensure {
     ($cond:expr, $($fmt:tt)+) => {
+        $crate::coverage::note(stringify!($cond));
         if !$cond {
             return Err($crate::scenario::Failure::Fail(format!($($fmt)+)));
         }
@@ -51,6 +52,7 @@ macro_rules! ensure {
 #[macro_export]
 macro_rules! ensure_eq {
     ($left:expr, $right:expr, $($fmt:tt)+) => {{
+        $crate::coverage::note(concat!(stringify!($left), " == ", stringify!($right)));
         let (left, right) = (&$left, &$right);
         if left != right {
             return Err($crate::scenario::Failure::Fail(format!(
@@ -61,6 +63,24 @@ macro_rules! ensure_eq {
             )));
         }
     }};
+}
+
+/// Fails unless the member at `path` of `body` equals `expected`, and notes the members of
+/// the path for the coverage report ([`crate::coverage`]): the helper for checks whose member
+/// names come from a table rather than from the source of an `ensure!`.
+pub fn member_eq(body: &Value, path: &[&str], expected: &Value, context: &str) -> Outcome {
+    crate::coverage::note_members(path);
+    // A whole object or list compared: its members are asserted too.
+    crate::coverage::note_value(expected);
+    let actual = path.iter().fold(body, |v, m| &v[*m]);
+    ensure!(
+        actual == expected,
+        "{context}: {} expected {}, got {}",
+        path.join("."),
+        show(expected),
+        show(actual)
+    );
+    Ok(())
 }
 
 /// A short JSON rendering of a compared value for failure messages.
@@ -83,6 +103,9 @@ pub struct Scenario {
     pub group: Group,
     pub tags: Vec<&'static str>,
     pub needs: Vec<Need>,
+    /// The rules of the spec it checks (`C-15`, `CS-4`, `C-6.1`): what the coverage report
+    /// credits to it when it passes having asserted something ([`crate::coverage`]).
+    pub checks: Vec<&'static str>,
     pub run: ScenarioFn,
 }
 
@@ -98,6 +121,7 @@ impl Scenario {
             group,
             tags: Vec::new(),
             needs: Vec::new(),
+            checks: Vec::new(),
             run: Arc::new(move |cx| Box::pin(f(cx))),
         }
     }
@@ -105,6 +129,12 @@ impl Scenario {
     /// Adds tags (filters select on them).
     pub fn tags(mut self, tags: &[&'static str]) -> Self {
         self.tags.extend_from_slice(tags);
+        self
+    }
+
+    /// Declares the rules of the spec it checks (see [`Scenario::checks`]).
+    pub fn checks(mut self, rules: &[&'static str]) -> Self {
+        self.checks.extend_from_slice(rules);
         self
     }
 
@@ -309,6 +339,11 @@ impl Cx {
         let mut journal = self.journal.lock().map_err(|_| fail("journal poisoned"))?;
         journal.exchanges.push(exchange);
         let response = answer.map_err(|e| fail(format!("{described}: no answer: {e}")))?;
+        crate::coverage::sent(
+            request.method.as_str(),
+            request.route_path(),
+            response.status,
+        );
         if !request.path.starts_with("/__mock") {
             if let Some(why) = suspicious(elapsed, t.slow, response.status, &response.body) {
                 let warning = format!("{described} -> {}: {why}", response.status);
@@ -330,6 +365,8 @@ impl Cx {
         }
         Ok(Resp {
             described,
+            method: request.method.as_str().to_owned(),
+            route: request.route_path().to_owned(),
             inner: response,
         })
     }
@@ -500,6 +537,12 @@ impl Req {
         self
     }
 
+    /// A body that is sent as it is, with a JSON content type (for bodies that are not JSON).
+    pub fn raw(mut self, text: &str) -> Self {
+        self.request.raw_body = Some(text.to_owned());
+        self
+    }
+
     /// `Authorization: Bearer <credential>`.
     pub fn bearer(self, credential: &str) -> Self {
         self.header("authorization", &format!("Bearer {credential}"))
@@ -528,6 +571,9 @@ impl Req {
 #[derive(Clone, Debug)]
 pub struct Resp {
     described: String,
+    method: String,
+    /// The request path without its query.
+    route: String,
     pub inner: Response,
 }
 
@@ -540,8 +586,15 @@ impl Resp {
         &self.inner.body
     }
 
+    /// Notes for the coverage report that an assertion judged this answer (the assertion
+    /// helpers below do it themselves; a scenario judging headers calls it).
+    pub fn judge(&self) {
+        crate::coverage::judged(&self.method, &self.route);
+    }
+
     /// The body of a 200.
     pub fn ok(self) -> Outcome<Value> {
+        self.judge();
         ensure!(
             self.inner.status == 200,
             "{}: expected 200, got {}: {}",
@@ -554,6 +607,8 @@ impl Resp {
 
     /// A documented error: status, `statusCode` and `message` (the shape is the contract's).
     pub fn err(&self, status: u16, message: &str) -> Outcome {
+        self.judge();
+        crate::coverage::note_members(&["statusCode", "message"]);
         ensure!(
             self.inner.status == status && self.inner.body["message"] == message,
             "{}: expected {status} {message:?}, got {} {}",
@@ -567,6 +622,7 @@ impl Resp {
     /// A documented error with its `error.type`.
     pub fn err_type(&self, status: u16, message: &str, kind: &str) -> Outcome {
         self.err(status, message)?;
+        crate::coverage::note_members(&["error", "type"]);
         ensure_eq!(
             self.inner.body["error"]["type"],
             kind,
@@ -578,6 +634,7 @@ impl Resp {
 
     /// Just the status.
     pub fn expect_status(&self, status: u16) -> Outcome {
+        self.judge();
         ensure!(
             self.inner.status == status,
             "{}: expected {status}, got {}: {}",

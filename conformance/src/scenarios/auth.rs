@@ -16,43 +16,52 @@ pub fn scenarios() -> Vec<Scenario> {
             "auth.create.signs_up_and_lowercases_email",
             Group::Auth,
             signs_up,
-        ),
+        )
+        .checks(&["C-1", "C-3", "C-9", "C-13.1"]),
         Scenario::new(
             "auth.create.docs_form_and_path_precedence",
             Group::Auth,
             docs_form,
         )
+        .checks(&["C-2"])
         .needs(&[Need::OtherTenant]),
         Scenario::new(
             "auth.create.validation_errors",
             Group::Auth,
             create_validation,
-        ),
-        Scenario::new("auth.create.unknown_tenant", Group::Auth, unknown_tenant),
+        )
+        .checks(&["C-6", "C-9"]),
+        Scenario::new("auth.create.unknown_tenant", Group::Auth, unknown_tenant)
+            .checks(&["C-2.1", "C-6"]),
         Scenario::new(
             "auth.create.welcome_email_in_outbox",
             Group::Auth,
             welcome_email,
         )
+        .checks(&["C-8.1", "C-8.5", "C-18"])
         .needs(&[Need::MockControls]),
         Scenario::new(
             "auth.create.live_mode_from_origin",
             Group::Auth,
             live_signup,
         )
+        .checks(&["C-4.2"])
         .tags(&["mode"])
         .needs(&[Need::Live]),
         Scenario::new(
             "auth.basic.logs_in_by_email_or_username",
             Group::Auth,
             logs_in,
-        ),
-        Scenario::new("auth.basic.refusals", Group::Auth, login_refusals),
+        )
+        .checks(&["C-13.1"]),
+        Scenario::new("auth.basic.refusals", Group::Auth, login_refusals)
+            .checks(&["C-6.3", "C-6.4"]),
         Scenario::new(
             "auth.basic.pools_do_not_cross_tenants",
             Group::Auth,
             cross_tenant,
         )
+        .checks(&["C-2", "C-5"])
         .tags(&["permissions"])
         .needs(&[Need::OtherTenant]),
         Scenario::new(
@@ -60,12 +69,17 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Auth,
             cross_mode,
         )
+        .checks(&["C-4"])
         .tags(&["mode"])
         .needs(&[Need::Live]),
         Scenario::new("auth.property.password_rules", Group::Auth, password_rules)
+            .checks(&["C-9"])
             .tags(&["property"]),
-        Scenario::new("auth.property.email_case", Group::Auth, email_case).tags(&["property"]),
+        Scenario::new("auth.property.email_case", Group::Auth, email_case)
+            .checks(&["C-9"])
+            .tags(&["property"]),
         Scenario::new("auth.property.invalid_emails", Group::Auth, invalid_emails)
+            .checks(&["C-9"])
             .tags(&["property"]),
     ]
 }

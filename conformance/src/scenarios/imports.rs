@@ -14,7 +14,8 @@ pub fn scenarios() -> Vec<Scenario> {
             "imports.create_process_read_delete",
             Group::Imports,
             lifecycle,
-        ),
+        )
+        .checks(&["C-16.5"]),
         Scenario::new(
             "imports.live_passwords_refused",
             Group::Imports,

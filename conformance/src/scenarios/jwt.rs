@@ -13,12 +13,14 @@ use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        Scenario::new("jwt.keys.listing_matches_jwks", Group::Jwt, listing),
+        Scenario::new("jwt.keys.listing_matches_jwks", Group::Jwt, listing)
+            .checks(&["C-16.7", "C-16.8", "C-12.1"]),
         Scenario::new(
             "jwt.keys.modes_have_separate_keys",
             Group::Jwt,
             separate_modes,
         )
+        .checks(&["C-4.3"])
         .tags(&["mode"]),
         Scenario::new(
             "jwt.keys.key_alias_uses_the_key_mode",
@@ -27,13 +29,14 @@ pub fn scenarios() -> Vec<Scenario> {
         )
         .tags(&["mode"])
         .needs(&[Need::Live]),
-        Scenario::new("jwt.jwks.legacy_mode_path_and_unknowns", Group::Jwt, legacy),
+        Scenario::new("jwt.jwks.legacy_mode_path_and_unknowns", Group::Jwt, legacy)
+            .checks(&["C-4.3"]),
         Scenario::new(
             "jwt.custom.token_with_user_attributes",
             Group::Jwt,
             custom_token,
         ),
-        Scenario::new("jwt.format.applies_to_new_tokens", Group::Jwt, format),
+        Scenario::new("jwt.format.applies_to_new_tokens", Group::Jwt, format).checks(&["C-16.9"]),
     ]
 }
 

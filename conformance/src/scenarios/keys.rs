@@ -15,7 +15,8 @@ pub fn scenarios() -> Vec<Scenario> {
             "keys.lifecycle.create_list_verify_invalidate_delete",
             Group::Keys,
             lifecycle,
-        ),
+        )
+        .checks(&["C-16.6", "C-5"]),
         Scenario::new("keys.last_active_key_is_kept", Group::Keys, last_key)
             .needs(&[Need::OtherTenant]),
         Scenario::new(
@@ -23,9 +24,11 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Keys,
             credentials,
         )
+        .checks(&["C-5"])
         .tags(&["permissions"])
         .needs(&[Need::Readonly, Need::Webhook, Need::OtherTenant]),
         Scenario::new("keys.modes.live_keys_see_live_keys", Group::Keys, modes)
+            .checks(&["C-4.1"])
             .tags(&["mode"])
             .needs(&[Need::Live]),
     ]

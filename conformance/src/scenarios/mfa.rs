@@ -20,20 +20,24 @@ pub fn scenarios() -> Vec<Scenario> {
             "mfa.totp.pair_login_backup_remove",
             Group::Mfa,
             totp_scenario,
-        ),
+        )
+        .checks(&["C-14.7"]),
         Scenario::new(
             "mfa.second_factor.totp_after_password",
             Group::Mfa,
             second_factor,
         )
+        .checks(&["C-13.2", "C-14.1"])
         .needs(&[Need::MockControls]),
         Scenario::new(
             "mfa.legacy.sms_code_with_first_factor_code",
             Group::Mfa,
             legacy,
         )
+        .checks(&["C-14.1"])
         .needs(&[Need::MockControls]),
-        Scenario::new("mfa.pkce.exchange_with_verifier", Group::Mfa, pkce),
+        Scenario::new("mfa.pkce.exchange_with_verifier", Group::Mfa, pkce)
+            .checks(&["C-13.3", "C-14.2"]),
     ]
 }
 

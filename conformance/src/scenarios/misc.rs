@@ -17,14 +17,17 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Misc,
             mode_detection,
         )
+        .checks(&["C-4.2", "C-11.1"])
         .tags(&["mode"])
         .needs(&[Need::Live]),
-        Scenario::new("misc.mode.test_without_live_origin", Group::Misc, mode_test),
+        Scenario::new("misc.mode.test_without_live_origin", Group::Misc, mode_test)
+            .checks(&["C-4.2"]),
         Scenario::new(
             "misc.flows_default.returns_the_flow",
             Group::Misc,
             default_flow,
-        ),
+        )
+        .checks(&["C-16.10"]),
         Scenario::new("misc.mods.need_a_role", Group::Misc, mods).tags(&["permissions"]),
         Scenario::new("misc.documents.describe_the_api", Group::Misc, documents),
     ]

@@ -1,6 +1,7 @@
 //! The scenarios, one module per endpoint group of the spec's `endpoints.tsv`.
 
 mod auth;
+mod effects;
 mod flows;
 mod imports;
 mod jwt;
@@ -8,6 +9,7 @@ mod keys;
 mod links;
 mod mfa;
 mod misc;
+mod passwords;
 mod roles;
 mod saml;
 mod selfuser;
@@ -15,8 +17,11 @@ mod sequences;
 mod session;
 mod snapshots;
 mod sso;
+mod tenant_defaults;
 mod tenants;
 mod users;
+mod users_search;
+mod wire;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -42,6 +47,9 @@ pub fn all() -> Vec<Scenario> {
         keys::scenarios(),
         jwt::scenarios(),
         sequences::scenarios(),
+        effects::scenarios(),
+        wire::scenarios(),
+        tenant_defaults::scenarios(),
         snapshots::scenarios(),
     ]
     .concat()

@@ -12,8 +12,8 @@ use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        Scenario::new("roles.define_list_and_delete", Group::Roles, define),
-        Scenario::new("roles.assignments_show_in_tokens", Group::Roles, assign),
+        Scenario::new("roles.define_list_and_delete", Group::Roles, define).checks(&["C-16.3"]),
+        Scenario::new("roles.assignments_show_in_tokens", Group::Roles, assign).checks(&["C-12.2"]),
         Scenario::new("roles.tenant_level_paths", Group::Roles, tenant_level)
             .needs(&[Need::OtherTenant]),
     ]

@@ -15,6 +15,7 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Saml,
             round_trip,
         )
+        .checks(&["C-14.4"])
         .tags(&["mode"])
         .needs(&[Need::MockControls, Need::Live]),
         Scenario::new("saml.test_mode_refused", Group::Saml, test_mode),

@@ -9,13 +9,15 @@ use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        Scenario::new("self.read.returns_the_token_user", Group::SelfUser, read),
+        Scenario::new("self.read.returns_the_token_user", Group::SelfUser, read)
+            .checks(&["C-16.1"]),
         Scenario::new(
             "self.update.edits_only_editable_fields",
             Group::SelfUser,
             update,
         ),
         Scenario::new("self.auth.refuses_bad_tokens", Group::SelfUser, refusals)
+            .checks(&["C-5", "C-12.1"])
             .tags(&["permissions"]),
     ]
 }

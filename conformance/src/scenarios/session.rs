@@ -20,7 +20,8 @@ pub fn scenarios() -> Vec<Scenario> {
             "session.refresh.refuses_other_credentials",
             Group::Session,
             refresh_refusals,
-        ),
+        )
+        .checks(&["C-5", "C-12.3"]),
         Scenario::new("session.logout.ends_the_session", Group::Session, logout),
         Scenario::new(
             "session.logout_all.ends_every_session",
@@ -33,12 +34,14 @@ pub fn scenarios() -> Vec<Scenario> {
             read_sessions,
         ),
         Scenario::new("session.tokens.expire_on_the_clock", Group::Session, expiry)
+            .checks(&["C-12", "C-18"])
             .needs(&[Need::MockControls]),
         Scenario::new(
             "session.tokens.default_lifetimes",
             Group::Session,
             lifetimes,
         )
+        .checks(&["C-12.5", "C-11.3"])
         .tags(&["defaults"]),
     ]
 }

@@ -10,9 +10,10 @@ use crate::snapshot;
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        Scenario::new("snapshot.password_flow", Group::Auth, password_flow),
-        Scenario::new("snapshot.public_keys", Group::Jwt, public_keys),
-        Scenario::new("snapshot.error_catalogue", Group::Auth, errors),
+        Scenario::new("snapshot.password_flow", Group::Auth, password_flow)
+            .checks(&["C-13.1", "C-16.1"]),
+        Scenario::new("snapshot.public_keys", Group::Jwt, public_keys).checks(&["C-17", "C-16.7"]),
+        Scenario::new("snapshot.error_catalogue", Group::Auth, errors).checks(&["C-6.4"]),
     ]
     .into_iter()
     .map(|s| s.tags(&["snapshot"]))

@@ -16,6 +16,7 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Sso,
             round_trip,
         )
+        .checks(&["C-14.3"])
         .needs(&[Need::MockControls]),
         Scenario::new("sso.login.refusals", Group::Sso, refusals),
     ]

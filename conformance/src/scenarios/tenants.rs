@@ -15,7 +15,8 @@ pub fn scenarios() -> Vec<Scenario> {
             "tenants.tree.create_read_update_search_delete",
             Group::Tenants,
             tree,
-        ),
+        )
+        .checks(&["C-16.2", "C-10"]),
         Scenario::new(
             "tenants.roles.scoped_to_a_child",
             Group::Tenants,
@@ -26,12 +27,13 @@ pub fn scenarios() -> Vec<Scenario> {
             Group::Tenants,
             access,
         )
+        .checks(&["C-5"])
         .tags(&["permissions"])
         .needs(&[Need::OtherTenant, Need::Readonly]),
     ]
 }
 
-async fn create(cx: &Cx, path: &str, name: &str) -> Outcome<Value> {
+pub(super) async fn create(cx: &Cx, path: &str, name: &str) -> Outcome<Value> {
     let resp = cx
         .post(path)
         .bearer(cx.admin())

@@ -15,7 +15,7 @@ use userfront_mock::{DEMO_TENANT, KeyType, MockUserfront, Mode, OTHER_TENANT};
 /// Generated cases per property in these runs (fewer than the default: there are many runs).
 const CASES: u32 = 8;
 
-async fn run_against(url: Option<String>, cases: u32) -> Report {
+pub(crate) async fn run_against(url: Option<String>, cases: u32) -> Report {
     let config = Config {
         target: url,
         credentials: Credentials::default(),
@@ -28,7 +28,7 @@ async fn run_against(url: Option<String>, cases: u32) -> Report {
         .expect("the run starts")
 }
 
-fn failed(report: &Report) -> BTreeSet<String> {
+pub(crate) fn failed(report: &Report) -> BTreeSet<String> {
     report
         .results
         .iter()
@@ -59,7 +59,7 @@ async fn assert_caught_with(defect: Defect, expected: &[&str], cases: u32) -> Re
 }
 
 /// The mock never learns that time moved: clock changes are answered but not forwarded.
-fn frozen_clock() -> Defect {
+pub(crate) fn frozen_clock() -> Defect {
     Defect::request(|req| {
         req.is("POST", "/__mock/clock")
             .then(|| Resp::json(200, json!({ "now": "2030-01-01T00:00:00.000Z" })))
@@ -67,11 +67,11 @@ fn frozen_clock() -> Defect {
 }
 
 /// A fixture API key of the mock: workspace, mode and type.
-type FixtureKey = (&'static str, Mode, KeyType);
+pub(crate) type FixtureKey = (&'static str, Mode, KeyType);
 
 /// Requests made with the fixture key `from` (and selected by `only`) are sent with the fixture
 /// key `to` instead. The keys are read from a fresh mock: fixtures are the same in every one.
-async fn swap_key(from: FixtureKey, to: FixtureKey, only: fn(&Req) -> bool) -> Defect {
+pub(crate) async fn swap_key(from: FixtureKey, to: FixtureKey, only: fn(&Req) -> bool) -> Defect {
     let mock = MockUserfront::start().await.expect("mock");
     let key =
         |(tenant, mode, kind): FixtureKey| mock.api_key(tenant, mode, kind).expect("seeded key");
@@ -86,7 +86,7 @@ async fn swap_key(from: FixtureKey, to: FixtureKey, only: fn(&Req) -> bool) -> D
 
 /// Credentials that work twice: the first successful answer to a request selected by `key` is
 /// remembered and replayed for the same key instead of asking the mock again.
-fn replay_second_use(key: fn(&Req) -> Option<String>) -> Defect {
+pub(crate) fn replay_second_use(key: fn(&Req) -> Option<String>) -> Defect {
     let seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Resp>>> =
         std::sync::Arc::default();
     let remember = seen.clone();
@@ -104,7 +104,7 @@ fn replay_second_use(key: fn(&Req) -> Option<String>) -> Defect {
     })
 }
 
-fn is_sign_on(req: &Req) -> bool {
+pub(crate) fn is_sign_on(req: &Req) -> bool {
     req.method == "POST"
         && (req.route().ends_with("/auth/create") || req.route().ends_with("/auth/basic"))
 }

@@ -5,7 +5,9 @@
 mod proxy;
 
 mod cli;
+mod coverage;
 mod defects;
+mod mutations;
 mod output;
 mod replays;
 mod snapshots;
