@@ -28,6 +28,7 @@ mod api;
 pub mod config;
 mod conn;
 mod error;
+pub mod log;
 mod password;
 pub mod server;
 pub mod state;

@@ -241,10 +241,11 @@ impl Journal {
         self.ring.lock().bytes
     }
 
-    fn push(&self, build: impl FnOnce(u64) -> Entry) {
+    fn push(&self, mut entry: Entry) {
         let mut ring = self.ring.lock();
         ring.next_id += 1;
-        let entry = Arc::new(build(ring.next_id));
+        entry.id = ring.next_id;
+        let entry = Arc::new(entry);
         let cost = entry.bytes();
         while !ring.entries.is_empty()
             && (ring.entries.len() >= self.capacity || ring.bytes + cost > JOURNAL_BYTES)
@@ -275,7 +276,9 @@ pub fn routes() -> Router<App> {
 
 /// The middleware that records every request outside `/__mock`.
 pub async fn record(State(app): State<App>, req: Request, next: Next) -> Response {
-    if app.journal.capacity == 0 || req.uri().path().starts_with("/__mock") {
+    // The console log (`crate::log`) prints its line from the same entry, so it runs here too.
+    let log = crate::log::requests_on();
+    if (app.journal.capacity == 0 && !log) || req.uri().path().starts_with("/__mock") {
         return next.run(req).await;
     }
     let started = Instant::now();
@@ -309,8 +312,8 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
                 )
             }
         };
-    app.journal.push(|id| Entry {
-        id,
+    let entry = Entry {
+        id: 0,
         at,
         duration: started.elapsed(),
         method,
@@ -319,7 +322,13 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
         request_body,
         status,
         response_body,
-    });
+    };
+    if log {
+        entry.log();
+    }
+    if app.journal.capacity > 0 {
+        app.journal.push(entry);
+    }
     response
 }
 
@@ -652,6 +661,39 @@ impl View {
                 "body": body_view(&e.response_body),
             },
         })
+    }
+}
+
+impl Entry {
+    /// Prints the entry's console-log line ([`crate::log`]), and with `--log debug` its
+    /// headers and bodies: the credential described and the secrets redacted as the journal's
+    /// own answers are.
+    fn log(&self) {
+        let headers = self.headers.to_map();
+        let (credential, _, credential_mode) =
+            credential(&headers).unwrap_or((Value::Null, None, None));
+        let message = match &self.response_body {
+            Captured::Kept(bytes) if self.status.is_client_error() || self.status.is_server_error() => {
+                serde_json::from_slice::<Value>(bytes)
+                    .ok()
+                    .and_then(|v| v["message"].as_str().map(redact_str))
+            }
+            _ => None,
+        };
+        crate::log::request(&crate::log::RequestLine {
+            method: self.method.as_str(),
+            path: self.uri.path(),
+            status: self.status.as_u16(),
+            duration: self.duration,
+            credential: &credential,
+            credential_mode,
+            message,
+        });
+        if crate::log::details_on() {
+            crate::log::request_detail("headers", &headers_view(&headers));
+            crate::log::request_detail("request", &body_view(&self.request_body));
+            crate::log::request_detail("response", &body_view(&self.response_body));
+        }
     }
 }
 
