@@ -39,6 +39,12 @@ pub struct Config {
     #[arg(long, env = "USERFRONT_MOCK_EXPORT_ON_EXIT", value_name = "PATH")]
     pub export_on_exit: Option<PathBuf>,
 
+    /// What stderr shows: `requests` (a line per request and outbox message), `quiet`, or
+    /// `debug` (headers and bodies too, secrets redacted). Default: `requests` when stderr is a
+    /// terminal, `quiet` otherwise. RUST_LOG, when set, is the filter instead.
+    #[arg(long, env = "USERFRONT_MOCK_LOG", value_enum, value_name = "LEVEL")]
+    pub log: Option<crate::log::LogLevel>,
+
     /// How many recent requests `GET /__mock/requests` keeps; 0 turns the journal off.
     #[arg(long, env = "USERFRONT_MOCK_JOURNAL_SIZE", default_value_t = crate::control::journal::DEFAULT_JOURNAL_SIZE)]
     pub journal_size: usize,

@@ -30,6 +30,7 @@ pub mod config;
 mod conn;
 mod control;
 mod error;
+pub mod log;
 pub mod server;
 pub mod state;
 mod webhooks;

@@ -32,6 +32,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), String> {
+    if let Some(warning) = userfront_mock::log::init(config.log) {
+        eprintln!("userfront-mock: warning: {warning}");
+    }
     let seed = load_seed(config.fixtures.as_deref(), config.empty)?;
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -342,8 +342,10 @@ impl World {
             .ok_or_else(Error::not_found)
     }
 
-    /// Appends to the outbox (its large members cut), dropping the oldest entries when full.
+    /// Appends to the outbox (its large members cut), dropping the oldest entries when full, and
+    /// prints its console-log line.
     pub fn push_outbox(&mut self, entry: OutboxEntry) {
+        crate::log::outbox(&entry);
         self.outbox.push_back(entry.trimmed());
     }
 

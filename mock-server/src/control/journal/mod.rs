@@ -246,10 +246,11 @@ impl Journal {
         self.ring.lock().bytes
     }
 
-    fn push(&self, build: impl FnOnce(u64) -> Entry) {
+    fn push(&self, mut entry: Entry) {
         let mut ring = self.ring.lock();
         ring.next_id += 1;
-        let entry = Arc::new(build(ring.next_id));
+        entry.id = ring.next_id;
+        let entry = Arc::new(entry);
         let cost = entry.bytes();
         while !ring.entries.is_empty()
             && (ring.entries.len() >= self.capacity || ring.bytes + cost > JOURNAL_BYTES)
@@ -280,7 +281,9 @@ pub fn routes() -> Router<App> {
 
 /// The middleware that records every request outside `/__mock`.
 pub async fn record(State(app): State<App>, req: Request, next: Next) -> Response {
-    if app.journal.capacity == 0 || req.uri().path().starts_with("/__mock") {
+    // The console log (`crate::log`) prints its line from the same entry, so it runs here too.
+    let log = crate::log::requests_on();
+    if (app.journal.capacity == 0 && !log) || req.uri().path().starts_with("/__mock") {
         return next.run(req).await;
     }
     let started = Instant::now();
@@ -314,8 +317,8 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
                 )
             }
         };
-    app.journal.push(|id| Entry {
-        id,
+    let entry = Entry {
+        id: 0,
         at,
         duration: started.elapsed(),
         method,
@@ -324,7 +327,13 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
         request_body,
         status,
         response_body,
-    });
+    };
+    if log {
+        entry.log();
+    }
+    if app.journal.capacity > 0 {
+        app.journal.push(entry);
+    }
     response
 }
 

@@ -361,3 +361,37 @@ pub(super) fn status_range(s: &str) -> Option<(u16, u16)> {
     let code: u16 = s.parse().ok().filter(|c| (100..=599).contains(c))?;
     Some((code, code))
 }
+
+impl Entry {
+    /// Prints the entry's console-log line ([`crate::log`]), and with `--log debug` its
+    /// headers and bodies: the credential described and the secrets redacted as the journal's
+    /// own answers are.
+    pub(super) fn log(&self) {
+        let headers = self.headers.to_map();
+        let (credential, _, credential_mode) =
+            credential(&headers).unwrap_or((Value::Null, None, None));
+        let message = match &self.response_body {
+            Captured::Kept(bytes) if self.status.is_client_error() || self.status.is_server_error() => {
+                serde_json::from_slice::<Value>(bytes)
+                    .ok()
+                    .and_then(|v| v["message"].as_str().map(redact_str))
+            }
+            _ => None,
+        };
+        crate::log::request(&crate::log::RequestLine {
+            method: self.method.as_str(),
+            path: self.uri.path(),
+            status: self.status.as_u16(),
+            duration: self.duration,
+            credential: &credential,
+            credential_mode,
+            message,
+        });
+        if crate::log::details_on() {
+            crate::log::request_detail("headers", &headers_view(&headers));
+            crate::log::request_detail("request", &body_view(&self.request_body));
+            crate::log::request_detail("response", &body_view(&self.response_body));
+        }
+    }
+}
+
