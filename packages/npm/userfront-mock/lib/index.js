@@ -4,6 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { watch } from "node:fs";
+import { request } from "node:http";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,7 +83,7 @@ function toMessage(entry) {
 /**
  * A client of a running mock's control surface. Without `info`, it reads the environment that
  * `userfront-mock exec` and the Vitest global setup export (`USERFRONT_MOCK_URL`,
- * `USERFRONT_TENANT_ID`, `USERFRONT_MOCK_KEYS` or `USERFRONT_TEST_ADMIN_KEY`/`..._READONLY_KEY`).
+ * `USERFRONT_TENANT_ID`, and `USERFRONT_MOCK_KEYS` or `USERFRONT_{TEST,LIVE}_{ADMIN,READONLY}_KEY`).
  */
 export function connectMock(info = fromEnv()) {
   if (!info?.url) {
@@ -96,23 +97,17 @@ export function connectMock(info = fromEnv()) {
   async function call(method, path, { body, timeoutMs = 15_000 } = {}) {
     let res;
     try {
-      res = await fetch(url + path, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await httpCall(method, url + path, body, timeoutMs);
     } catch (error) {
-      throw new Error(`userfront-mock: ${method} ${url}${path} failed: ${error.cause?.message ?? error.message}`);
+      throw new Error(`userfront-mock: ${method} ${url}${path} failed: ${error.message}`);
     }
-    const text = await res.text();
-    let parsed = text;
+    let parsed = res.text;
     try {
-      parsed = text ? JSON.parse(text) : null;
+      parsed = res.text ? JSON.parse(res.text) : null;
     } catch {
       // Not JSON: reported as text below.
     }
-    if (!res.ok) throw new MockError(method, path, res.status, parsed);
+    if (res.status >= 400) throw new MockError(method, path, res.status, parsed);
     return parsed;
   }
 
@@ -194,6 +189,7 @@ function fromEnv(env = process.env) {
   }
   keys ??= {
     test: { admin: env.USERFRONT_TEST_ADMIN_KEY, readonly: env.USERFRONT_TEST_READONLY_KEY },
+    live: { admin: env.USERFRONT_LIVE_ADMIN_KEY, readonly: env.USERFRONT_LIVE_READONLY_KEY },
   };
   return { url: env.USERFRONT_MOCK_URL, tenantId: env.USERFRONT_TENANT_ID, keys };
 }
@@ -335,13 +331,41 @@ async function healthy(url, timeoutMs) {
   let last;
   for (let attempt = 0; attempt < 20 && Date.now() < deadline; attempt += 1) {
     try {
-      const res = await fetch(`${url}/__mock/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
+      const res = await httpCall("GET", `${url}/__mock/health`, undefined, 2_000);
+      if (res.status === 200) return;
       last = `status ${res.status}`;
     } catch (error) {
-      last = error.cause?.message ?? error.message;
+      last = error.message;
     }
     await new Promise((resolve) => setTimeout(resolve, 25 * (attempt + 1)));
   }
   throw new Error(`userfront-mock wrote its ready file but ${url}/__mock/health does not answer: ${last}`);
+}
+
+/**
+ * One HTTP request with node:http, not `fetch`: a test environment often replaces `fetch` and
+ * `AbortSignal` (jsdom's globals in Vitest, MSW's interception), and the kit's calls to the mock
+ * must not depend on what the app's tests did to them.
+ */
+function httpCall(method, target, body, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      target,
+      {
+        method,
+        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString("utf8") }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
 }

@@ -8,7 +8,7 @@
 //   const mock = connectMock(inject("userfrontMock"));
 //
 // It also exports the mock's address to the environment (USERFRONT_MOCK_URL, USERFRONT_TENANT_ID,
-// USERFRONT_MOCK_KEYS, USERFRONT_TEST_ADMIN_KEY, USERFRONT_TEST_READONLY_KEY), which test workers
+// USERFRONT_MOCK_KEYS, USERFRONT_{TEST,LIVE}_{ADMIN,READONLY}_KEY, as `exec` does), which test workers
 // inherit, so `connectMock()` without an argument works too, as it does under
 // `userfront-mock exec`. Options come from USERFRONT_MOCK_ARGS (space-separated flags).
 
@@ -28,6 +28,8 @@ export async function setup(context) {
     USERFRONT_MOCK_KEYS: JSON.stringify(info.keys),
     USERFRONT_TEST_ADMIN_KEY: info.keys?.test?.admin ?? "",
     USERFRONT_TEST_READONLY_KEY: info.keys?.test?.readonly ?? "",
+    USERFRONT_LIVE_ADMIN_KEY: info.keys?.live?.admin ?? "",
+    USERFRONT_LIVE_READONLY_KEY: info.keys?.live?.readonly ?? "",
   });
   return teardown;
 }
