@@ -121,10 +121,20 @@ export function connectMock(info = fromEnv()) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const wait = Math.min(Math.ceil(remaining), MAX_SERVER_WAIT_MS);
+      const asked = Date.now();
       const { results } = await call("GET", path + query({ ...filter, wait: `${wait}ms` }), {
         timeoutMs: wait + 10_000,
       });
       if (results.length > 0) return results[results.length - 1];
+      // An empty answer well before the deadline means the mock did not wait (it is shutting
+      // down, or too old for `?wait=`): asking again would spin, so stop here.
+      const waited = Date.now() - asked;
+      if (waited < wait - 250) {
+        throw new Error(
+          `userfront-mock: an empty answer after ${waited} ms of a ${wait} ms wait for a ${what} ` +
+            "(is the mock shutting down, or older than ?wait= support?)",
+        );
+      }
     }
     const { results } = await call("GET", path);
     const seen = results
@@ -309,6 +319,7 @@ export async function startMock(options = {}) {
   mock.stop = () => {
     stopping ??= (async () => {
       if (child.exitCode === null && child.signalCode === null) {
+        child.ref();
         if (posix) child.stdin.end();
         else child.kill();
         // The mock finishes requests in flight for up to its shutdown timeout (5 s by default).
