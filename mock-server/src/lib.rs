@@ -36,6 +36,10 @@ pub mod state;
 mod webhooks;
 
 pub use api::App;
+/// The operation ids of the contract table the mock has a handler for (its router serves them
+/// at the table's paths); for the checklist test, not part of the supported API.
+#[doc(hidden)]
+pub use api::handled_operations;
 pub use error::{Error, ErrorKind, msg};
 pub use server::{Builder, MockUserfront};
 pub use state::model::{KeyType, Mode};

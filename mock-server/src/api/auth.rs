@@ -4,17 +4,15 @@
 //! What every sign-on endpoint shares is in [`super::signon`]. Message-sending handlers ask [`crate::state::Realm::check_rate_limit`] before they
 //! create or change anything, so a 429 leaves no trace (conventions C-7).
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{post, put};
 use serde_json::Value;
 
 use super::signon::{
     LinkEmail, check_sign_on, complete, redirect_option, requested_redirect, send_link,
     send_link_to, sent, token_scope,
 };
-use super::{App, Body, Ctx, PathTenant, Scope, UserAuth, dual, ok, sign_on_response};
+use super::{App, Body, Ctx, PathTenant, Scope, UserAuth, ok, sign_on_response};
 use crate::error::{Error, ErrorKind, Result, msg};
 use crate::state::clock::Millis;
 use crate::state::model::{Channel, Factor, LinkCredential, LinkType};
@@ -40,26 +38,12 @@ const RESET_LINKS: [LinkType; 4] = [
     LinkType::Welcome,
 ];
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new();
-    let r = dual(r, "/v0/auth/create", post(create));
-    let r = dual(r, "/v0/auth/basic", post(login).put(update_password));
-    let r = dual(r, "/v0/auth/link", post(send_login_link).put(link_login));
-    let r = dual(r, "/v0/auth/reset/link", post(send_reset_link));
-    let r = dual(r, "/v0/auth/reset", put(reset_password));
-    r.route(
-        "/v0/tenants/{tenantId}/auth/password",
-        put(set_password_legacy),
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // Password sign-up and sign-on
 
 /// CS-1 `POST /v0/auth/create`: sign up with a password. With a firstFactorToken the request is
 /// the password second factor of that pending sign-on instead (conventions C-14.1 rule 4).
-async fn create(
+pub(crate) async fn create(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -128,7 +112,12 @@ async fn create(
 }
 
 /// CS-4 `POST /v0/auth/basic`: log in with a password.
-async fn login(State(app): State<App>, ctx: Ctx, path: PathTenant, body: Body) -> Result<Response> {
+pub(crate) async fn login(
+    State(app): State<App>,
+    ctx: Ctx,
+    path: PathTenant,
+    body: Body,
+) -> Result<Response> {
     password_sign_on(&app, &ctx, &path, &body, false).await
 }
 
@@ -282,7 +271,7 @@ fn set_password_hash(
 
 /// CS-6 `PUT /v0/auth/basic`: the signed-in user changes their password, or is sent a reset
 /// link when they have none.
-async fn update_password(
+pub(crate) async fn update_password(
     State(app): State<App>,
     auth: UserAuth,
     ctx: Ctx,
@@ -294,7 +283,7 @@ async fn update_password(
 }
 
 /// CS-7 `PUT /v0/tenants/{tenantId}/auth/password` (legacy): the same as CS-6.
-async fn set_password_legacy(
+pub(crate) async fn set_password_legacy(
     State(app): State<App>,
     auth: UserAuth,
     ctx: Ctx,
@@ -365,7 +354,7 @@ async fn change_password(
 /// CS-2 `POST /v0/auth/link`: a login link for a known email; an unknown email signs up a new
 /// user (no password) and gets a welcome link, or nothing with `options.noSignupEmail`.
 /// `name`, `username` and `data` are used only when the user is created.
-async fn send_login_link(
+pub(crate) async fn send_login_link(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -491,7 +480,7 @@ fn link_factor(link: &LinkCredential) -> Factor {
 
 /// CS-3 `PUT /v0/auth/link`: log in with login, welcome, verify or SSO credentials. Using them
 /// confirms the email and applies a pending change of address.
-async fn link_login(
+pub(crate) async fn link_login(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -521,7 +510,7 @@ async fn link_login(
 }
 
 /// CS-15 `POST /v0/auth/reset/link`: emails a reset link to an existing user.
-async fn send_reset_link(
+pub(crate) async fn send_reset_link(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -543,7 +532,7 @@ async fn send_reset_link(
 
 /// CS-16 `PUT /v0/auth/reset`: sets the password with reset, invite, login or welcome
 /// credentials, confirms the email and signs the user in.
-async fn reset_password(
+pub(crate) async fn reset_password(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,

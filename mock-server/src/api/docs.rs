@@ -7,21 +7,10 @@
 
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use super::App;
 use crate::schema;
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v0/openapi.json", get(openapi))
-        .route("/v0/docs.json", get(server_docs))
-        .route("/v0/docs-client.json", get(client_docs))
-}
 
 fn json_text(text: &'static str) -> Response {
     (
@@ -35,18 +24,18 @@ fn json_text(text: &'static str) -> Response {
 }
 
 /// `GET /v0/openapi.json`: the committed document, byte for byte.
-async fn openapi() -> Response {
+pub(crate) async fn openapi() -> Response {
     json_text(schema::OPENAPI_JSON)
 }
 
 /// SS-47 `GET /v0/docs.json`: the server-to-server endpoints as Swagger 2.0.
-async fn server_docs() -> Response {
+pub(crate) async fn server_docs() -> Response {
     static DOC: OnceLock<String> = OnceLock::new();
     json_text(DOC.get_or_init(|| swagger("server").to_string()))
 }
 
 /// CS-35 `GET /v0/docs-client.json`: the client-to-server endpoints as Swagger 2.0.
-async fn client_docs() -> Response {
+pub(crate) async fn client_docs() -> Response {
     static DOC: OnceLock<String> = OnceLock::new();
     json_text(DOC.get_or_init(|| swagger("client").to_string()))
 }

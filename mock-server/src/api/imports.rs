@@ -6,31 +6,25 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 
-use super::{Admin, App, Body, Reader, dual, json_response, path_param};
+use super::{Admin, App, Body, Reader, json_response, path_param};
 use crate::error::Result;
 use crate::state::imports::check_import;
 use crate::state::views::list;
 use crate::webhooks::emit_user;
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new();
-    let r = dual(r, "/v0/user-import", post(create).get(list_imports));
-    let r = dual(r, "/v0/user-import/{importUuid}", get(read).delete(remove));
-    dual(r, "/v0/user-import/{importUuid}/process", post(process))
-}
 
 fn import_uuid(params: &HashMap<String, String>) -> Result<&str> {
     path_param(params, "importUuid")
 }
 
 /// SS-28 `POST /v0/user-import`: store an idle import.
-async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn create(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let request = check_import(body.get("users"), auth.mode)?;
     let mut hashes = Vec::with_capacity(request.passwords.len());
     for password in &request.passwords {
@@ -49,7 +43,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 }
 
 /// SS-29 `POST /v0/user-import/{importUuid}/process`: create or update every row's user.
-async fn process(
+pub(crate) async fn process(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,
@@ -70,7 +64,7 @@ async fn process(
 }
 
 /// SS-30 `GET /v0/user-import`: the tenant's imports, oldest first.
-async fn list_imports(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
+pub(crate) async fn list_imports(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
     let world = app.store.read();
     let realm = world.realm(&auth)?;
     Ok(json_response(list(
@@ -83,7 +77,7 @@ async fn list_imports(State(app): State<App>, Reader(auth): Reader) -> Result<Re
 }
 
 /// SS-31 `GET /v0/user-import/{importUuid}`.
-async fn read(
+pub(crate) async fn read(
     State(app): State<App>,
     Reader(auth): Reader,
     Path(params): Path<HashMap<String, String>>,
@@ -96,7 +90,7 @@ async fn read(
 }
 
 /// SS-32 `DELETE /v0/user-import/{importUuid}`: users it created stay.
-async fn remove(
+pub(crate) async fn remove(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,

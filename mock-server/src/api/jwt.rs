@@ -6,14 +6,12 @@
 //! custom payload) and ended like any other. A JWT format applies to tokens signed after it is
 //! set, at the next login or refresh; tokens already issued keep their claims.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
-use super::{Admin, App, Body, Ctx, authenticate_key, bearer, dual, json_response};
+use super::{Admin, App, Body, Ctx, authenticate_key, bearer, json_response};
 use crate::error::{Error, Result, msg};
 use crate::state::clock::{SECOND, format_iso};
 use crate::state::jwt::{available_claims, validate_format};
@@ -25,19 +23,6 @@ use crate::state::views::list;
 
 /// Claims the server sets on every custom JWT; a payload may not bring its own.
 const RESERVED_CLAIMS: [&str; 5] = ["tenantId", "sessionId", "mode", "exp", "iat"];
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new()
-        .route("/v0/tenants/{tenantId}/keys/jwt", get(public_keys))
-        .route("/v0/keys/jwt", get(public_keys_of_key))
-        .route("/v0/tenants/{tenantId}/jwks", get(jwks))
-        .route("/v0/tenants/{tenantId}/jwks/{mode}", get(jwks_by_mode));
-    let r = dual(r, "/v0/auth/jwt", post(custom_jwt));
-    let r = dual(r, "/v0/jwt-format", put(set_format).get(read_format));
-    let r = dual(r, "/v0/jwt-format/available-claims", get(claims));
-    dual(r, "/v0/auth/link/generate", post(generate_link))
-}
 
 /// `?test=true` selects test keys; live is the default (conventions C-4.3).
 fn requested_mode(ctx: &Ctx) -> Mode {
@@ -60,7 +45,7 @@ fn jwks_body(app: &App, tenant_id: &str, mode: Mode) -> Result<Response> {
 }
 
 /// SS-39 `GET /v0/tenants/{tenantId}/keys/jwt`.
-async fn public_keys(
+pub(crate) async fn public_keys(
     State(app): State<App>,
     Path(tenant_id): Path<String>,
     ctx: Ctx,
@@ -69,7 +54,7 @@ async fn public_keys(
 }
 
 /// SS-39 alias `GET /v0/keys/jwt`: the tenant and mode of the API key.
-async fn public_keys_of_key(
+pub(crate) async fn public_keys_of_key(
     State(app): State<App>,
     headers: HeaderMap,
     ctx: Ctx,
@@ -82,12 +67,16 @@ async fn public_keys_of_key(
 }
 
 /// SS-40 `GET /v0/tenants/{tenantId}/jwks`.
-async fn jwks(State(app): State<App>, Path(tenant_id): Path<String>, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn jwks(
+    State(app): State<App>,
+    Path(tenant_id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response> {
     jwks_body(&app, &tenant_id, requested_mode(&ctx))
 }
 
 /// SS-41 `GET /v0/tenants/{tenantId}/jwks/{mode}` (legacy).
-async fn jwks_by_mode(
+pub(crate) async fn jwks_by_mode(
     State(app): State<App>,
     Path((tenant_id, mode)): Path<(String, String)>,
 ) -> Result<Response> {
@@ -118,7 +107,11 @@ fn user_attributes(options: &Body) -> Result<Vec<String>> {
 
 /// SS-42 `POST /v0/auth/jwt`: a session whose tokens carry the caller's payload, the
 /// requested user attributes and the server claims.
-async fn custom_jwt(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn custom_jwt(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let payload = body.object("payload")?.cloned().unwrap_or_default();
     if RESERVED_CLAIMS.iter().any(|k| payload.contains_key(*k)) {
         return Err(Error::bad_request(msg::RESERVED_PAYLOAD));
@@ -188,7 +181,11 @@ async fn custom_jwt(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
 /// SS-43 `PUT /v0/jwt-format`: the format of tokens issued from now on. The format belongs to
 /// the workspace (one per mode, conventions C-3), so only a workspace credential may set it;
 /// a child tenant's key must not change the tokens of the whole workspace.
-async fn set_format(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn set_format(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let mut world = app.store.write();
     // Only a workspace root has no mode of its own.
     if world.home(&auth.key_tenant)?.mode.is_some() {
@@ -200,13 +197,13 @@ async fn set_format(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
 }
 
 /// SS-44 `GET /v0/jwt-format`: the format in force (the default one until set).
-async fn read_format(State(app): State<App>, Admin(auth): Admin) -> Result<Response> {
+pub(crate) async fn read_format(State(app): State<App>, Admin(auth): Admin) -> Result<Response> {
     let world = app.store.read();
     Ok(json_response(world.realm(&auth)?.jwt_format()))
 }
 
 /// SS-45 `GET /v0/jwt-format/available-claims`.
-async fn claims(Admin(_): Admin) -> Response {
+pub(crate) async fn claims(Admin(_): Admin) -> Response {
     json_response(available_claims())
 }
 
@@ -229,7 +226,7 @@ fn generated_link_type(options: &Body) -> Result<LinkType> {
 
 /// SS-46 `POST /v0/auth/link/generate`: single-use link credentials for an existing user,
 /// returned to the caller; nothing is sent and no rate limit applies.
-async fn generate_link(
+pub(crate) async fn generate_link(
     State(app): State<App>,
     Admin(auth): Admin,
     ctx: Ctx,

@@ -6,26 +6,15 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post, put};
 use serde_json::json;
 
-use super::{Admin, App, Body, dual, json_response, path_param};
+use super::{Admin, App, Body, json_response, path_param};
 use crate::error::{Error, Result, msg};
 use crate::state::keys::KnownKey;
 use crate::state::model::{ApiKey, KeyType};
 use crate::state::views::{api_key_json, list};
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new();
-    let r = dual(r, "/v0/keys", post(create).delete(remove));
-    let r = dual(r, "/v0/keys/{type}", get(list_keys));
-    let r = dual(r, "/v0/keys/verify", post(verify));
-    dual(r, "/v0/keys/invalidate", put(invalidate))
-}
 
 /// A key type by its wire name; 400 `Invalid key type` otherwise.
 fn key_type(value: Option<&str>) -> Result<KeyType> {
@@ -35,7 +24,11 @@ fn key_type(value: Option<&str>) -> Result<KeyType> {
 }
 
 /// SS-33 `POST /v0/keys`: a new active key of the tenant, in the caller's mode.
-async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn create(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     if body.get("type").is_none() {
         return Err(Error::required("type"));
     }
@@ -47,7 +40,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 }
 
 /// SS-34 / SS-38 `GET /v0/keys/{type}`: the tenant's keys of a type, active and invalidated.
-async fn list_keys(
+pub(crate) async fn list_keys(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,
@@ -73,7 +66,11 @@ fn verification(key: &ApiKey, is_active: bool) -> serde_json::Value {
 
 /// SS-35 `POST /v0/keys/verify`: whether a key of the caller's subtree is valid. Keys the
 /// caller cannot see (another workspace, another mode, outside its subtree) read as unknown.
-async fn verify(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn verify(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let key = body.required_str("key")?.trim();
     if auth.key.as_deref() == Some(key) {
         return Err(Error::bad_request(msg::KEY_VERIFY_ITSELF));
@@ -91,7 +88,11 @@ async fn verify(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 }
 
 /// SS-36 `PUT /v0/keys/invalidate`: the key stops authenticating and stays listed.
-async fn invalidate(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn invalidate(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let key = body.required_str("key")?.trim();
     let mut world = app.store.write();
     let now = world.now();
@@ -100,7 +101,11 @@ async fn invalidate(State(app): State<App>, Admin(auth): Admin, body: Body) -> R
 }
 
 /// SS-37 `DELETE /v0/keys` (JSON body): the key is gone; answers with it as it was.
-async fn remove(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn remove(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let key = body.required_str("key")?.trim();
     let mut world = app.store.write();
     let now = world.now();

@@ -5,15 +5,13 @@
 //! second factor), then apply what the factor proves (a confirmed address, a confirmed
 //! authenticator), use the credential up, and finish with [`complete`].
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::json;
 
 use super::signon::{check_sign_on, complete, requested_redirect, scope_and_token_user, sent};
 use super::{
-    App, Body, Ctx, PathTenant, Scope, TokenUse, dual, first_factor_mode, json_response, ok,
+    App, Body, Ctx, PathTenant, Scope, TokenUse, first_factor_mode, json_response, ok,
     sign_on_response, verify_user_token,
 };
 use crate::error::{Error, Result, msg};
@@ -26,18 +24,6 @@ use crate::state::users::{UserFields, check_phone, normalise_email};
 use crate::state::webhooks::Action;
 use crate::state::{Realm, World};
 use crate::webhooks::emit_user;
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new();
-    let r = dual(r, "/v0/auth/code", post(send_code).put(code_login));
-    r.route(
-        "/v0/auth/totp",
-        get(read_totp).post(totp_login).delete(remove_totp),
-    )
-    .route("/v0/tenants/{tenantId}/auth/totp", post(totp_login))
-    .route("/v0/auth/mfa", post(legacy_send).put(legacy_login))
-}
 
 /// The factor of a verification code sent on `channel`.
 fn code_factor(channel: Channel) -> Factor {
@@ -114,7 +100,7 @@ fn use_code(world: &mut World, scope: &Scope, code: &VerificationCode) -> Result
 /// CS-8 `POST /v0/auth/code`: texts or emails a 6-digit code. An unknown phone number or email
 /// signs a new user up (a phone number alone is enough). With a firstFactorToken the code is
 /// for the pending user's second factor, to their own address (or to a number being set up).
-async fn send_code(
+pub(crate) async fn send_code(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -176,7 +162,7 @@ fn code_address(
 /// CS-9 `PUT /v0/auth/code`: signs in with a code, confirming the address it went to. A number
 /// verified through `POST /v0/auth/verify/phone` (or set up as a second factor) becomes the
 /// user's number.
-async fn code_login(
+pub(crate) async fn code_login(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -265,7 +251,7 @@ fn token_user(world: &World, ctx: &Ctx) -> Result<TokenUser> {
 
 /// CS-10 `GET /v0/auth/totp`: the authenticator secret, its QR code and the unused backup codes;
 /// creates a pending pairing when the user has none (or has used every backup code).
-async fn read_totp(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn read_totp(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let (totp, issuer, account) = {
         let mut world = app.store.write();
         let who = token_user(&world, &ctx)?;
@@ -317,7 +303,7 @@ fn identified_user(realm: &Realm, body: &Body) -> Result<Option<Option<u64>>> {
 
 /// CS-11 `POST /v0/auth/totp`: signs in with an authenticator code or a backup code. The first
 /// valid code sent with the user's access token or firstFactorToken confirms a pending pairing.
-async fn totp_login(
+pub(crate) async fn totp_login(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -361,7 +347,7 @@ async fn totp_login(
 }
 
 /// CS-12 `DELETE /v0/auth/totp`: removes the user's authenticator and backup codes.
-async fn remove_totp(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn remove_totp(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let mut world = app.store.write();
     let who = token_user(&world, &ctx)?;
     if who.setup_only {
@@ -405,7 +391,7 @@ fn legacy_sign_on(world: &World, tenant_id: &str, code: &str) -> Result<(Scope, 
 
 /// CS-29 `POST /v0/auth/mfa` (legacy): texts a code to `to` for the pending sign-on of a
 /// `firstFactorCode`.
-async fn legacy_send(State(app): State<App>, body: Body) -> Result<Response> {
+pub(crate) async fn legacy_send(State(app): State<App>, body: Body) -> Result<Response> {
     let tenant_id = body.required_str("tenantId")?.trim().to_owned();
     let first_factor_code = body.required_str("firstFactorCode")?;
     let strategy = body.required_str("strategy")?.trim();
@@ -444,7 +430,7 @@ async fn legacy_send(State(app): State<App>, body: Body) -> Result<Response> {
 
 /// CS-30 `PUT /v0/auth/mfa` (legacy): completes the pending sign-on of a `firstFactorCode` with
 /// the code texted by CS-29; the number becomes the user's confirmed number.
-async fn legacy_login(State(app): State<App>, body: Body) -> Result<Response> {
+pub(crate) async fn legacy_login(State(app): State<App>, body: Body) -> Result<Response> {
     let tenant_id = body.required_str("tenantId")?.trim().to_owned();
     let (Some(first_factor_code), Some(code)) = (
         given(&body, "firstFactorCode")?,

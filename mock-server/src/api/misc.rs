@@ -1,9 +1,7 @@
 //! Public tenant lookups and legacy documents (client-to-server CS-27, CS-28, CS-34).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::{App, Ctx, UserAuth, detect_mode, json_response};
@@ -18,16 +16,12 @@ const LEGACY_MODS: [&str; 4] = [
     "Logout button",
 ];
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v0/tenants/{tenantId}/mode", get(mode))
-        .route("/v0/tenants/{tenantId}/flows/default", get(default_flow))
-        .route("/v0/tenants/{tenantId}/mods", get(mods))
-}
-
 /// CS-27 `GET /v0/tenants/{tenantId}/mode`: the mode of the calling origin and the flow.
-async fn mode(State(app): State<App>, Path(tenant_id): Path<String>, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn mode(
+    State(app): State<App>,
+    Path(tenant_id): Path<String>,
+    ctx: Ctx,
+) -> Result<Response> {
     let world = app.store.read();
     let mode = detect_mode(&world, &tenant_id, ctx.origin.as_deref())?;
     let realm = world.realm_of(&tenant_id, mode)?;
@@ -38,7 +32,7 @@ async fn mode(State(app): State<App>, Path(tenant_id): Path<String>, ctx: Ctx) -
 }
 
 /// CS-28 `GET /v0/tenants/{tenantId}/flows/default` (legacy): the flow alone.
-async fn default_flow(
+pub(crate) async fn default_flow(
     State(app): State<App>,
     Path(tenant_id): Path<String>,
     ctx: Ctx,
@@ -52,7 +46,7 @@ async fn default_flow(
 /// CS-34 `GET /v0/tenants/{tenantId}/mods` (legacy dashboard): the four legacy toolkit forms,
 /// for a signed-in user holding a role in that tenant. Their `eid`s are six letters derived
 /// from the tenant's UUID, so they look random but stay the same from call to call.
-async fn mods(
+pub(crate) async fn mods(
     State(app): State<App>,
     auth: UserAuth,
     Path(tenant_id): Path<String>,

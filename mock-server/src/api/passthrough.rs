@@ -8,15 +8,13 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
 use serde_json::{Map, Value};
 
 use super::auth::{login_identifier, password_sign_on};
 use super::signon::{complete, requested_redirect};
-use super::{App, Body, Ctx, PathTenant, dual, sign_on_response};
+use super::{App, Body, Ctx, PathTenant, sign_on_response};
 use crate::error::{Error, Result, msg};
 use crate::state::ids;
 use crate::state::model::Factor;
@@ -28,11 +26,6 @@ use crate::webhooks::emit_user;
 
 /// How long an upstream gets to answer.
 const TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    dual(Router::new(), "/v0/auth/password/migrate", post(migrate))
-}
 
 /// A user the upstream must vouch for: known, without a password, in a tenant with a
 /// passthrough upstream.
@@ -48,7 +41,7 @@ struct Migration {
 /// password is checked against the tenant's upstream. Upstream 2xx → the password is stored, the
 /// user signed in and `upstreamResponse` added; 4xx → 400 with the upstream's message and
 /// `upstreamResponse`; no usable answer → 400 `Incorrect email or password`.
-async fn migrate(
+pub(crate) async fn migrate(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,

@@ -4,19 +4,12 @@
 //! authorization code ([`crate::state::Realm::finish_sign_on`]); the native app exchanges that
 //! code here, with the verifier, for the tokens.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
 
-use super::{App, Body, Ctx, PathTenant, dual, json_response};
+use super::{App, Body, Ctx, PathTenant, json_response};
 use crate::error::{Error, Result};
 use crate::state::model::Mode;
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    dual(Router::new(), "/v0/auth/pkce", post(exchange))
-}
 
 /// The first non-blank string of a member and its snake_case alias.
 fn member<'a>(body: &'a Body, names: [&str; 2]) -> Result<Option<&'a str>> {
@@ -32,7 +25,7 @@ fn member<'a>(body: &'a Body, names: [&str; 2]) -> Result<Option<&'a str>> {
 /// spellings) → the tokens of the pending sign-on. Single use, 5 minutes; a wrong verifier does
 /// not use the code up. The code names its own mode, as a token would: an app exchanging it
 /// from outside the browser sends no origin.
-async fn exchange(
+pub(crate) async fn exchange(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,

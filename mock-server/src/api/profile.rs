@@ -1,9 +1,7 @@
 //! The signed-in user's own record (client-to-server CS-25, CS-26).
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 
 use super::{App, Body, Scope, UserAuth, json_body, json_response};
 use crate::error::Result;
@@ -12,13 +10,8 @@ use crate::state::users::UserFields;
 use crate::state::webhooks::Action;
 use crate::webhooks::emit_user;
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new().route("/v0/self", get(read).put(update))
-}
-
 /// CS-25 `GET /v0/self`.
-async fn read(State(app): State<App>, auth: UserAuth) -> Result<Response> {
+pub(crate) async fn read(State(app): State<App>, auth: UserAuth) -> Result<Response> {
     let world = app.store.read();
     let realm = world.realm(&auth)?;
     let user = realm.user(auth.user_id)?;
@@ -28,7 +21,7 @@ async fn read(State(app): State<App>, auth: UserAuth) -> Result<Response> {
 /// CS-26 `PUT /v0/self`: `name`, `username`, `image` and `data` (shallow merge) are editable;
 /// anything else is ignored. A request that changes nothing answers the user as it is, without
 /// a `user update` event.
-async fn update(State(app): State<App>, auth: UserAuth, body: Body) -> Result<Response> {
+pub(crate) async fn update(State(app): State<App>, auth: UserAuth, body: Body) -> Result<Response> {
     let fields = UserFields {
         name: body.str("name")?.map(str::to_owned),
         username: body.str("username")?.map(str::to_owned),

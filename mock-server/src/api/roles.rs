@@ -2,39 +2,29 @@
 //! SS-18 … SS-20, SS-22 … SS-25, SS-27).
 //!
 //! The bare form acts on the key's tenant ("application-wide" roles), the tenant form on the
-//! path tenant; both are the same handlers, registered with [`dual`]. Users always live in the
+//! path tenant; both are the same handlers, registered for both path forms of the route table. Users always live in the
 //! workspace pool; their roles are stored under the tenant acted on (conventions C-3). Role
 //! invitations (SS-21, SS-26) belong to the users module and reuse the assignment rules of
 //! [`crate::state::roles`].
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{delete, post, put};
 
-use super::{Admin, App, Body, Reader, dual, json_response, path_param};
+use super::{Admin, App, Body, Reader, json_response, path_param};
 use crate::error::{Error, Result};
 use crate::state::roles::roles_from_json;
 use crate::state::views::{list, role_json};
 use crate::state::webhooks::Action;
 use crate::webhooks::emit_user;
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new();
-    let r = dual(r, "/v0/roles", post(create).get(list_roles));
-    let r = dual(r, "/v0/roles/{name}", delete(remove));
-    dual(
-        r,
-        "/v0/users/{userId}/roles",
-        put(set_roles).post(set_roles),
-    )
-}
-
 /// SS-18 / SS-23 `POST /v0/roles`: define a role.
-async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn create(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let name = match body.get("name") {
         None => return Err(Error::required("name")),
         Some(value) => value
@@ -49,7 +39,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 }
 
 /// SS-19 / SS-24 `GET /v0/roles`: the tenant's roles.
-async fn list_roles(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
+pub(crate) async fn list_roles(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
     let world = app.store.read();
     let realm = world.realm(&auth)?;
     let roles = realm.roles_of(&auth.tenant_id)?;
@@ -62,7 +52,7 @@ async fn list_roles(State(app): State<App>, Reader(auth): Reader) -> Result<Resp
 }
 
 /// SS-22 / SS-27 `DELETE /v0/roles/{name}`: remove an unassigned role.
-async fn remove(
+pub(crate) async fn remove(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,
@@ -77,7 +67,7 @@ async fn remove(
 
 /// SS-20 / SS-25 `PUT` (or `POST`) `/v0/users/{userId}/roles`: replace the user's roles in the
 /// tenant; answers with the updated User.
-async fn set_roles(
+pub(crate) async fn set_roles(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,

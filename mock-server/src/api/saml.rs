@@ -6,11 +6,9 @@
 //! a SAML token and comes back with it, and the answer is an auto-submitting form that POSTs a
 //! signed SAML response to the SP. SAML is live-mode only.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::json;
 
 use super::{App, Ctx, UserAuth, json_response};
@@ -24,21 +22,13 @@ use crate::state::saml::{
 /// The cookie that carries an SP request from the SP-initiated entry to the sign-in.
 const REQUEST_COOKIE: &str = "uf_saml_request";
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v0/auth/saml/idp/token", get(token).post(token))
-        .route("/v0/auth/saml/idp/login", get(login))
-        .route("/v0/auth/saml/idp/logout", get(logout))
-}
-
 fn live_only() -> Error {
     Error::bad_request(msg::SAML_LIVE_ONLY)
 }
 
 /// CS-31 `GET /v0/auth/saml/idp/token` (and the older `POST`): a single-use SAML token for the
 /// signed-in user, valid 5 minutes.
-async fn token(State(app): State<App>, auth: UserAuth) -> Result<Response> {
+pub(crate) async fn token(State(app): State<App>, auth: UserAuth) -> Result<Response> {
     if auth.mode != Mode::Live {
         return Err(live_only());
     }
@@ -80,13 +70,21 @@ enum Flow {
 }
 
 /// CS-32 `GET /v0/auth/saml/idp/login`.
-async fn login(State(app): State<App>, headers: HeaderMap, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn login(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ctx: Ctx,
+) -> Result<Response> {
     saml(&app, &headers, &ctx, Flow::Login)
 }
 
 /// CS-33 `GET /v0/auth/saml/idp/logout`: the same, answering with a signed LogoutResponse to
 /// the SP's logout URL; the Userfront session is not ended.
-async fn logout(State(app): State<App>, headers: HeaderMap, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn logout(
+    State(app): State<App>,
+    headers: HeaderMap,
+    ctx: Ctx,
+) -> Result<Response> {
     saml(&app, &headers, &ctx, Flow::Logout)
 }
 

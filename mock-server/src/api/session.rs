@@ -1,29 +1,17 @@
 //! Sessions from the user's side: refresh, log out, log out everywhere, read sessions
 //! (client-to-server CS-14, CS-21 … CS-24).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::{App, Ctx, TokenUse, UserAuth, bearer, json_response, verify_user_token};
 use crate::error::{Error, Result};
 use crate::state::messages::base_url;
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v0/auth/refresh", get(refresh))
-        .route("/v0/auth/logout", get(logout))
-        .route("/v0/auth/logout/all", get(logout_all))
-        .route("/v0/auth/session", get(current_session))
-        .route("/v0/auth/sessions", get(sessions))
-}
-
 /// CS-14 `GET /v0/auth/refresh`: new access and ID tokens for the refresh token's session.
-async fn refresh(State(app): State<App>, headers: HeaderMap) -> Result<Response> {
+pub(crate) async fn refresh(State(app): State<App>, headers: HeaderMap) -> Result<Response> {
     let token = bearer(&headers).ok_or_else(Error::missing_auth)?;
     let prepared = {
         let mut world = app.store.write();
@@ -73,17 +61,17 @@ fn end(app: &App, ctx: &Ctx, all: bool) -> Result<Response> {
 }
 
 /// CS-21 `GET /v0/auth/logout`.
-async fn logout(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn logout(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     end(&app, &ctx, false)
 }
 
 /// CS-22 `GET /v0/auth/logout/all`.
-async fn logout_all(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn logout_all(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     end(&app, &ctx, true)
 }
 
 /// CS-23 `GET /v0/auth/session`: the token's own session.
-async fn current_session(State(app): State<App>, auth: UserAuth) -> Result<Response> {
+pub(crate) async fn current_session(State(app): State<App>, auth: UserAuth) -> Result<Response> {
     let world = app.store.read();
     let now = world.now();
     let realm = world.realm(&auth)?;
@@ -97,7 +85,7 @@ async fn current_session(State(app): State<App>, auth: UserAuth) -> Result<Respo
 }
 
 /// CS-24 `GET /v0/auth/sessions`: the user's sessions, newest first.
-async fn sessions(State(app): State<App>, auth: UserAuth, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn sessions(State(app): State<App>, auth: UserAuth, ctx: Ctx) -> Result<Response> {
     let include_ended = ctx.query.get("includeEnded").map(String::as_str) == Some("true");
     let world = app.store.read();
     let now = world.now();

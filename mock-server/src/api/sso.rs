@@ -14,11 +14,9 @@
 //! crate, so parameters land in the query (never after a `#fragment`) and nothing can split a
 //! header.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::Value;
 
 use super::{App, Ctx, Scope, detect_mode};
@@ -28,11 +26,6 @@ use crate::state::signon::{allowed_origin, check_redirect_path};
 use crate::state::sso::{PendingSso, STATE_LIFETIME, check_provider, provider_enabled};
 use crate::state::webhooks::Action;
 use crate::webhooks::emit_user;
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new().route("/v0/auth/{provider}/login", get(login))
-}
 
 /// A `302 Found` to `location`.
 pub(crate) fn found(location: &url::Url) -> Response {
@@ -67,7 +60,7 @@ pub(crate) fn required<'a>(ctx: &'a Ctx, name: &str) -> Result<&'a str> {
 
 /// CS-13 `GET /v0/auth/{provider}/login`: the start of an SSO sign-on, or (with `state`) the
 /// provider's callback.
-async fn login(
+pub(crate) async fn login(
     State(app): State<App>,
     Path(provider): Path<String>,
     headers: HeaderMap,

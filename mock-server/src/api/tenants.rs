@@ -5,10 +5,8 @@
 //! or grandparent" rule. Tenant events are announced with the webhook settings of the tenant's
 //! parent (SS-12), user events with those of the workspace.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::Value;
 
 use super::{Admin, App, Body, Reader, json_response};
@@ -19,18 +17,6 @@ use crate::state::search::{Params, Search};
 use crate::state::tenants::TenantFields;
 use crate::state::views::page;
 use crate::state::webhooks::{Action, Model};
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/v0/tenants", post(create))
-        .route(
-            "/v0/tenants/{tenantId}",
-            get(read).put(update).delete(remove),
-        )
-        .route("/v0/tenants/{tenantId}/tenants", post(create))
-        .route("/v0/tenants/{tenantId}/tenants/find", post(search))
-}
 
 /// `name`, `image` and `data` of a body.
 fn tenant_fields(body: &Body) -> Result<TenantFields> {
@@ -49,7 +35,11 @@ fn emit_tenant(world: &mut World, tenant_id: &str, mode: Mode, action: Action, r
 
 /// SS-12 `POST /v0/tenants` (child of the key's tenant) and SS-13
 /// `POST /v0/tenants/{tenantId}/tenants` (child of `{tenantId}`).
-async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn create(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let fields = tenant_fields(&body)?;
     let mut world = app.store.write();
     let now = world.now();
@@ -66,7 +56,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 }
 
 /// SS-14 `GET /v0/tenants/{tenantId}`.
-async fn read(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
+pub(crate) async fn read(State(app): State<App>, Reader(auth): Reader) -> Result<Response> {
     let world = app.store.read();
     Ok(json_response(
         world.tenant_view(&auth.tenant_id, auth.mode)?,
@@ -75,7 +65,11 @@ async fn read(State(app): State<App>, Reader(auth): Reader) -> Result<Response> 
 
 /// SS-15 `PUT /v0/tenants/{tenantId}`: `name`, `image`, `data` (shallow merge); other settings
 /// are the dashboard's (the mock's control surface) and are ignored here.
-async fn update(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn update(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let fields = tenant_fields(&body)?;
     let mut world = app.store.write();
     let now = world.now();
@@ -94,7 +88,7 @@ async fn update(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 /// SS-16 `DELETE /v0/tenants/{tenantId}`: the tenant and its subtree go; one `tenant delete`
 /// event each, one `user update` event per user who lost roles. Answers with the tenant as it
 /// was.
-async fn remove(State(app): State<App>, Admin(auth): Admin) -> Result<Response> {
+pub(crate) async fn remove(State(app): State<App>, Admin(auth): Admin) -> Result<Response> {
     let mut world = app.store.write();
     let now = world.now();
     let removal = world.delete_tenant(&auth.tenant_id, auth.mode, now)?;
@@ -127,7 +121,11 @@ async fn remove(State(app): State<App>, Admin(auth): Admin) -> Result<Response> 
 
 /// SS-17 `POST /v0/tenants/{tenantId}/tenants/find`: direct children, or the whole subtree with
 /// `deep: true`, through the search grammar of C-10.
-async fn search(State(app): State<App>, Reader(auth): Reader, body: Body) -> Result<Response> {
+pub(crate) async fn search(
+    State(app): State<App>,
+    Reader(auth): Reader,
+    body: Body,
+) -> Result<Response> {
     let deep = body.bool("deep")?.unwrap_or(false);
     let world = app.store.read();
     let search = Search::<Tenant>::parse(

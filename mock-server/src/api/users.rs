@@ -8,15 +8,13 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::signon::{LinkEmail, send_link};
-use super::{Admin, App, Body, Ctx, KeyAuth, Reader, Scope, dual, json_response, ok, path_param};
+use super::{Admin, App, Body, Ctx, KeyAuth, Reader, Scope, json_response, ok, path_param};
 use crate::error::{Error, Result, msg};
 use crate::state::World;
 use crate::state::clock::Millis;
@@ -29,25 +27,6 @@ use crate::state::users::{UserFields, check_phone, fields_from_json, normalise_e
 use crate::state::views::{list, page};
 use crate::state::webhooks::Action;
 use crate::webhooks::emit_user;
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new();
-    let r = dual(r, "/v0/users", get(search_by_query).post(create));
-    let r = dual(r, "/v0/users/find", post(search_by_body));
-    let r = dual(r, "/v0/users/invite", post(invite_user));
-    let r = dual(r, "/v0/users/createOrUpdate", post(create_or_update));
-    let r = dual(
-        r,
-        "/v0/users/{userId}",
-        get(read).put(update).delete(remove),
-    );
-    let r = dual(r, "/v0/users/{userId}/active", post(mark_active));
-    let r = dual(r, "/v0/users/{userId}/sessions", get(sessions));
-    let r = dual(r, "/v0/auth/logout", post(end_sessions));
-    // SS-21, and its tenant form SS-26.
-    dual(r, "/v0/roles/invite", post(invite_to_roles))
-}
 
 /// The `{userId}` path segment: an integer id or a UUID (conventions C-2.4).
 fn user_ref(params: &HashMap<String, String>) -> Result<&str> {
@@ -105,7 +84,11 @@ fn apply_create(world: &mut World, scope: &Scope, fields: UserFields) -> Result<
 }
 
 /// SS-1 `POST /v0/users`.
-async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn create(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let scope = auth.scope();
     body.required_str("email")?;
     let fields = user_fields(&app, &body, scope.mode).await?;
@@ -115,7 +98,7 @@ async fn create(State(app): State<App>, Admin(auth): Admin, body: Body) -> Resul
 }
 
 /// SS-2 `GET /v0/users/{userId}`.
-async fn read(
+pub(crate) async fn read(
     State(app): State<App>,
     Reader(auth): Reader,
     Path(params): Path<HashMap<String, String>>,
@@ -128,7 +111,7 @@ async fn read(
 }
 
 /// SS-3 `PUT /v0/users/{userId}`: only given fields change (see [`crate::state::Realm::update_user`]).
-async fn update(
+pub(crate) async fn update(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,
@@ -150,7 +133,7 @@ async fn update(
 }
 
 /// SS-4 `DELETE /v0/users/{userId}`: answers with the record as it was.
-async fn remove(
+pub(crate) async fn remove(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,
@@ -176,7 +159,7 @@ async fn remove(
 
 /// SS-8 `POST /v0/users/createOrUpdate`: the user matching `userId`, else `userUuid`, is
 /// updated; otherwise a user is created with the given identifiers.
-async fn create_or_update(
+pub(crate) async fn create_or_update(
     State(app): State<App>,
     Admin(auth): Admin,
     body: Body,
@@ -204,7 +187,7 @@ async fn create_or_update(
 }
 
 /// SS-9 `POST /v0/users/{userId}/active`: `lastActiveAt` = now, no webhook (C-15).
-async fn mark_active(
+pub(crate) async fn mark_active(
     State(app): State<App>,
     Admin(auth): Admin,
     Path(params): Path<HashMap<String, String>>,
@@ -220,7 +203,7 @@ async fn mark_active(
 
 /// SS-10 `GET /v0/users/{userId}/sessions`: newest first; `?includeEnded=true` adds ended and
 /// expired sessions.
-async fn sessions(
+pub(crate) async fn sessions(
     State(app): State<App>,
     Reader(auth): Reader,
     Path(params): Path<HashMap<String, String>>,
@@ -244,7 +227,11 @@ async fn sessions(
 
 /// SS-11 `POST /v0/auth/logout`: ends one session (`sessionId`) and/or every session of a user
 /// (`userUuid`). Both are looked up before anything ends.
-async fn end_sessions(State(app): State<App>, Admin(auth): Admin, body: Body) -> Result<Response> {
+pub(crate) async fn end_sessions(
+    State(app): State<App>,
+    Admin(auth): Admin,
+    body: Body,
+) -> Result<Response> {
     let session_id = body.str("sessionId")?;
     let user_uuid = body.str("userUuid")?;
     if session_id.is_none() && user_uuid.is_none() {
@@ -304,7 +291,7 @@ fn search(app: &App, auth: &KeyAuth, params: Params<'_>) -> Result<Response> {
 }
 
 /// SS-5 `POST /v0/users/find` with `{page, order, filters}`.
-async fn search_by_body(
+pub(crate) async fn search_by_body(
     State(app): State<App>,
     Reader(auth): Reader,
     body: Body,
@@ -321,7 +308,7 @@ async fn search_by_body(
 }
 
 /// SS-6 `GET /v0/users?page=&order=&filters=<URL-encoded JSON>` (legacy).
-async fn search_by_query(
+pub(crate) async fn search_by_query(
     State(app): State<App>,
     Reader(auth): Reader,
     ctx: Ctx,
@@ -448,7 +435,7 @@ fn answer_invitation(
 }
 
 /// SS-7 `POST /v0/users/invite`: a new user and a welcome (or reset-style) link email.
-async fn invite_user(
+pub(crate) async fn invite_user(
     State(app): State<App>,
     Admin(auth): Admin,
     ctx: Ctx,
@@ -464,7 +451,7 @@ async fn invite_user(
 /// SS-21 `POST /v0/roles/invite` and SS-26 `POST /v0/tenants/{tenantId}/roles/invite`: roles of
 /// the acted-on tenant for a new or existing user, and the invitation email unless
 /// `options.noInviteEmail`.
-async fn invite_to_roles(
+pub(crate) async fn invite_to_roles(
     State(app): State<App>,
     Admin(auth): Admin,
     ctx: Ctx,

@@ -3,26 +3,16 @@
 //! [`crate::state::Realm::check_rate_limit`] before they create or change anything, so a 429
 //! leaves no trace (conventions C-7).
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
 
 use super::signon::{LinkEmail, redirect_option, scope_and_token_user, send_link, sent};
-use super::{App, Body, Ctx, PathTenant, dual};
+use super::{App, Body, Ctx, PathTenant};
 use crate::error::{Error, Result, msg};
 use crate::state::Realm;
 use crate::state::messages::Message;
 use crate::state::model::{Channel, LinkType};
 use crate::state::users::{check_phone, normalise_email};
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    let r = Router::new();
-    let r = dual(r, "/v0/auth/verify/email", post(verify_email));
-    let r = dual(r, "/v0/auth/verify/link", post(verify_email));
-    dual(r, "/v0/auth/verify/phone", post(verify_phone))
-}
 
 /// The user a verification request is about (CS-17, CS-19): the token's user, else the user
 /// named by `userId` or `userUuid`, else the user holding the address (`by_address`). `None`
@@ -55,7 +45,7 @@ fn verification_user(
 /// CS-17 `POST /v0/auth/verify/email` and CS-18 `POST /v0/auth/verify/link` (legacy): emails a
 /// verify link. A new address (a change of email) needs the user's access token, must be free,
 /// and replaces the old one only when the link is used.
-async fn verify_email(
+pub(crate) async fn verify_email(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,
@@ -102,7 +92,7 @@ async fn verify_email(
 /// CS-19 `POST /v0/auth/verify/phone`: texts a 6-digit code. A number the user does not have yet
 /// needs their access token and must be free when the tenant's `isPhoneNumberUnique` is set; it
 /// becomes the user's number when the code is used (`PUT /v0/auth/code`).
-async fn verify_phone(
+pub(crate) async fn verify_phone(
     State(app): State<App>,
     ctx: Ctx,
     path: PathTenant,

@@ -14,11 +14,11 @@ pub mod journal;
 pub mod passthrough;
 pub mod persist;
 pub mod sso;
+pub mod ui;
+pub mod users;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
 
 use crate::api::{App, Body, Ctx, json_response, ok};
@@ -28,31 +28,15 @@ use crate::state::model::{Flow, Mode, TenantSettings};
 use crate::state::seed;
 use crate::state::views::list;
 
-/// Routes of the whole control surface.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .merge(journal::routes())
-        .merge(persist::routes())
-        .merge(sso::routes())
-        .merge(passthrough::routes())
-        .route("/__mock/reset", post(reset))
-        .route("/__mock/state", get(state))
-        .route("/__mock/clock", get(read_clock).post(set_clock))
-        .route("/__mock/outbox", get(outbox).delete(clear_outbox))
-        .route("/__mock/webhooks", get(webhooks).delete(clear_webhooks))
-        .route("/__mock/tenants/{tenantId}/settings", put(settings))
-        .route("/__mock/rate-limit/opt-out", post(opt_out))
-}
-
 /// `POST /__mock/reset`: back to the seed data and real time, with an empty request journal.
-async fn reset(State(app): State<App>) -> Response {
+pub(crate) async fn reset(State(app): State<App>) -> Response {
     app.store.write().reset();
     app.journal.clear();
     ok()
 }
 
 /// `GET /__mock/state`: seeded workspaces, keys, users and the current mock time.
-async fn state(State(app): State<App>) -> Response {
+pub(crate) async fn state(State(app): State<App>) -> Response {
     let world = app.store.read();
     let mut body = seed::summary(&world);
     body["now"] = json!(format_iso(world.now()));
@@ -61,14 +45,14 @@ async fn state(State(app): State<App>) -> Response {
 }
 
 /// `GET /__mock/clock`.
-async fn read_clock(State(app): State<App>) -> Response {
+pub(crate) async fn read_clock(State(app): State<App>) -> Response {
     json_response(json!({ "now": format_iso(app.store.read().now()) }))
 }
 
 /// `POST /__mock/clock` with `{advanceSeconds}` or `{now}`. Mock time stays between 1970 and
 /// the end of year 9999 (`clock::EARLIEST`..=`clock::LATEST`): a date that does not exist or a
 /// move outside that range is refused with 400 and the clock is left as it was.
-async fn set_clock(State(app): State<App>, body: Body) -> Result<Response> {
+pub(crate) async fn set_clock(State(app): State<App>, body: Body) -> Result<Response> {
     let mut world = app.store.write();
     match (body.get("advanceSeconds"), body.str("now")?) {
         (Some(v), None) => {
@@ -98,7 +82,7 @@ async fn set_clock(State(app): State<App>, body: Body) -> Result<Response> {
 }
 
 /// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`.
-async fn outbox(State(app): State<App>, ctx: Ctx) -> Response {
+pub(crate) async fn outbox(State(app): State<App>, ctx: Ctx) -> Response {
     let q = &ctx.query;
     let matches = |key: &str, value: &str| {
         q.get(key)
@@ -121,19 +105,19 @@ async fn outbox(State(app): State<App>, ctx: Ctx) -> Response {
 }
 
 /// `DELETE /__mock/outbox`.
-async fn clear_outbox(State(app): State<App>) -> Response {
+pub(crate) async fn clear_outbox(State(app): State<App>) -> Response {
     app.store.write().outbox.clear();
     ok()
 }
 
 /// `GET /__mock/webhooks`: recorded deliveries, oldest first.
-async fn webhooks(State(app): State<App>) -> Response {
+pub(crate) async fn webhooks(State(app): State<App>) -> Response {
     let world = app.store.read();
     json_response(list(world.webhooks.iter().map(|d| json!(d)).collect()))
 }
 
 /// `DELETE /__mock/webhooks`.
-async fn clear_webhooks(State(app): State<App>) -> Response {
+pub(crate) async fn clear_webhooks(State(app): State<App>) -> Response {
     app.store.write().webhooks.clear();
     ok()
 }
@@ -155,7 +139,7 @@ const WORKSPACE_SETTINGS: [&str; 7] = [
 
 /// `PUT /__mock/tenants/{tenantId}/settings`: what the real product sets in its dashboard. All
 /// members are checked before anything changes.
-async fn settings(
+pub(crate) async fn settings(
     State(app): State<App>,
     Path(tenant_id): Path<String>,
     body: Body,
@@ -335,7 +319,7 @@ fn check_webhook_url(key: &str, url: &str, live: bool) -> Result<()> {
 }
 
 /// `POST /__mock/rate-limit/opt-out` with `{tenantId, mode, userId}`.
-async fn opt_out(State(app): State<App>, body: Body) -> Result<Response> {
+pub(crate) async fn opt_out(State(app): State<App>, body: Body) -> Result<Response> {
     let tenant_id = body.required_str("tenantId")?.to_owned();
     let mode = Mode::parse(body.str("mode")?.unwrap_or("test"))
         .ok_or_else(|| Error::bad_request("\"mode\" must be one of [test, live]"))?;

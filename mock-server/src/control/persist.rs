@@ -5,26 +5,19 @@
 //! with (`--export-on-exit`): only there, because the control surface needs no credentials and
 //! must not let a caller write files anywhere the process can.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::json;
 
 use crate::api::{App, json_response};
 use crate::error::{Error, Result, msg};
 use crate::state::persist;
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new().route("/__mock/export", get(export).post(save))
-}
-
 /// `GET /__mock/export`: the whole state, as a state file. The text is checked to load again
 /// before it is answered; a state that would not is a 500 with the reason, never a 200 with a
 /// file `--import` refuses.
-async fn export(State(app): State<App>) -> Result<Response> {
+pub(crate) async fn export(State(app): State<App>) -> Result<Response> {
     let state = persist::export(&app.store.read());
     let bytes = tokio::task::spawn_blocking(move || persist::to_checked_json(&state))
         .await
@@ -44,7 +37,7 @@ fn not_saved(reason: String) -> Error {
 }
 
 /// `POST /__mock/export`: writes the state file to the `--export-on-exit` path now.
-async fn save(State(app): State<App>) -> Result<Response> {
+pub(crate) async fn save(State(app): State<App>) -> Result<Response> {
     let path = app.export_path.clone().ok_or_else(|| {
         Error::bad_request(
             "No export path: start the mock with --export-on-exit PATH (or GET /__mock/export)",

@@ -1,24 +1,15 @@
 //! The fake SSO providers (`/__mock/sso/...`, conventions C-18): the provider page the sign-on
 //! of [`crate::api::sso`] passes through, and the identities it answers with.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde_json::{Map, Value};
 
 use crate::api::sso::{found, own_base, parse_target, required};
 use crate::api::{App, Body, Ctx, json_response};
 use crate::error::{Error, Result, msg};
 use crate::state::sso::{Identity, check_provider};
-
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/__mock/sso/{provider}/authorize", get(authorize))
-        .route("/__mock/sso/identities", post(register))
-}
 
 /// `GET /__mock/sso/{provider}/authorize`: the fake provider page. Sends the browser back to
 /// `redirect_uri` with `state` and the `code` of an identity: the one asked for with `code`,
@@ -27,7 +18,7 @@ pub fn routes() -> Router<App> {
 /// Like a real provider with one registered callback, it sends the browser back only to the
 /// mock's own SSO callback for the provider (same scheme, host and port as the request, path
 /// `/v0/auth/{provider}/login`); any other `redirect_uri` is 400 `Invalid redirect_uri`.
-async fn authorize(
+pub(crate) async fn authorize(
     State(app): State<App>,
     Path(provider): Path<String>,
     headers: HeaderMap,
@@ -59,7 +50,7 @@ async fn authorize(
 
 /// `POST /__mock/sso/identities`: `{provider, code?, email, name?, image?, emailVerified?}`
 /// registers what the fake provider answers for `code` (generated when not given).
-async fn register(State(app): State<App>, body: Body) -> Result<Response> {
+pub(crate) async fn register(State(app): State<App>, body: Body) -> Result<Response> {
     body.required_str("provider")?;
     body.required_str("email")?;
     let identity: Identity = serde_json::from_value(Value::Object(Map::from_iter(body.0)))

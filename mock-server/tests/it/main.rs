@@ -4,6 +4,7 @@
 mod common;
 
 mod auth;
+mod checklist;
 mod cli;
 mod codes;
 mod connections;

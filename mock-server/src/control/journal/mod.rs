@@ -29,13 +29,11 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::{Body as HttpBody, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
 
@@ -274,11 +272,6 @@ impl Journal {
     }
 }
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new().route("/__mock/requests", get(requests).delete(clear))
-}
-
 /// The middleware that records every request outside `/__mock`.
 pub async fn record(State(app): State<App>, req: Request, next: Next) -> Response {
     // The console log (`crate::log`) prints its line from the same entry, so it runs here too.
@@ -385,7 +378,7 @@ fn keep(bytes: &Bytes) -> Captured {
 
 /// `GET /__mock/requests`: recorded requests, oldest first, filtered by `method`, `path`
 /// (prefix), `status` (`404` or `4xx`), `tenantId`, `mode`; `limit` keeps the most recent.
-async fn requests(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+pub(crate) async fn requests(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let filter = Filter::parse(&ctx)?;
     let (entries, dropped, bytes) = app.journal.snapshot();
     let mut views: Vec<View> = {
@@ -408,7 +401,7 @@ async fn requests(State(app): State<App>, ctx: Ctx) -> Result<Response> {
 }
 
 /// `DELETE /__mock/requests`.
-async fn clear(State(app): State<App>) -> Response {
+pub(crate) async fn clear(State(app): State<App>) -> Response {
     app.journal.clear();
     ok()
 }

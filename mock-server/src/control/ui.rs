@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get};
 
-use super::App;
+use crate::api::App;
 use crate::error::Error;
 
 /// The page's policy: everything from this origin only; no inline script or style, no plugins,

@@ -6,13 +6,11 @@
 //! assignments, whether TOTP is paired, and their sessions. It never shows password hashes,
 //! TOTP secrets or backup codes.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::{App, Ctx, json_response};
+use crate::api::{App, Ctx, json_response};
 use crate::error::{Error, Result, msg};
 use crate::state::clock::format_iso;
 use crate::state::model::{Mode, Session, User};
@@ -20,16 +18,11 @@ use crate::state::model::{Mode, Session, User};
 /// At most this many users are answered, so a large pool never builds a huge page.
 pub const MAX_USERS: usize = 200;
 
-/// Routes of this module.
-pub fn routes() -> Router<App> {
-    Router::new().route("/__mock/users", get(users))
-}
-
 /// `GET /__mock/users?tenantId=&mode=&q=`: the pool of the workspace holding `tenantId` in
 /// `mode`, lowest id first; `q` keeps users whose id, email, username, name or phone number
 /// contains it (case-insensitive). `totalCount` counts every match; `results` holds the first
 /// [`MAX_USERS`].
-async fn users(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+pub async fn users(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let q = &ctx.query;
     let (Some(tenant_id), Some(mode)) = (
         q.get("tenantId"),
