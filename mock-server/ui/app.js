@@ -81,7 +81,7 @@ function showNow(iso) {
  * until something new arrives; a server that answers at once (nothing to wait for, or a mock
  * without long-poll) is asked again only after a pause, so the page never spins.
  */
-function follow(name, fetchOnce, render, liveEl) {
+function follow(fetchOnce, render, liveEl) {
   let generation = 0;
   let lastKey = null;
   async function loop(gen) {
@@ -157,7 +157,7 @@ async function copy(text, button) {
     window.prompt("Copy:", text);
   }
 }
-const outbox = follow("outbox", () => api("/__mock/outbox?" + outboxQuery()), renderOutbox, $("#outbox-live"));
+const outbox = follow(() => api("/__mock/outbox?" + outboxQuery()), renderOutbox, $("#outbox-live"));
 
 // ---------------------------------------------------------------- users
 
@@ -175,8 +175,8 @@ async function loadUsers() {
       el("tr", { "data-user-id": u.userId },
         el("td", {}, String(u.userId)),
         el("td", { class: "key" }, u.email || "—"),
-        el("td", {}, u.username),
-        el("td", {}, u.isEmailConfirmed ? "yes" : "no"),
+        el("td", { class: "wide" }, u.username),
+        el("td", { class: "wide" }, u.isEmailConfirmed ? "yes" : "no"),
         el("td", {}, el("button", {
           type: "button", class: "link", "aria-label": `Show ${u.email || u.username}`,
           onclick: (ev) => showUser(u, ev.currentTarget.closest("tr")),
@@ -234,7 +234,7 @@ function renderRequests(body) {
       el("td", { class: cls }, el("span", { class: "sr-only" }, "status "), String(r.status)),
       el("td", {}, r.method),
       el("td", { class: "path" }, r.path),
-      el("td", {}, el("time", { datetime: r.at }, when(r.at))),
+      el("td", { class: "wide" }, el("time", { datetime: r.at }, when(r.at))),
       el("td", {}, el("button", {
         type: "button", class: "link", "aria-label": `Show ${r.method} ${r.path}`,
         onclick: (ev) => showRequest(r, ev.currentTarget.closest("tr")),
@@ -256,7 +256,7 @@ function showRequest(r, row) {
     el("h4", {}, "Request"), el("pre", { class: "request-json" }, pretty(r.request)),
     el("h4", {}, "Response"), el("pre", { class: "response-json" }, pretty(r.response)));
 }
-const requests = follow("requests", () => api("/__mock/requests?" + requestsQuery()), renderRequests, null);
+const requests = follow(() => api("/__mock/requests?" + requestsQuery()), renderRequests, null);
 
 // ---------------------------------------------------------------- webhooks
 

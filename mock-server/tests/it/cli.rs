@@ -28,6 +28,10 @@ async fn serves_on_a_free_port_and_stops_on_sigterm() {
         text.contains("test users    4 (password: testmodepassword)"),
         "{text}"
     );
+    assert!(
+        text.contains(&format!("web page:        {base}/__mock/")),
+        "{text}"
+    );
     let admin_key = lines
         .iter()
         .find_map(|l| {
