@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::report::{Report, ScenarioResult, Status};
@@ -38,6 +39,35 @@ pub struct Config {
     pub wait_for_target: Option<Duration>,
     /// An answer slower than this gets a warning.
     pub slow: Duration,
+    /// Stops the run early (Ctrl-C in the binary); what it created is still cleaned up.
+    pub stop: Stop,
+}
+
+/// A request to stop a run early: the scenario running is aborted, the rest are not started,
+/// the clean-up runs, and the report says the run was interrupted.
+#[derive(Clone, Debug, Default)]
+pub struct Stop(Arc<(AtomicBool, tokio::sync::Notify)>);
+
+impl Stop {
+    /// Asks the run to stop.
+    pub fn stop(&self) {
+        self.0.0.store(true, Ordering::SeqCst);
+        self.0.1.notify_waiters();
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn is_stopped(&self) -> bool {
+        self.0.0.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once the run is asked to stop.
+    pub async fn stopped(&self) {
+        let notified = self.0.1.notified();
+        if self.is_stopped() {
+            return;
+        }
+        notified.await;
+    }
 }
 
 impl Default for Config {
@@ -54,6 +84,7 @@ impl Default for Config {
             reference: None,
             wait_for_target: None,
             slow: crate::scenario::SLOW_ANSWER,
+            stop: Stop::default(),
         }
     }
 }
@@ -135,7 +166,11 @@ pub async fn run(
         .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000_000);
     let keep = config.reference.is_some();
     let mut report = run_suite(&config, config.target.clone(), seed, keep, progress).await?;
-    if let Some(reference) = &config.reference {
+    if let Some(reference) = config
+        .reference
+        .as_ref()
+        .filter(|_| !config.stop.is_stopped())
+    {
         let mut other = config.clone();
         // The reference has its own workspace and keys (from its /__mock/state); the flags name
         // the target's.
@@ -184,8 +219,12 @@ async fn run_suite(
     let mut results = Vec::with_capacity(total);
     let mut covered = BTreeSet::new();
     for (index, scenario) in selected.into_iter().enumerate() {
+        if config.stop.is_stopped() {
+            break;
+        }
         let cx = Cx::new(target.clone(), snapshots.clone());
-        let mut result = run_one(&scenario, &target, cx.clone(), config.timeout).await;
+        let mut result =
+            run_one(&scenario, &target, cx.clone(), config.timeout, &config.stop).await;
         let exchanges = cx.exchanges();
         for exchange in &exchanges {
             let path = exchange
@@ -232,6 +271,7 @@ async fn run_suite(
         baseline_now_passing: Vec::new(),
         reference: None,
         differences: Vec::new(),
+        interrupted: config.stop.is_stopped(),
     })
 }
 
@@ -260,6 +300,7 @@ async fn run_one(
     target: &Target,
     cx: Cx,
     timeout: Duration,
+    stop: &Stop,
 ) -> ScenarioResult {
     let started = Instant::now();
     let mut result = ScenarioResult {
@@ -278,7 +319,16 @@ async fn run_one(
         return result;
     }
     let mut task = tokio::spawn((scenario.run)(cx.clone()));
-    let outcome = match tokio::time::timeout(timeout, &mut task).await {
+    let finished = tokio::select! {
+        finished = tokio::time::timeout(timeout, &mut task) => finished,
+        () = stop.stopped() => {
+            task.abort();
+            result.status = Status::Skipped;
+            result.message = Some("the run was interrupted".into());
+            return result;
+        }
+    };
+    let outcome = match finished {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => Err(Failure::Fail(format!("the scenario panicked: {e}"))),
         Err(_) => {
