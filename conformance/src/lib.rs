@@ -50,5 +50,5 @@ pub mod snapshot;
 pub mod target;
 
 pub use report::{Report, ScenarioResult, Status};
-pub use runner::{Config, DEFAULT_CASES, run, select};
+pub use runner::{Config, DEFAULT_CASES, Stop, run, select};
 pub use target::{Credentials, Mode};

@@ -10,7 +10,7 @@ use std::io::IsTerminal as _;
 use userfront_conformance::baseline::Baseline;
 use userfront_conformance::report::{Paint, Status};
 use userfront_conformance::snapshot;
-use userfront_conformance::{Config, Credentials, DEFAULT_CASES, run, select};
+use userfront_conformance::{Config, Credentials, DEFAULT_CASES, Stop, run, select};
 
 /// Checks an implementation of the Userfront API against its documented contract.
 #[derive(Parser, Debug)]
@@ -217,6 +217,20 @@ async fn run_command(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Ctrl-C stops the run and still cleans up; a second Ctrl-C quits at once.
+    let stop = Stop::default();
+    let watcher = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "userfront-conformance: interrupted; cleaning up what the run created (Ctrl-C again to quit at once)"
+            );
+            watcher.stop();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
     let config = Config {
         target: args.target,
         credentials: Credentials {
@@ -241,6 +255,7 @@ async fn run_command(args: RunArgs) -> ExitCode {
         baseline,
         reference: args.reference,
         wait_for_target: args.wait_for_target.map(Duration::from_secs),
+        stop,
         slow: match Duration::try_from_secs_f64(args.slow) {
             Ok(d) if !d.is_zero() => d,
             _ => {
@@ -292,7 +307,9 @@ async fn run_command(args: RunArgs) -> ExitCode {
     if let Some(path) = &args.json {
         written &= write_file(path, &report.json());
     }
-    if report.success() && written {
+    if report.interrupted {
+        ExitCode::from(130)
+    } else if report.success() && written {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

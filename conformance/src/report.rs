@@ -123,6 +123,9 @@ pub struct Report {
     /// Where the target and the reference answered differently.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<Difference>,
+    /// The run was stopped early (Ctrl-C): scenarios after the one running were not run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 impl Report {
@@ -136,9 +139,10 @@ impl Report {
         self.results.iter().filter(|r| r.is_new_failure()).count()
     }
 
-    /// No failure beyond the baseline, and (in a differential run) no difference.
+    /// No failure beyond the baseline, (in a differential run) no difference, and the run
+    /// was not interrupted.
     pub fn success(&self) -> bool {
-        self.new_failures() == 0 && self.differences.is_empty()
+        self.new_failures() == 0 && self.differences.is_empty() && !self.interrupted
     }
 
     /// `N passed, N failed`, plus `, N warnings`, `, N skipped`, `, N known failures` and
@@ -171,6 +175,9 @@ impl Report {
         if self.reference.is_some() {
             let n = self.differences.len();
             let _ = write!(line, ", {}", plural(n, "difference", "differences"));
+        }
+        if self.interrupted {
+            line.push_str(", interrupted");
         }
         line
     }
@@ -330,6 +337,14 @@ impl Report {
             self.cases,
             Duration::from_millis(self.duration_ms).as_secs_f64()
         );
+        if self.interrupted {
+            let _ = writeln!(
+                out,
+                "\n{}: {} scenarios ran; what they created was cleaned up",
+                paint.red("interrupted"),
+                self.results.len()
+            );
+        }
         let summary = self.summary();
         let _ = writeln!(
             out,
@@ -711,6 +726,7 @@ mod tests {
             baseline_now_passing: vec![],
             reference: None,
             differences: vec![],
+            interrupted: false,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::coverage;
@@ -39,6 +40,35 @@ pub struct Config {
     pub wait_for_target: Option<Duration>,
     /// An answer slower than this gets a warning.
     pub slow: Duration,
+    /// Stops the run early (Ctrl-C in the binary); what it created is still cleaned up.
+    pub stop: Stop,
+}
+
+/// A request to stop a run early: the scenario running is aborted, the rest are not started,
+/// the clean-up runs, and the report says the run was interrupted.
+#[derive(Clone, Debug, Default)]
+pub struct Stop(Arc<(AtomicBool, tokio::sync::Notify)>);
+
+impl Stop {
+    /// Asks the run to stop.
+    pub fn stop(&self) {
+        self.0.0.store(true, Ordering::SeqCst);
+        self.0.1.notify_waiters();
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn is_stopped(&self) -> bool {
+        self.0.0.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once the run is asked to stop.
+    pub async fn stopped(&self) {
+        let notified = self.0.1.notified();
+        if self.is_stopped() {
+            return;
+        }
+        notified.await;
+    }
 }
 
 impl Default for Config {
@@ -55,6 +85,7 @@ impl Default for Config {
             reference: None,
             wait_for_target: None,
             slow: crate::scenario::SLOW_ANSWER,
+            stop: Stop::default(),
         }
     }
 }
@@ -136,7 +167,11 @@ pub async fn run(
         .unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0 % 1_000_000_000);
     let keep = config.reference.is_some();
     let mut report = run_suite(&config, config.target.clone(), seed, keep, progress).await?;
-    if let Some(reference) = &config.reference {
+    if let Some(reference) = config
+        .reference
+        .as_ref()
+        .filter(|_| !config.stop.is_stopped())
+    {
         let mut other = config.clone();
         // The reference has its own workspace and keys (from its /__mock/state); the flags name
         // the target's.
@@ -186,6 +221,9 @@ async fn run_suite(
     let mut covered = BTreeSet::new();
     let mut observed = coverage::Observed::default();
     for (index, scenario) in selected.into_iter().enumerate() {
+        if config.stop.is_stopped() {
+            break;
+        }
         let cx = Cx::new(target.clone(), snapshots.clone());
         let notes = coverage::Notebook::default();
         let mut result = run_one(
@@ -194,6 +232,7 @@ async fn run_suite(
             cx.clone(),
             config.timeout,
             notes.clone(),
+            &config.stop,
         )
         .await;
         observed.add(&scenario, &result, &notes);
@@ -244,6 +283,7 @@ async fn run_suite(
         baseline_now_passing: Vec::new(),
         reference: None,
         differences: Vec::new(),
+        interrupted: config.stop.is_stopped(),
     })
 }
 
@@ -273,6 +313,7 @@ async fn run_one(
     cx: Cx,
     timeout: Duration,
     notes: coverage::Notebook,
+    stop: &Stop,
 ) -> ScenarioResult {
     let started = Instant::now();
     let mut result = ScenarioResult {
@@ -291,7 +332,16 @@ async fn run_one(
         return result;
     }
     let mut task = tokio::spawn(coverage::scope(notes, (scenario.run)(cx.clone())));
-    let outcome = match tokio::time::timeout(timeout, &mut task).await {
+    let finished = tokio::select! {
+        finished = tokio::time::timeout(timeout, &mut task) => finished,
+        () = stop.stopped() => {
+            task.abort();
+            result.status = Status::Skipped;
+            result.message = Some("the run was interrupted".into());
+            return result;
+        }
+    };
+    let outcome = match finished {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => Err(Failure::Fail(format!("the scenario panicked: {e}"))),
         Err(_) => {

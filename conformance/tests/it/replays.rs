@@ -227,3 +227,65 @@ async fn users_a_scenario_could_not_register_are_swept_by_the_run_prefix() {
         .expect("JSON");
     assert_eq!(found["totalCount"], 0, "{found:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_run_still_cleans_up() {
+    let mock = MockUserfront::start().await.expect("mock");
+    let child = Command::new(env!("CARGO_BIN_EXE_userfront-conformance"))
+        .args([
+            "run",
+            "--cases",
+            "4",
+            "--color",
+            "never",
+            "--target",
+            mock.base_url(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // Let it create users, then press Ctrl-C.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let pid = child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("waits"))
+        .await
+        .expect("joined");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(stderr.contains("interrupted; cleaning up"), "{stderr}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap_or("")
+            .ends_with(", interrupted"),
+        "{stdout}"
+    );
+    let run_id = stdout
+        .split(" · run ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the run id is printed");
+    let found = reqwest::Client::new()
+        .post(format!("{}/v0/users/find", mock.base_url()))
+        .bearer_auth(mock.admin_key())
+        .json(
+            &json!({ "filters": { "conjunction": "and", "filterGroups": [ { "conjunction": "and",
+            "filters": [ { "attr": "email", "type": "string", "comparison": "contains",
+                           "value": format!("cf-{run_id}-") } ] } ] } }),
+        )
+        .send()
+        .await
+        .expect("search")
+        .json::<Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(found["totalCount"], 0, "{found:#}");
+}
