@@ -48,6 +48,35 @@ const CONVENTIONS: &[(&str, &str)] = &[
     ("C-18", "clock control ignored"),
 ];
 
+/// Further defects of some conventions, beyond the first.
+const EXTRA: &[(&str, &str)] = &[
+    ("C-6", "a body that is not JSON read as {}"),
+    ("C-16", "a User leaks its password hash"),
+];
+
+fn extra_defect(name: &str) -> Defect {
+    match name {
+        // The request body could not be read as JSON (the proxy saw text): forward `{}`.
+        "a body that is not JSON read as {}" => Defect::request(|req| {
+            if matches!(req.method.as_str(), "POST" | "PUT")
+                && req.body.is_none()
+                && req
+                    .header("content-type")
+                    .is_some_and(|c| c.starts_with("application/json"))
+            {
+                req.body = Some(json!({}));
+            }
+            None
+        }),
+        "a User leaks its password hash" => Defect::response(|_, resp| {
+            if resp.body["userUuid"].is_string() && resp.body["email"].is_string() {
+                resp.body["passwordHash"] = json!("$argon2id$v=19$m=19456,t=2,p=1$planted");
+            }
+        }),
+        other => panic!("no defect written for {other}"),
+    }
+}
+
 async fn convention_defect(rule: &str) -> Defect {
     match rule {
         "C-1" => Defect::response(|_, resp| {
@@ -290,63 +319,69 @@ async fn every_rule_has_a_planted_defect_and_all_are_caught() {
     let mut missed = Vec::new();
     let mut jobs = tokio::task::JoinSet::new();
     for rule in coverage::rules() {
-        let (name, defect) = if rule.id.starts_with("C-") {
+        let mut defects: Vec<(String, Defect)> = Vec::new();
+        if rule.id.starts_with("C-") {
             let name = CONVENTIONS
                 .iter()
                 .find(|(r, _)| *r == rule.id)
                 .map(|(_, n)| n.to_string())
                 .unwrap_or_else(|| panic!("no planted defect for {}", rule.id));
-            (name, convention_defect(&rule.id).await)
+            defects.push((name, convention_defect(&rule.id).await));
+            for (_, name) in EXTRA.iter().filter(|(r, _)| *r == rule.id) {
+                defects.push((name.to_string(), extra_defect(name)));
+            }
         } else {
             let labels = endpoints
                 .get(&rule.id)
                 .cloned()
                 .unwrap_or_else(|| panic!("{} documents no route", rule.id));
-            (
+            defects.push((
                 format!("answers of {} changed", labels.join(", ")),
                 endpoint_defect(labels),
-            )
-        };
-        planted += 1;
-        // Every declaring scenario runs; the others fill up to SCENARIOS_PER_RULE.
-        let (mut scenarios, others): (Vec<String>, Vec<String>) = checking
-            .get(&rule.id)
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .partition(|name| declaring.get(name).is_some_and(|c| c.contains(&rule.id)));
-        let room = SCENARIOS_PER_RULE.saturating_sub(scenarios.len());
-        scenarios.extend(others.into_iter().take(room));
-        if scenarios.is_empty() {
-            missed.push(format!("{} ({name}): no scenario checks the rule", rule.id));
-            continue;
+            ));
         }
-        // Up to four defects at once, each against its own mock.
-        while jobs.len() >= 4 {
-            if let Some(done) = jobs.join_next().await
-                && let Some(miss) = done.expect("a defect run panicked")
-            {
-                missed.push(miss);
+        for (name, defect) in defects {
+            planted += 1;
+            // Every declaring scenario runs; the others fill up to SCENARIOS_PER_RULE.
+            let (mut scenarios, others): (Vec<String>, Vec<String>) = checking
+                .get(&rule.id)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .partition(|name| declaring.get(name).is_some_and(|c| c.contains(&rule.id)));
+            let room = SCENARIOS_PER_RULE.saturating_sub(scenarios.len());
+            scenarios.extend(others.into_iter().take(room));
+            if scenarios.is_empty() {
+                missed.push(format!("{} ({name}): no scenario checks the rule", rule.id));
+                continue;
             }
+            // Up to four defects at once, each against its own mock.
+            while jobs.len() >= 4 {
+                if let Some(done) = jobs.join_next().await
+                    && let Some(miss) = done.expect("a defect run panicked")
+                {
+                    missed.push(miss);
+                }
+            }
+            let label = format!("{} ({name})", rule.id);
+            jobs.spawn(async move {
+                let mock = MockUserfront::start().await.expect("mock starts");
+                let proxy = Proxy::start(mock.base_url(), defect).await;
+                let config = Config {
+                    target: Some(proxy.url.clone()),
+                    credentials: Credentials::default(),
+                    seed: Some(20_240_515),
+                    cases: CASES,
+                    filters: scenarios.clone(),
+                    ..Config::default()
+                };
+                let report = run(config, &mut |_, _, _| {})
+                    .await
+                    .expect("the run starts");
+                (!report.results.iter().any(|r| r.status == Status::Failed))
+                    .then(|| format!("{label}: not caught by {}", scenarios.join(", ")))
+            });
         }
-        let label = format!("{} ({name})", rule.id);
-        jobs.spawn(async move {
-            let mock = MockUserfront::start().await.expect("mock starts");
-            let proxy = Proxy::start(mock.base_url(), defect).await;
-            let config = Config {
-                target: Some(proxy.url.clone()),
-                credentials: Credentials::default(),
-                seed: Some(20_240_515),
-                cases: CASES,
-                filters: scenarios.clone(),
-                ..Config::default()
-            };
-            let report = run(config, &mut |_, _, _| {})
-                .await
-                .expect("the run starts");
-            (!report.results.iter().any(|r| r.status == Status::Failed))
-                .then(|| format!("{label}: not caught by {}", scenarios.join(", ")))
-        });
     }
     while let Some(done) = jobs.join_next().await {
         if let Some(miss) = done.expect("a defect run panicked") {
@@ -355,7 +390,11 @@ async fn every_rule_has_a_planted_defect_and_all_are_caught() {
     }
     let caught = planted - missed.len();
     println!("mutation score: {caught}/{planted} planted defects caught");
-    assert_eq!(planted, coverage::rules().len(), "one defect per rule");
+    assert_eq!(
+        planted,
+        coverage::rules().len() + EXTRA.len(),
+        "one defect per rule, plus the extras"
+    );
     assert!(
         missed.is_empty(),
         "score {caught}/{planted}; missed:\n{}",
