@@ -93,8 +93,13 @@ pub fn colour_on_stderr() -> bool {
 /// used. Returns a warning to print when something was not as asked.
 pub fn init(level: Option<LogLevel>) -> Option<String> {
     let level = level.unwrap_or_else(LogLevel::default_for_stderr);
-    let rust_log = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
-    let (filter, warning) = match rust_log.as_deref().map(tracing_subscriber::EnvFilter::try_new) {
+    let rust_log = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let (filter, warning) = match rust_log
+        .as_deref()
+        .map(tracing_subscriber::EnvFilter::try_new)
+    {
         Some(Ok(filter)) => (filter, None),
         Some(Err(e)) => match level.directives() {
             Some(d) => (
@@ -335,7 +340,8 @@ mod tests {
     #[test]
     fn credentials_in_a_few_words() {
         assert_eq!(who(&Value::Null, None), "public");
-        let key = json!({"kind": "apiKey", "type": "admin", "mode": "test", "tenantId": "demo1234"});
+        let key =
+            json!({"kind": "apiKey", "type": "admin", "mode": "test", "tenantId": "demo1234"});
         assert_eq!(who(&key, None), "apiKey test admin demo1234");
         let jwt = json!({"kind": "jwt", "type": "access", "mode": "test", "tenantId": "demo1234", "userId": 5});
         assert_eq!(who(&jwt, None), "jwt user 5 test demo1234");

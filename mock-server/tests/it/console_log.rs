@@ -163,7 +163,9 @@ async fn debug_adds_redacted_headers_and_bodies_and_rust_log_narrows() {
     let err = &run_debug.stderr;
     line_with(err, "GET /v0/self 200 ");
     assert!(
-        err.contains("  request {\"emailOrUsername\":\"admin@example.com\",\"password\":\"[redacted]\"}"),
+        err.contains(
+            "  request {\"emailOrUsername\":\"admin@example.com\",\"password\":\"[redacted]\"}"
+        ),
         "{err}"
     );
     assert!(
@@ -177,12 +179,20 @@ async fn debug_adds_redacted_headers_and_bodies_and_rust_log_narrows() {
     narrow.env("RUST_LOG", "userfront_mock::outbox=info");
     let run_narrow = run(&mut narrow).await;
     let lines: Vec<&str> = run_narrow.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "the outbox line only:\n{}", run_narrow.stderr);
+    assert_eq!(
+        lines.len(),
+        1,
+        "the outbox line only:\n{}",
+        run_narrow.stderr
+    );
     assert!(lines[0].ends_with(&run_narrow.link), "{}", lines[0]);
 }
 
 #[tokio::test]
 async fn piped_stderr_is_quiet_by_default() {
     let run = run(&mut command(&["--port", "0"])).await;
-    assert_eq!(run.stderr, "", "nothing printed when stderr is not a terminal");
+    assert_eq!(
+        run.stderr, "",
+        "nothing printed when stderr is not a terminal"
+    );
 }

@@ -27,7 +27,10 @@ fn snippet(name: &str) -> String {
         .1;
     let mut lines = after.lines().skip(1);
     let fence = lines.next().expect("a code block after the marker");
-    assert!(fence.starts_with("```"), "a code block follows {marker}: {fence}");
+    assert!(
+        fence.starts_with("```"),
+        "a code block follows {marker}: {fence}"
+    );
     let code: Vec<&str> = lines.take_while(|l| !l.starts_with("```")).collect();
     assert!(code.len() > 3, "{name} snippet: {code:?}");
     code.join("\n") + "\n"
