@@ -31,6 +31,7 @@ mod conn;
 mod control;
 mod error;
 pub mod log;
+pub mod ready;
 pub mod server;
 pub mod state;
 mod webhooks;

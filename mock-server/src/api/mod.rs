@@ -65,6 +65,8 @@ pub struct App {
     pub journal: crate::control::journal::Journal,
     /// Where the state is saved on exit and by `POST /__mock/export` (`--export-on-exit`).
     pub export_path: Option<Arc<std::path::Path>>,
+    /// Long-polls in progress (`?wait=`), ended at shutdown.
+    pub waits: crate::control::wait::Waits,
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
@@ -76,6 +78,7 @@ impl App {
             hasher: Hasher,
             journal: crate::control::journal::Journal::default(),
             export_path: None,
+            waits: crate::control::wait::Waits::default(),
             http: Arc::default(),
         }
     }
@@ -224,6 +227,7 @@ fn handlers() -> Vec<(&'static str, MethodRouter<App>)> {
         ("mockExport", get(crate::control::persist::export)),
         ("mockSaveExport", post(crate::control::persist::save)),
         ("mockListUsers", get(crate::control::users::users)),
+        ("mockHealth", get(crate::control::wait::health)),
     ]
 }
 

@@ -16,6 +16,7 @@ pub mod persist;
 pub mod sso;
 pub mod ui;
 pub mod users;
+pub mod wait;
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -81,27 +82,33 @@ pub(crate) async fn set_clock(State(app): State<App>, body: Body) -> Result<Resp
     Ok(json_response(json!({ "now": format_iso(world.now()) })))
 }
 
-/// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`.
-pub(crate) async fn outbox(State(app): State<App>, ctx: Ctx) -> Response {
+/// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`; with
+/// `wait`, a long-poll for the first matching message ([`super::wait`]).
+pub(crate) async fn outbox(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+    let wait = wait::requested(&ctx)?;
     let q = &ctx.query;
     let matches = |key: &str, value: &str| {
         q.get(key)
             .is_none_or(|want| want.eq_ignore_ascii_case(value))
     };
-    let world = app.store.read();
-    let entries = world
-        .outbox
-        .iter()
-        .filter(|e| {
-            matches("tenantId", &e.tenant_id)
-                && matches("mode", e.mode.as_str())
-                && matches("to", &e.to)
-                && matches("type", &e.message_type)
-                && matches("channel", e.channel.as_str())
-        })
-        .map(|e| json!(e))
-        .collect();
-    json_response(list(entries))
+    let look = || {
+        let world = app.store.read();
+        let entries: Vec<Value> = world
+            .outbox
+            .iter()
+            .filter(|e| {
+                matches("tenantId", &e.tenant_id)
+                    && matches("mode", e.mode.as_str())
+                    && matches("to", &e.to)
+                    && matches("type", &e.message_type)
+                    && matches("channel", e.channel.as_str())
+            })
+            .map(|e| json!(e))
+            .collect();
+        Ok((!entries.is_empty(), entries))
+    };
+    let entries = wait::until(&app.waits, wait, app.store.subscribe(), look).await?;
+    Ok(json_response(list(entries)))
 }
 
 /// `DELETE /__mock/outbox`.
@@ -110,10 +117,17 @@ pub(crate) async fn clear_outbox(State(app): State<App>) -> Response {
     ok()
 }
 
-/// `GET /__mock/webhooks`: recorded deliveries, oldest first.
-pub(crate) async fn webhooks(State(app): State<App>) -> Response {
-    let world = app.store.read();
-    json_response(list(world.webhooks.iter().map(|d| json!(d)).collect()))
+/// `GET /__mock/webhooks`: recorded deliveries, oldest first; with `wait`, a long-poll for the
+/// first delivery ([`super::wait`]).
+pub(crate) async fn webhooks(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+    let wait = wait::requested(&ctx)?;
+    let look = || {
+        let world = app.store.read();
+        let entries: Vec<Value> = world.webhooks.iter().map(|d| json!(d)).collect();
+        Ok((!entries.is_empty(), entries))
+    };
+    let entries = wait::until(&app.waits, wait, app.store.subscribe(), look).await?;
+    Ok(json_response(list(entries)))
 }
 
 /// `DELETE /__mock/webhooks`.

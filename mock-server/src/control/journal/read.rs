@@ -371,7 +371,9 @@ impl Entry {
         let (credential, _, credential_mode) =
             credential(&headers).unwrap_or((Value::Null, None, None));
         let message = match &self.response_body {
-            Captured::Kept(bytes) if self.status.is_client_error() || self.status.is_server_error() => {
+            Captured::Kept(bytes)
+                if self.status.is_client_error() || self.status.is_server_error() =>
+            {
                 serde_json::from_slice::<Value>(bytes)
                     .ok()
                     .and_then(|v| v["message"].as_str().map(redact_str))
@@ -394,4 +396,3 @@ impl Entry {
         }
     }
 }
-
