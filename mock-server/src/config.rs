@@ -13,8 +13,9 @@ use clap::Parser;
 #[derive(Clone, Debug, Parser)]
 #[command(name = "userfront-mock", version, about, long_about = None)]
 pub struct Config {
-    /// Address to listen on.
-    #[arg(long, env = "USERFRONT_MOCK_HOST", default_value = "127.0.0.1")]
+    /// Address to listen on: an IP address or a name such as `localhost` (resolved at start,
+    /// IPv4 first).
+    #[arg(long, env = "USERFRONT_MOCK_HOST", default_value = "127.0.0.1", value_parser = parse_host)]
     pub host: IpAddr,
 
     /// Port to listen on; 0 picks a free port (printed at start).
@@ -73,6 +74,38 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub control_origins: Vec<String>,
+
+    /// Once listening, write `{url, tenantId, keys}` (JSON) to this file, atomically, so a
+    /// script can wait for it instead of reading the banner; removed at start and on exit.
+    #[arg(long, env = "USERFRONT_MOCK_READY_FILE", value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+
+    /// What to do instead of serving until stopped.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands; without one, the mock serves until Ctrl-C or SIGTERM.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Start the mock on a free port (unless --port is given), run COMMAND with
+    /// USERFRONT_MOCK_URL, USERFRONT_TENANT_ID and the keys in its environment, stop the mock,
+    /// and exit with COMMAND's exit code (128+N when it is killed by signal N; 127 when it cannot
+    /// be started). Example: `userfront-mock exec -- npm test`.
+    Exec {
+        /// The command and its arguments.
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "COMMAND"
+        )]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Ask a running mock (on --host and --port; 127.0.0.1 when bound to every interface)
+    /// whether it is up: exit 0 when `GET /__mock/health` answers 200 within 3 s, else 1. For
+    /// container health checks, where there is no curl.
+    Health,
 }
 
 impl Config {
@@ -87,6 +120,29 @@ impl Config {
             control_origins: self.control_origins.clone(),
         }
     }
+}
+
+/// An IP address, or a host name resolved now (`localhost`): the first IPv4 address it has,
+/// else the first address.
+pub fn parse_host(text: &str) -> Result<IpAddr, String> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<IpAddr> = (text, 0)
+        .to_socket_addrs()
+        .map_err(|e| format!("`{text}` is not an IP address or a name that resolves: {e}"))?
+        .map(|a| a.ip())
+        .collect();
+    addrs
+        .iter()
+        .find(|ip| ip.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{text}` resolves to no address"))
 }
 
 /// A duration in seconds (`5`, `2.5`, `5s`) or milliseconds (`500ms`), at most a day.
@@ -112,6 +168,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(parse_host("localhost"), Ok("127.0.0.1".parse().unwrap()));
+        assert_eq!(parse_host("::1"), Ok("::1".parse().unwrap()));
+        assert_eq!(parse_host("0.0.0.0"), Ok("0.0.0.0".parse().unwrap()));
+        assert!(parse_host("no such host.invalid").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -29,6 +29,7 @@ pub mod config;
 mod conn;
 mod error;
 mod password;
+pub mod ready;
 pub mod server;
 pub mod state;
 mod tokens;

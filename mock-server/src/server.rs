@@ -124,6 +124,7 @@ pub async fn serve(
     crate::webhooks::start(&app);
     let export = app.export_path.clone();
     let store = app.store.clone();
+    let waits = app.waits.clone();
     let loopback = listener.local_addr()?.ip().is_loopback();
     let guard = Arc::new(ControlGuard::new(&options.control_origins, loopback));
     // Outside the router, so a refused request never reaches routing, CORS or the journal.
@@ -176,6 +177,8 @@ pub async fn serve(
         }
     }
     drop(listener);
+    // Long-polls answer now with what they have, instead of holding the shutdown up.
+    waits.close();
     let _ = tokio::time::timeout(options.shutdown_timeout, graceful.shutdown()).await;
     connections.shutdown().await;
     if let Some(path) = export {

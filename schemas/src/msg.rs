@@ -85,6 +85,9 @@ pub const CONTROL_HOST: &str =
     "The control surface answers only a loopback Host when bound to a loopback address";
 /// `GET /__mock/users` without both `tenantId` and `mode`.
 pub const MOCK_USERS_SCOPE: &str = "\"tenantId\" and \"mode\" (test or live) are required";
+// Long-polls of the control surface (`?wait=`).
+pub const WAIT_DURATION: &str = "\"wait\" must be a duration such as 5s or 500ms, at most 60s";
+pub const TOO_MANY_WAITERS: &str = "Too many requests are waiting already (at most 64 at once)";
 
 /// `Role "<name>" not found`.
 pub fn role_not_found(name: &str) -> String {

@@ -82,27 +82,33 @@ async fn set_clock(State(app): State<App>, body: Body) -> Result<Response> {
     Ok(json_response(json!({ "now": format_iso(world.now()) })))
 }
 
-/// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`.
-async fn outbox(State(app): State<App>, ctx: Ctx) -> Response {
+/// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`; with
+/// `wait`, a long-poll for the first matching message ([`super::wait`]).
+async fn outbox(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+    let wait = super::wait::requested(&ctx)?;
     let q = &ctx.query;
     let matches = |key: &str, value: &str| {
         q.get(key)
             .is_none_or(|want| want.eq_ignore_ascii_case(value))
     };
-    let world = app.store.read();
-    let entries = world
-        .outbox
-        .iter()
-        .filter(|e| {
-            matches("tenantId", &e.tenant_id)
-                && matches("mode", e.mode.as_str())
-                && matches("to", &e.to)
-                && matches("type", &e.message_type)
-                && matches("channel", e.channel.as_str())
-        })
-        .map(|e| json!(e))
-        .collect();
-    json_response(list(entries))
+    let look = || {
+        let world = app.store.read();
+        let entries: Vec<Value> = world
+            .outbox
+            .iter()
+            .filter(|e| {
+                matches("tenantId", &e.tenant_id)
+                    && matches("mode", e.mode.as_str())
+                    && matches("to", &e.to)
+                    && matches("type", &e.message_type)
+                    && matches("channel", e.channel.as_str())
+            })
+            .map(|e| json!(e))
+            .collect();
+        Ok((!entries.is_empty(), entries))
+    };
+    let entries = super::wait::until(&app.waits, wait, app.store.subscribe(), look).await?;
+    Ok(json_response(list(entries)))
 }
 
 /// `DELETE /__mock/outbox`.
@@ -111,10 +117,17 @@ async fn clear_outbox(State(app): State<App>) -> Response {
     ok()
 }
 
-/// `GET /__mock/webhooks`: recorded deliveries, oldest first.
-async fn webhooks(State(app): State<App>) -> Response {
-    let world = app.store.read();
-    json_response(list(world.webhooks.iter().map(|d| json!(d)).collect()))
+/// `GET /__mock/webhooks`: recorded deliveries, oldest first; with `wait`, a long-poll for the
+/// first delivery ([`super::wait`]).
+async fn webhooks(State(app): State<App>, ctx: Ctx) -> Result<Response> {
+    let wait = super::wait::requested(&ctx)?;
+    let look = || {
+        let world = app.store.read();
+        let entries: Vec<Value> = world.webhooks.iter().map(|d| json!(d)).collect();
+        Ok((!entries.is_empty(), entries))
+    };
+    let entries = super::wait::until(&app.waits, wait, app.store.subscribe(), look).await?;
+    Ok(json_response(list(entries)))
 }
 
 /// `DELETE /__mock/webhooks`.

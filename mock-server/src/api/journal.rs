@@ -206,6 +206,8 @@ struct Ring {
 pub struct Journal {
     capacity: usize,
     ring: Arc<Mutex<Ring>>,
+    /// Bumped on every new entry, for `GET /__mock/requests?wait=` (see [`super::wait`]).
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Default for Journal {
@@ -220,7 +222,13 @@ impl Journal {
         Journal {
             capacity,
             ring: Arc::default(),
+            changes: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
+    }
+
+    /// A receiver that sees a change after every new entry from now on.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// How many requests it keeps.
@@ -256,6 +264,8 @@ impl Journal {
         }
         ring.bytes += cost;
         ring.entries.push_back((entry, cost));
+        drop(ring);
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     fn snapshot(&self) -> (Vec<Arc<Entry>>, u64, usize) {
@@ -731,26 +741,32 @@ fn status_range(s: &str) -> Option<(u16, u16)> {
 }
 
 /// `GET /__mock/requests`: recorded requests, oldest first, filtered by `method`, `path`
-/// (prefix), `status` (`404` or `4xx`), `tenantId`, `mode`; `limit` keeps the most recent.
+/// (prefix), `status` (`404` or `4xx`), `tenantId`, `mode`; `limit` keeps the most recent;
+/// with `wait`, a long-poll for the first matching request ([`super::wait`]).
 async fn requests(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let filter = Filter::parse(&ctx)?;
-    let (entries, dropped, bytes) = app.journal.snapshot();
-    let mut views: Vec<View> = {
-        let world = app.store.read();
-        entries
-            .into_iter()
-            .map(|e| derive(&world, e))
-            .filter(|v| filter.matches(v))
-            .collect()
+    let wait = super::wait::requested(&ctx)?;
+    let look = || {
+        let (entries, dropped, bytes) = app.journal.snapshot();
+        let mut views: Vec<View> = {
+            let world = app.store.read();
+            entries
+                .into_iter()
+                .map(|e| derive(&world, e))
+                .filter(|v| filter.matches(v))
+                .collect()
+        };
+        if let Some(limit) = filter.limit {
+            views.drain(..views.len().saturating_sub(limit));
+        }
+        let mut body = list(views.iter().map(View::to_json).collect());
+        body["capacity"] = json!(app.journal.capacity);
+        body["dropped"] = json!(dropped);
+        body["bytes"] = json!(bytes);
+        body["maxBytes"] = json!(JOURNAL_BYTES);
+        Ok((!views.is_empty(), body))
     };
-    if let Some(limit) = filter.limit {
-        views.drain(..views.len().saturating_sub(limit));
-    }
-    let mut body = list(views.iter().map(View::to_json).collect());
-    body["capacity"] = json!(app.journal.capacity);
-    body["dropped"] = json!(dropped);
-    body["bytes"] = json!(bytes);
-    body["maxBytes"] = json!(JOURNAL_BYTES);
+    let body = super::wait::until(&app.waits, wait, app.journal.subscribe(), look).await?;
     Ok(json_response(body))
 }
 

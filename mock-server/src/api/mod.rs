@@ -35,6 +35,7 @@ pub mod sso;
 pub mod tenants;
 pub mod ui;
 pub mod users;
+pub mod wait;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -72,6 +73,8 @@ pub struct App {
     pub journal: journal::Journal,
     /// Where the state is saved on exit and by `POST /__mock/export` (`--export-on-exit`).
     pub export_path: Option<Arc<std::path::Path>>,
+    /// Long-polls in progress (`?wait=`), ended at shutdown.
+    pub waits: wait::Waits,
     http: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
@@ -83,6 +86,7 @@ impl App {
             hasher: Hasher,
             journal: journal::Journal::default(),
             export_path: None,
+            waits: wait::Waits::default(),
             http: Arc::default(),
         }
     }
@@ -130,6 +134,7 @@ pub fn router(app: App) -> Router {
         .merge(persist::routes())
         .merge(mock_users::routes())
         .merge(ui::routes())
+        .merge(wait::routes())
         .fallback(|| async { Error::not_found() })
         .method_not_allowed_fallback(|| async { Error::new(405, msg::METHOD_NOT_ALLOWED) })
         .layer(DefaultBodyLimit::max(MAX_BODY))

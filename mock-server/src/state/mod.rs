@@ -58,6 +58,9 @@ pub const WEBHOOK_LOG_LIMIT: usize = 1_000;
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<RwLock<World>>,
+    /// Bumped after every exclusive access, so that long-polls (`?wait=` on the control
+    /// surface) wake up when something may have changed instead of polling.
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Store {
@@ -65,6 +68,7 @@ impl Store {
     pub fn new(seed: Arc<Seed>) -> Self {
         Store {
             inner: Arc::new(RwLock::new(World::from_seed(seed))),
+            changes: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 
@@ -73,9 +77,44 @@ impl Store {
         self.inner.read()
     }
 
-    /// Exclusive access, for changes.
-    pub fn write(&self) -> RwLockWriteGuard<'_, World> {
-        self.inner.write()
+    /// Exclusive access, for changes; waiters of [`Store::subscribe`] are woken when it ends.
+    pub fn write(&self) -> WriteGuard<'_> {
+        WriteGuard {
+            guard: self.inner.write(),
+            changes: &self.changes,
+        }
+    }
+
+    /// A receiver that sees a change after every exclusive access from now on.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+}
+
+/// Exclusive access to the [`World`]; announces a possible change when dropped.
+pub struct WriteGuard<'a> {
+    guard: RwLockWriteGuard<'a, World>,
+    changes: &'a tokio::sync::watch::Sender<u64>,
+}
+
+impl std::ops::Deref for WriteGuard<'_> {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for WriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut World {
+        &mut self.guard
+    }
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        // Woken waiters take the read lock, so they run once the write lock is released
+        // (right after this, when the inner guard is dropped).
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
