@@ -77,38 +77,52 @@ function showNow(iso) {
 // ---------------------------------------------------------------- long-poll helper
 
 /**
- * Calls `fetchOnce(wait)` forever, `render`ing each answer. The server holds a `?wait=25s` call
- * until something new arrives; a server that answers at once (nothing to wait for, or a mock
- * without long-poll) is asked again only after a pause, so the page never spins.
+ * Follows a list: `fetchOnce(wait, signal)` is called again and again and each new answer is
+ * `render`ed. The mock holds a `?wait=25s` call until an entry matches and answers at once when
+ * one already does, so the page waits only while the list is empty (the first message shows the
+ * moment it is written) and otherwise asks again after a second: a wait on a non-empty list
+ * would gain nothing, and one on a list emptied elsewhere (a reset) would keep stale entries on
+ * screen. The first call after a (re)start never waits, so a new filter shows at once; a
+ * restart aborts the call in flight, which frees its waiting slot on the mock.
  */
 function follow(fetchOnce, render, liveEl) {
   let generation = 0;
+  let controller = null;
   let lastKey = null;
-  async function loop(gen) {
+  async function loop(gen, signal) {
+    let wait = null;
     while (gen === generation) {
       const started = Date.now();
       try {
-        const body = await fetchOnce();
+        const body = await fetchOnce(wait, signal);
         if (gen !== generation) return;
+        wait = (body.results || []).length === 0 ? "25s" : null;
         const key = JSON.stringify(body);
         if (key !== lastKey) { lastKey = key; render(body); }
         if (liveEl) liveEl.textContent = "live · checked " + new Date().toLocaleTimeString();
         if (Date.now() - started < 1000) await sleep(1000);
       } catch (e) {
+        if (gen !== generation) return;
         if (liveEl) liveEl.textContent = "disconnected, retrying…";
         await sleep(2000);
       }
     }
   }
   return {
-    restart() { generation += 1; lastKey = null; loop(generation); },
+    restart() {
+      generation += 1;
+      if (controller) controller.abort();
+      controller = new AbortController();
+      lastKey = null;
+      loop(generation, controller.signal);
+    },
   };
 }
 
 // ---------------------------------------------------------------- outbox
 
-function outboxQuery() {
-  const q = new URLSearchParams({ wait: "25s" });
+function outboxQuery(wait) {
+  const q = new URLSearchParams(wait ? { wait } : {});
   const to = $("#outbox-to").value.trim();
   const type = $("#outbox-type").value;
   if (to) q.set("to", to);
@@ -157,7 +171,8 @@ async function copy(text, button) {
     window.prompt("Copy:", text);
   }
 }
-const outbox = follow(() => api("/__mock/outbox?" + outboxQuery()), renderOutbox, $("#outbox-live"));
+const outbox = follow(
+  (wait, signal) => api("/__mock/outbox?" + outboxQuery(wait), { signal }), renderOutbox, $("#outbox-live"));
 
 // ---------------------------------------------------------------- users
 
@@ -218,8 +233,8 @@ const kv = (k, v) => [el("dt", {}, k), el("dd", {}, v)];
 
 // ---------------------------------------------------------------- requests
 
-function requestsQuery() {
-  const q = new URLSearchParams({ wait: "25s", limit: "200" });
+function requestsQuery(wait) {
+  const q = new URLSearchParams(wait ? { wait, limit: "200" } : { limit: "200" });
   for (const f of ["method", "path", "status"]) {
     const v = $("#requests-" + f).value.trim();
     if (v) q.set(f, v);
@@ -256,7 +271,8 @@ function showRequest(r, row) {
     el("h4", {}, "Request"), el("pre", { class: "request-json" }, pretty(r.request)),
     el("h4", {}, "Response"), el("pre", { class: "response-json" }, pretty(r.response)));
 }
-const requests = follow(() => api("/__mock/requests?" + requestsQuery()), renderRequests, null);
+const requests = follow(
+  (wait, signal) => api("/__mock/requests?" + requestsQuery(wait), { signal }), renderRequests, null);
 
 // ---------------------------------------------------------------- webhooks
 

@@ -10,6 +10,7 @@ import { artifacts, eventually, launchBrowser, mockJson, startApp, startMock } f
 const EMAIL = "ui-user@example.com";
 let mock, app, browser, context, page, signup;
 const problems = [];
+const pageRequests = [];
 
 before(async () => {
   mock = await startMock();
@@ -19,6 +20,7 @@ before(async () => {
   context.setDefaultTimeout(15_000);
   page = await context.newPage();
   // A CSP violation or an uncaught error on the page fails the run.
+  page.on("request", (r) => pageRequests.push(r.url()));
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
     if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
@@ -46,6 +48,8 @@ test("the page is served with a strict CSP and / points browsers to it", async (
 
 test("a user signed up through the API appears in the Outbox without a reload", async () => {
   await page.evaluate(() => { window.__sameDocument = true; });
+  // The empty outbox is long-polled: the page is waiting for the first message.
+  await eventually(() => pageRequests.some((u) => u.includes("/__mock/outbox?wait=25s")), 5_000, "a long-poll");
   signup = await mockJson(mock.url, "/v0/tenants/demo1234/auth/create", {
     method: "POST",
     headers: { "content-type": "application/json" },
