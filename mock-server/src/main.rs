@@ -337,6 +337,7 @@ fn print_banner(store: &Store, addr: SocketAddr, config: &Config) {
             addr.ip()
         );
     }
+    let _ = writeln!(out, "web page:        http://{addr}/__mock/");
     let _ = writeln!(out, "control surface: http://{addr}/__mock/state");
     let _ = out.flush();
 }
