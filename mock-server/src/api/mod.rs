@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod control;
 pub mod docs;
+pub mod forge;
 pub mod guard;
 pub mod imports;
 pub mod journal;
@@ -131,6 +132,7 @@ pub fn router(app: App) -> Router {
         .merge(journal::routes())
         .merge(persist::routes())
         .merge(wait::routes())
+        .merge(forge::routes())
         .fallback(|| async { Error::not_found() })
         .method_not_allowed_fallback(|| async { Error::new(405, msg::METHOD_NOT_ALLOWED) })
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -633,6 +635,12 @@ pub fn verify_user_token(world: &World, token: &str, usage: TokenUse) -> Result<
         .and_then(Value::as_i64)
         .ok_or_else(refuse)?;
     if usage != TokenUse::Logout && crate::state::jwt::unix(now) >= exp {
+        return Err(refuse());
+    }
+    // The mock never sets `nbf`; a token that does is refused before its time (the forge's
+    // `not-yet-valid`).
+    let nbf = claims.get("nbf").and_then(Value::as_i64);
+    if usage != TokenUse::Logout && nbf.is_some_and(|nbf| crate::state::jwt::unix(now) < nbf) {
         return Err(refuse());
     }
     let session_id = claims
