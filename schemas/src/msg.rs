@@ -88,6 +88,12 @@ pub const MOCK_USERS_SCOPE: &str = "\"tenantId\" and \"mode\" (test or live) are
 // Long-polls of the control surface (`?wait=`).
 pub const WAIT_DURATION: &str = "\"wait\" must be a duration such as 5s or 500ms, at most 60s";
 pub const TOO_MANY_WAITERS: &str = "Too many requests are waiting already (at most 64 at once)";
+// The hostile-token forge (`POST /__mock/tokens`).
+pub const MODE_TEST_OR_LIVE: &str = "\"mode\" must be one of [test, live]";
+pub const TOKEN_DEFECT: &str = "\"defect\" must be one of [none, alg-none, hs256-public-key, unknown-kid, bad-signature, expired, not-yet-valid, other-tenant, test-for-live, refresh-as-access]";
+pub const TEST_FOR_LIVE_MODE: &str =
+    "The defect test-for-live forges a live token: give \"mode\": \"live\"";
+pub const USER_ID_OR_UUID: &str = "Give \"userId\" or \"userUuid\", not both";
 
 /// `Role "<name>" not found`.
 pub fn role_not_found(name: &str) -> String {

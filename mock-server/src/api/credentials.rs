@@ -73,6 +73,12 @@ pub fn verify_user_token(world: &World, token: &str, usage: TokenUse) -> Result<
     if usage != TokenUse::Logout && crate::state::jwt::unix(now) >= exp {
         return Err(refuse());
     }
+    // The mock never sets `nbf`; a token that does is refused before its time (the forge's
+    // `not-yet-valid`).
+    let nbf = claims.get("nbf").and_then(Value::as_i64);
+    if usage != TokenUse::Logout && nbf.is_some_and(|nbf| crate::state::jwt::unix(now) < nbf) {
+        return Err(refuse());
+    }
     let session_id = claims
         .get("sessionId")
         .and_then(Value::as_str)

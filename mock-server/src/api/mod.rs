@@ -228,6 +228,7 @@ fn handlers() -> Vec<(&'static str, MethodRouter<App>)> {
         ("mockSaveExport", post(crate::control::persist::save)),
         ("mockListUsers", get(crate::control::users::users)),
         ("mockHealth", get(crate::control::wait::health)),
+        ("mockForgeToken", post(crate::control::forge::forge)),
     ]
 }
 

@@ -9,6 +9,7 @@
 //! ([`journal`]), state export ([`persist`]), who may call `/__mock` at all ([`guard`]), the fake
 //! SSO providers ([`sso`]) and the passthrough call log ([`passthrough`]).
 
+pub mod forge;
 pub mod guard;
 pub mod journal;
 pub mod passthrough;

@@ -15,6 +15,7 @@ mod cors;
 mod custom_jwt;
 mod errors;
 mod exec;
+mod forge;
 mod imports;
 mod input_rules;
 mod invites;
