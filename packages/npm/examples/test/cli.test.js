@@ -2,7 +2,7 @@
 // SIGTERM, a crashed test process takes its mock with it, and a platform without a binary gets
 // an error that names it.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
@@ -78,6 +78,15 @@ test("startMock's mock dies with the test process, even when that process is kil
   const url = run.stdout.trim();
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(await goneWithin(url, 10_000)).toBe(true);
+  // The watchdog also removed the ready file's temporary directory.
+  const port = url.split(":").at(-1);
+  expect(readdirSync(tmpdir()).filter((d) => d.startsWith("userfront-mock-")).some((d) => {
+    try {
+      return readFileSync(join(tmpdir(), d, "ready.json"), "utf8").includes(`:${port}"`);
+    } catch {
+      return false;
+    }
+  })).toBe(false);
 });
 
 test("startMock with options, and stop() ends it", async () => {

@@ -211,6 +211,7 @@ function fromEnv(env = process.env) {
  * outlives the tests. The shell exits with the mock's status, so an early exit is seen at once.
  */
 const WATCHDOG = [
+  'dir="$1"; shift',
   "exec 3<&0",
   '"$@" </dev/null 3<&- &',
   "mock=$!",
@@ -219,6 +220,8 @@ const WATCHDOG = [
   "exec 3<&-",
   'wait "$mock"; status=$?',
   'kill "$reader" 2>/dev/null',
+  // The temporary directory of the ready file, also when Node died without cleaning up.
+  'rm -rf "$dir"',
   'exit "$status"',
 ].join("\n");
 
@@ -276,7 +279,7 @@ export async function startMock(options = {}) {
 
   const posix = process.platform !== "win32";
   const child = posix
-    ? spawn("/bin/sh", ["-c", WATCHDOG, "userfront-mock-watchdog", binary, ...argv], {
+    ? spawn("/bin/sh", ["-c", WATCHDOG, "userfront-mock-watchdog", dir, binary, ...argv], {
         stdio: ["pipe", "ignore", "pipe"],
         env: { ...process.env, ...env },
       })
