@@ -35,14 +35,36 @@ impl Default for Options {
     }
 }
 
-/// The committed snapshots of this crate's source tree, else `./conformance/snapshots`.
+/// `conformance/snapshots`, relative to the working directory: in a checkout's root, the
+/// working files. Where that folder does not exist (a copied or installed binary), the
+/// committed snapshots built into the binary ([`EMBEDDED`]) are compared against. Never the
+/// build checkout's absolute path: a binary must behave the same wherever it is moved.
 pub fn default_dir() -> PathBuf {
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
-    if built.is_dir() {
-        built
-    } else {
-        PathBuf::from("conformance/snapshots")
-    }
+    PathBuf::from("conformance/snapshots")
+}
+
+/// The committed snapshots, built into the binary.
+const EMBEDDED: [(&str, &str); 3] = [
+    (
+        "error_catalogue",
+        include_str!("../snapshots/error_catalogue.snap"),
+    ),
+    (
+        "password_flow",
+        include_str!("../snapshots/password_flow.snap"),
+    ),
+    ("public_keys", include_str!("../snapshots/public_keys.snap")),
+];
+
+/// The snapshot `name` at `path`; with the default directory and no such file, the embedded
+/// one.
+fn committed(dir: &Path, path: &Path, name: &str) -> Option<String> {
+    read(path).or_else(|| {
+        (dir == default_dir())
+            .then(|| EMBEDDED.iter().find(|(n, _)| *n == name))
+            .flatten()
+            .and_then(|(_, text)| parse(text))
+    })
 }
 
 /// Replaces run-dependent values with placeholders.
@@ -234,6 +256,14 @@ pub fn read(path: &Path) -> Option<String> {
     snapshot.as_text().map(|t| t.to_string())
 }
 
+/// The contents of a snapshot file's text (insta's format: a `---` header, then the contents),
+/// as [`read`] gives them.
+fn parse(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("---\n")?;
+    let (_header, contents) = rest.split_once("\n---\n")?;
+    Some(contents.trim_end_matches('\n').to_owned())
+}
+
 /// Writes a snapshot in insta's format.
 pub fn write(path: &Path, name: &str, contents: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
@@ -341,14 +371,14 @@ pub fn check(cx: &Cx, name: &str) -> Outcome {
     let path = cx.snapshots.dir.join(format!("{name}.snap"));
     if cx.snapshots.record {
         let new = path.with_extension("snap.new");
-        if read(&path).as_deref() == Some(text.as_str()) {
+        if committed(&cx.snapshots.dir, &path, name).as_deref() == Some(text.as_str()) {
             let _ = std::fs::remove_file(&new);
             return Ok(());
         }
         return write(&new, name, &text)
             .map_err(|e| fail(format!("cannot write {}: {e}", new.display())));
     }
-    match read(&path) {
+    match committed(&cx.snapshots.dir, &path, name) {
         None => Err(fail(format!(
             "no snapshot {} (record one with --record-snapshots)",
             path.display()
@@ -366,5 +396,23 @@ pub fn check(cx: &Cx, name: &str) -> Outcome {
             path.display(),
             diff(&old, &text)
         ))),
+    }
+}
+
+#[cfg(test)]
+mod embedded_tests {
+    use super::*;
+
+    /// The snapshots built into the binary read as the committed files do.
+    #[test]
+    fn embedded_snapshots_match_the_committed_files() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+        let files = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(files, EMBEDDED.len(), "a snapshot is not embedded");
+        for (name, text) in EMBEDDED {
+            let file = read(&dir.join(format!("{name}.snap")));
+            assert!(file.is_some(), "{name}");
+            assert_eq!(parse(text), file, "{name}");
+        }
     }
 }
