@@ -76,6 +76,23 @@ async fn round_trip(cx: Cx) -> Outcome {
             page.as_str().unwrap_or("").contains(&format!("action=\"{SLO}\"")),
             "the logout page posts to the SP's logout URL"
         );
+        // CS-31's older form: `POST /v0/auth/saml/idp/token` answers the same kind of token.
+        let legacy = cx
+            .post("/v0/auth/saml/idp/token")
+            .bearer(&tokens.access)
+            .send()
+            .await?
+            .ok()?;
+        let token = legacy["token"].as_str().unwrap_or("").to_owned();
+        let page = cx
+            .get(format!("/v0/auth/saml/idp/login?tenant_id={t}&token={token}&uuid={uuid}"))
+            .send()
+            .await?
+            .ok()?;
+        ensure!(
+            page.as_str().unwrap_or("").contains(&format!("action=\"{ACS}\"")),
+            "the legacy POST's token opens the login page too"
+        );
         cx.get("/v0/auth/refresh")
             .bearer(&tokens.refresh)
             .send()

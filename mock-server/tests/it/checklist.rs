@@ -47,7 +47,7 @@ const BODYLESS: [&str; 5] = [
 /// variable; where it is, is said), or it is missing today and listed so that the checklist is
 /// enforced for everything else. A listed piece that the scan finds fails the test: remove the
 /// line.
-const EXEMPT: [(&str, &str, &str); 11] = [
+const EXEMPT: [(&str, &str, &str); 9] = [
     (
         "sendMfaCodeLegacy",
         "test",
@@ -93,31 +93,10 @@ const EXEMPT: [(&str, &str, &str); 11] = [
         "scenario",
         "the mock's own document for tools; the runner reads the contract from userfront-contract",
     ),
-    (
-        "createSamlTokenLegacy",
-        "scenario",
-        "missing: no scenario sends the legacy POST form yet",
-    ),
-    (
-        "createSamlTokenLegacy",
-        "test",
-        "missing: no mock test sends the legacy POST form yet",
-    ),
 ];
 
-/// The second list of [`EXEMPT`]-like entries, kept apart because it is about the mock's own
-/// control surface: mock tests that are missing today.
-const EXEMPT_CONTROL: [(&str, &str, &str); 1] = [(
-    "mockClearPassthroughCalls",
-    "test",
-    "missing: no mock test clears the passthrough call log yet",
-)];
-
 fn exempt(id: &str, piece: &str) -> bool {
-    EXEMPT
-        .iter()
-        .chain(&EXEMPT_CONTROL)
-        .any(|(i, p, _)| *i == id && *p == piece)
+    EXEMPT.iter().any(|(i, p, _)| *i == id && *p == piece)
 }
 
 /// What a success of an operation is when it is not a JSON body with a schema.
@@ -334,7 +313,7 @@ fn missing_pieces() -> Vec<String> {
             ));
         }
     }
-    for (id, piece, _) in EXEMPT.iter().chain(&EXEMPT_CONTROL) {
+    for (id, piece, _) in &EXEMPT {
         let found = match *piece {
             "scenario" => scenarios.contains_key(id),
             _ => tests.contains_key(id),

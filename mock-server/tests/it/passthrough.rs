@@ -75,6 +75,11 @@ async fn an_accepted_password_is_stored_and_later_logins_skip_the_upstream() {
     migrate(&h, "jane", "wrong-password-1")
         .await
         .err(400, "Incorrect email or password");
+
+    // `DELETE /__mock/passthrough/calls` empties the log, and the next call starts it again.
+    let cleared = h.delete("/__mock/passthrough/calls").send().await.ok();
+    assert_eq!(cleared["message"], "OK");
+    assert!(calls(&h).await.is_empty());
 }
 
 #[tokio::test]

@@ -441,3 +441,41 @@ async fn refusals() {
         .await
         .err(400, "SAML is only available in live mode");
 }
+
+/// CS-31's older form, `POST /v0/auth/saml/idp/token`, answers the same single-use token as
+/// the `GET`: it opens the login page once, and the user's SAML token is spent by it.
+#[tokio::test]
+async fn the_legacy_post_form_gives_the_same_single_use_token() {
+    let (h, login) = start().await;
+    let body = h
+        .post("/v0/auth/saml/idp/token")
+        .bearer(&access(&login))
+        .send()
+        .await
+        .ok();
+    let token = body["token"].as_str().expect("token").to_owned();
+    assert!(uuid::Uuid::parse_str(&token).is_ok(), "{body}");
+    let uuid = login["userUuid"].as_str().unwrap();
+    let url = format!("/v0/auth/saml/idp/login?tenant_id=demo1234&token={token}&uuid={uuid}");
+    let page = h.get(&url).send().await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let html = page.body.as_str().expect("HTML");
+    assert!(form_value(html, "SAMLResponse").is_some(), "{html}");
+    h.get(&url).send().await.err(400, "Invalid token");
+    // The page the GET form's token opens posts to the same service provider.
+    let get_token = saml_token(&h, &login).await;
+    let get_page = h
+        .get(&format!(
+            "/v0/auth/saml/idp/login?tenant_id=demo1234&token={get_token}&uuid={uuid}"
+        ))
+        .send()
+        .await;
+    assert_eq!(
+        form_action(html),
+        form_action(get_page.body.as_str().expect("HTML"))
+    );
+    h.post("/v0/auth/saml/idp/token")
+        .send()
+        .await
+        .err(401, "Missing authentication");
+}
