@@ -26,36 +26,35 @@ async fn not_json(cx: Cx) -> Outcome {
     let (_, tokens) =
         super::flows::signup(&cx, &cx.email("notjson"), super::flows::PASSWORD).await?;
     let tenant = cx.tenant().to_owned();
+    let routes = [
+        (
+            Method::POST,
+            format!("/v0/tenants/{tenant}/auth/basic"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/v0/users".to_owned(),
+            Some(cx.admin().to_owned()),
+        ),
+        (
+            Method::PUT,
+            "/v0/self".to_owned(),
+            Some(tokens.access.clone()),
+        ),
+    ];
     for body in NOT_JSON {
-        cx.post(format!("/v0/tenants/{tenant}/auth/basic"))
-            .raw(body)
-            .send()
-            .await?
-            .err_type(
+        for (method, path, bearer) in &routes {
+            let mut req = cx.req(method.clone(), path.clone()).raw(body);
+            if let Some(bearer) = bearer {
+                req = req.bearer(bearer);
+            }
+            req.send().await?.err_type(
                 400,
                 userfront_contract::msg::INVALID_JSON,
                 "bad_request_error",
             )?;
-        cx.post("/v0/users")
-            .bearer(cx.admin())
-            .raw(body)
-            .send()
-            .await?
-            .err_type(
-                400,
-                userfront_contract::msg::INVALID_JSON,
-                "bad_request_error",
-            )?;
-        cx.put("/v0/self")
-            .bearer(&tokens.access)
-            .raw(body)
-            .send()
-            .await?
-            .err_type(
-                400,
-                userfront_contract::msg::INVALID_JSON,
-                "bad_request_error",
-            )?;
+        }
     }
     Ok(())
 }
