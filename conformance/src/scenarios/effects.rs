@@ -8,7 +8,7 @@ use super::flows::{self, PASSWORD};
 use super::links::link_parts;
 use super::users::create_user;
 use crate::routes::Group;
-use crate::scenario::{Cx, Outcome, Scenario, fail};
+use crate::scenario::{Cx, Outcome, Scenario};
 use crate::target::Need;
 use crate::{ensure, ensure_eq};
 
@@ -150,16 +150,6 @@ async fn webhooks(cx: Cx) -> Outcome {
     Ok(())
 }
 
-/// Unix seconds of a date member, or a failure naming it.
-fn seconds(body: &Value, member: &str) -> Outcome<i64> {
-    // Every caller compares the time with the target's clock or another time.
-    crate::coverage::note_members(&[member]);
-    body[member]
-        .as_str()
-        .and_then(flows::unix_seconds)
-        .ok_or_else(|| fail(format!("{member} is not a date: {}", body[member])))
-}
-
 /// C-16.1: `createdAt`/`updatedAt` agree with the target's clock, and every update (SS-3 from
 /// the server, CS-26 by the user) moves `updatedAt` to the time of the update.
 async fn updated_at(cx: Cx) -> Outcome {
@@ -174,13 +164,13 @@ async fn updated_at(cx: Cx) -> Outcome {
     };
     let first = read(cx.clone(), uuid.clone()).await?;
     let now = flows::now(&cx).await?;
-    let created = seconds(&first, "createdAt")?;
+    let created = flows::member_seconds(&first, "createdAt")?;
     ensure!(
         (created - now).abs() <= SLACK,
         "createdAt is {} s from the target's clock",
         created - now
     );
-    let mut last = seconds(&first, "updatedAt")?;
+    let mut last = flows::member_seconds(&first, "updatedAt")?;
     ensure!(
         last >= created,
         "updatedAt {} is before createdAt {}",
@@ -206,13 +196,13 @@ async fn updated_at(cx: Cx) -> Outcome {
                 .ok()?
         };
         let now = flows::now(&cx).await?;
-        let moved = seconds(&body, "updatedAt")?;
+        let moved = flows::member_seconds(&body, "updatedAt")?;
         ensure!(
             moved > last && (moved - now).abs() <= SLACK,
             "a {step} update moves updatedAt to the target's now ({now}); it went from {last} to {moved}"
         );
         ensure_eq!(
-            seconds(&body, "createdAt")?,
+            flows::member_seconds(&body, "createdAt")?,
             created,
             "an update keeps createdAt"
         );

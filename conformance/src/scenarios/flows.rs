@@ -251,6 +251,16 @@ pub fn check_cookie(body: &Value, kind: &str, claims: &Value, mode: Mode) -> Out
 /// The base of links and redirects when a request has no origin (C-8.2): test mode.
 pub const TEST_BASE: &str = "http://localhost:3000";
 
+/// Unix seconds of the date member `member` of `body`, or a failure naming it. Callers compare
+/// it with the target's clock or another time, so it counts as asserting the member.
+pub fn member_seconds(body: &Value, member: &str) -> Outcome<i64> {
+    crate::coverage::note_members(&[member]);
+    body[member]
+        .as_str()
+        .and_then(unix_seconds)
+        .ok_or_else(|| fail(format!("{member} is not a date: {}", body[member])))
+}
+
 /// Unix seconds of an ISO-8601 UTC time (`2024-05-15T23:04:50.787Z`).
 pub fn unix_seconds(text: &str) -> Option<i64> {
     let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();

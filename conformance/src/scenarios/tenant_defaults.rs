@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::flows;
 use super::tenants::create;
 use crate::routes::Group;
-use crate::scenario::{Cx, Outcome, Scenario, fail, member_eq};
+use crate::scenario::{Cx, Outcome, Scenario, member_eq};
 use crate::{ensure, ensure_eq};
 
 pub fn scenarios() -> Vec<Scenario> {
@@ -62,15 +62,6 @@ fn documented_defaults() -> Vec<(&'static str, Value)> {
         out.push((hook, Value::Null));
     }
     out
-}
-
-/// Unix seconds of a date member.
-fn seconds(body: &Value, member: &str) -> Outcome<i64> {
-    crate::coverage::note_members(&[member]);
-    body[member]
-        .as_str()
-        .and_then(flows::unix_seconds)
-        .ok_or_else(|| fail(format!("{member} is not a date: {}", body[member])))
 }
 
 /// C-16.2: a new tenant (and its read-back) has the documented defaults, a uuid, the generic
@@ -135,7 +126,7 @@ async fn defaults(cx: Cx) -> Outcome {
             member_eq(body, &["descendantCount", count], &json!(0), what)?;
         }
     }
-    let created_at = seconds(&first, "createdAt")?;
+    let created_at = flows::member_seconds(&first, "createdAt")?;
     ensure!(
         (created_at - now).abs() <= 5,
         "createdAt is {} s from the target's clock",
@@ -182,13 +173,13 @@ async fn defaults(cx: Cx) -> Outcome {
         .await?
         .ok()?;
     let now = flows::now(&cx).await?;
-    let moved = seconds(&updated, "updatedAt")?;
+    let moved = flows::member_seconds(&updated, "updatedAt")?;
     ensure!(
         moved > created_at && (moved - now).abs() <= 5,
         "an update moves a tenant's updatedAt to the target's now ({now}); it went from {created_at} to {moved}"
     );
     ensure_eq!(
-        seconds(&updated, "createdAt")?,
+        flows::member_seconds(&updated, "createdAt")?,
         created_at,
         "an update keeps createdAt"
     );
