@@ -11,7 +11,8 @@
 //!   must arrive within the header timeout, or the connection is dropped (a slowloris client
 //!   holds a connection for at most that long).
 //!
-//! The body deadline is [`read_body_in_time`], a middleware, so it can answer 408 properly.
+//! The body deadline is [`body_in_time`], a step of the front door (`crate::front`), so it can
+//! answer 408 properly.
 //!
 //! hyper answers requests it cannot parse itself (400 for a bad request line, header, `NUL` or
 //! Content-Length, 414 for a URI over 64 KiB, 431 for headers over its buffer) with an empty
@@ -29,9 +30,8 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
@@ -256,13 +256,9 @@ pub fn rewrite_refusal(buf: &[u8]) -> Option<Vec<u8>> {
 /// sends its body slowly, or never, holds a connection for at most that long: 408 in the
 /// documented format, and the connection is closed. A body declared over [`MAX_BODY`] is left
 /// to the route, which refuses it with 413 without reading it.
-pub async fn read_body_in_time(
-    State(limit): State<Duration>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn body_in_time(req: Request, limit: Duration) -> Result<Request, Response> {
     if req.body().size_hint().exact() == Some(0) {
-        return next.run(req).await;
+        return Ok(req);
     }
     let declared = req
         .headers()
@@ -270,16 +266,13 @@ pub async fn read_body_in_time(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return next.run(req).await;
+        return Ok(req);
     }
     let (parts, body) = req.into_parts();
     match tokio::time::timeout(limit, collect(body)).await {
-        Ok(Ok(bytes)) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        Ok(Err(refusal)) => closing(refusal),
-        Err(_) => closing(Error::new(408, msg::BODY_TIMEOUT)),
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Ok(Err(refusal)) => Err(closing(refusal)),
+        Err(_) => Err(closing(Error::new(408, msg::BODY_TIMEOUT))),
     }
 }
 

@@ -30,6 +30,7 @@ pub mod config;
 mod conn;
 mod control;
 mod error;
+mod front;
 pub mod log;
 pub mod ready;
 pub mod server;

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::api::{self, App};
+use crate::api::App;
 use crate::conn::Edge;
 use crate::control::guard::ControlGuard;
 use crate::state::Store;
@@ -119,25 +119,17 @@ pub async fn serve(
     use axum::extract::ConnectInfo;
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::server::graceful::GracefulShutdown;
-    use tower::ServiceExt;
 
     crate::webhooks::start(&app);
     let export = app.export_path.clone();
     let store = app.store.clone();
     let waits = app.waits.clone();
     let loopback = listener.local_addr()?.ip().is_loopback();
-    let guard = Arc::new(ControlGuard::new(&options.control_origins, loopback));
-    // Outside the router, so a refused request never reaches routing, CORS or the journal.
-    let service = tower::ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(
-            guard,
-            crate::control::guard::control_guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            options.body_timeout,
-            crate::conn::read_body_in_time,
-        ))
-        .service(api::router(app));
+    let front = crate::front::Front::new(
+        app,
+        ControlGuard::new(&options.control_origins, loopback),
+        options.body_timeout,
+    );
     let mut http = hyper::server::conn::http1::Builder::new();
     // The header deadline is `Edge`'s (hyper's own would also cut idle keep-alive connections).
     http.timer(TokioTimer::new()).header_read_timeout(None);
@@ -163,11 +155,12 @@ pub async fn serve(
                 };
                 let _ = socket.set_nodelay(true);
                 let io = TokioIo::new(Edge::new(socket, options.idle_timeout, options.header_timeout));
-                let service = service.clone();
+                let front = front.clone();
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let mut req = req.map(axum::body::Body::new);
                     req.extensions_mut().insert(ConnectInfo(remote));
-                    service.clone().oneshot(req)
+                    let front = front.clone();
+                    async move { Ok::<_, std::convert::Infallible>(front.handle(req).await) }
                 });
                 let conn = graceful.watch(http.serve_connection(io, service));
                 connections.spawn(async move {

@@ -46,7 +46,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::response::IntoResponse;
 use axum::routing::MethodRouter;
 
 use crate::error::{Error, Result, msg};
@@ -239,7 +238,8 @@ pub fn handled_operations() -> Vec<&'static str> {
 }
 
 /// The complete router of the mock: the handlers of [`handlers`] at the paths of the route
-/// table, with the documented fallbacks and layers.
+/// table, with the documented fallbacks and the body limit; every request reaches it through
+/// [`crate::front::Front`] (guard, body deadline, CORS, journal, panics).
 pub fn router(app: App) -> Router {
     let mut handlers: HashMap<&str, MethodRouter<App>> = handlers().into_iter().collect();
     // One method router per path template, the methods of every operation at that path merged.
@@ -264,29 +264,7 @@ pub fn router(app: App) -> Router {
         .fallback(|| async { Error::not_found() })
         .method_not_allowed_fallback(|| async { Error::new(405, msg::METHOD_NOT_ALLOWED) })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| Error::internal().into_response(),
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            crate::control::journal::record,
-        ))
-        .layer(cors())
         .with_state(app)
-}
-
-/// Cross-origin access for browser apps, as the real API allows it: a page on
-/// `http://localhost:3000` calls the mock on another port, and its browser (or jsdom) sends a
-/// preflight for the JSON body and the `authorization` and `x-userfront-source` headers. Any
-/// origin, method and header is allowed, with credentials; the mock is a local test tool.
-fn cors() -> tower_http::cors::CorsLayer {
-    use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods(AllowMethods::mirror_request())
-        .allow_headers(AllowHeaders::mirror_request())
-        .allow_credentials(true)
-        .max_age(std::time::Duration::from_secs(86_400))
 }
 
 /// A named path parameter. Handlers of operations with two path forms read their parameters by name

@@ -21,10 +21,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
 use crate::error::{Error, msg};
 
@@ -48,7 +45,7 @@ impl ControlGuard {
     }
 
     /// `None` when `headers` may reach the control surface, else the refusal.
-    fn refusal(&self, headers: &HeaderMap) -> Option<Error> {
+    pub fn refusal(&self, headers: &HeaderMap) -> Option<Error> {
         if self.check_host
             && let Some(host) = headers.get(header::HOST)
             && !host
@@ -65,20 +62,6 @@ impl ControlGuard {
         });
         (!allowed).then(|| Error::new(403, msg::CONTROL_ORIGIN))
     }
-}
-
-/// The middleware: `/__mock/*` only for the developer; everything else passes.
-pub async fn control_guard(
-    State(guard): State<Arc<ControlGuard>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if req.uri().path().starts_with("/__mock")
-        && let Some(refusal) = guard.refusal(req.headers())
-    {
-        return refusal.into_response();
-    }
-    next.run(req).await
 }
 
 /// `scheme://host[:port]` in lower case, without a trailing slash.

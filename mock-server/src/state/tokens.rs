@@ -48,7 +48,7 @@ struct VerifiedCache {
 /// What one cache entry costs beyond its claims (the key, the map slot, the `Arc`).
 const VERIFIED_ENTRY_OVERHEAD: usize = 96;
 
-fn token_digest(token: &str) -> [u8; 32] {
+pub fn token_digest(token: &str) -> [u8; 32] {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
     let mut out = [0; 32];
     out.copy_from_slice(digest.as_ref());
@@ -208,7 +208,11 @@ impl SigningKey {
     /// Checks the `kid` and the signature of `token` and returns its claims. Expiry and meaning are the
     /// caller's business.
     pub fn verify(&self, token: &str) -> Result<Arc<Value>, TokenError> {
-        let digest = token_digest(token);
+        self.verify_digest(token, token_digest(token))
+    }
+
+    /// [`SigningKey::verify`] for a caller that already has the token's [`token_digest`].
+    pub fn verify_digest(&self, token: &str, digest: [u8; 32]) -> Result<Arc<Value>, TokenError> {
         if let Some((claims, _)) = self.verified.lock().claims.get(&digest) {
             return Ok(claims.clone());
         }

@@ -33,7 +33,7 @@ pub struct Iso(pub Millis);
 
 impl Serialize for Iso {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format_iso(self.0))
+        serializer.serialize_str(super::clock::IsoText::of(self.0).as_str())
     }
 }
 

@@ -26,13 +26,13 @@ mod read;
 mod tests;
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body as HttpBody, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
@@ -283,11 +283,15 @@ impl Journal {
 }
 
 /// The middleware that records every request outside `/__mock`.
-pub async fn record(State(app): State<App>, req: Request, next: Next) -> Response {
+pub async fn record<F, Fut>(app: &App, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     // The console log (`crate::log`) prints its line from the same entry, so it runs here too.
     let log = crate::log::requests_on();
     if (app.journal.capacity == 0 && !log) || req.uri().path().starts_with("/__mock") {
-        return next.run(req).await;
+        return next(req).await;
     }
     let started = Instant::now();
     let at = app.store.read().now();
@@ -308,7 +312,7 @@ pub async fn record(State(app): State<App>, req: Request, next: Next) -> Respons
                 refused,
             ),
             Ok((request_body, body)) => {
-                let response = next.run(Request::from_parts(parts, body)).await;
+                let response = next(Request::from_parts(parts, body)).await;
                 let (parts, body) = response.into_parts();
                 let (response_body, body) = capture(body, BODY_KEEP).await;
                 let status = parts.status;
