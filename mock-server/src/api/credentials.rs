@@ -157,8 +157,9 @@ pub fn verify_user_token(world: &World, token: &str, usage: TokenUse) -> Result<
 /// pure function of the token's bytes, so it is shared by every mock in the process and never
 /// goes stale (the signature is still checked by the realm's key, whose own cache is cleared
 /// with the key).
-static KNOWN_REALMS: LazyLock<Mutex<HashMap<[u8; 32], (String, Mode)>>> =
-    LazyLock::new(Mutex::default);
+static KNOWN_REALMS: LazyLock<Mutex<RealmMemo>> = LazyLock::new(Mutex::default);
+/// Token digest to the token's (`tenantId`, `mode`).
+type RealmMemo = HashMap<[u8; 32], (String, Mode)>;
 /// How many token realms the memo keeps before it starts over (about 100 bytes each).
 const KNOWN_REALMS_LIMIT: usize = 4096;
 
