@@ -9,8 +9,7 @@
 
 use std::sync::OnceLock;
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 /// The endpoint groups of the spec (the `tag` of an operation), used to organise scenarios
 /// and reports.
@@ -141,33 +140,47 @@ impl Route {
 }
 
 /// Every operation of `schemas/operations.json`, in file order.
+///
+/// The fields borrow from the embedded text: no JSON tree of the table is kept (it was most of
+/// the mock's heap at idle), and the `document` and `parameters` sections are skipped unread.
 pub fn routes() -> &'static [Route] {
     static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
     ROUTES.get_or_init(|| {
-        static SOURCE: OnceLock<Value> = OnceLock::new();
-        let source = SOURCE
-            .get_or_init(|| serde_json::from_str(crate::OPERATIONS_JSON).unwrap_or(Value::Null));
         // A broken table is caught by this crate's tests before it can ship.
-        parse(source).unwrap_or_else(|e| panic!("schemas/operations.json: {e}"))
+        parse(crate::OPERATIONS_JSON).unwrap_or_else(|e| panic!("schemas/operations.json: {e}"))
     })
 }
 
-/// The routes of an `operations.json` document.
-pub fn parse(source: &'static Value) -> Result<Vec<Route>, String> {
-    let ops = source["operations"]
-        .as_array()
-        .ok_or("no \"operations\" array")?;
-    ops.iter().map(parse_one).collect()
+/// One operation as `operations.json` writes it (the members a route needs).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Op<'a> {
+    operation_id: &'a str,
+    method: &'a str,
+    path: &'a str,
+    #[serde(default)]
+    alias: Option<&'a str>,
+    #[serde(default)]
+    side: Option<&'a str>,
+    tag: &'a str,
+    auth: &'a str,
+    response: &'a str,
 }
 
-fn parse_one(op: &'static Value) -> Result<Route, String> {
-    let text = |key: &str| -> Result<&'static str, String> {
-        op[key]
-            .as_str()
-            .ok_or_else(|| format!("an operation lacks {key:?}: {op}"))
-    };
-    let operation_id = text("operationId")?;
-    let method = match text("method")? {
+/// The routes of an `operations.json` text.
+pub fn parse(text: &'static str) -> Result<Vec<Route>, String> {
+    #[derive(Deserialize)]
+    struct Table<'a> {
+        #[serde(borrow)]
+        operations: Vec<Op<'a>>,
+    }
+    let table: Table<'static> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    table.operations.into_iter().map(parse_one).collect()
+}
+
+fn parse_one(op: Op<'static>) -> Result<Route, String> {
+    let operation_id = op.operation_id;
+    let method = match op.method {
         "get" => "GET",
         "post" => "POST",
         "put" => "PUT",
@@ -175,26 +188,25 @@ fn parse_one(op: &'static Value) -> Result<Route, String> {
         "delete" => "DELETE",
         other => return Err(format!("{operation_id}: unknown method {other:?}")),
     };
-    let side = match op["side"].as_str() {
+    let side = match op.side {
         None | Some("client") => Side::Client,
         Some("server") => Side::Server,
         Some("mock") => Side::Mock,
         Some(other) => return Err(format!("{operation_id}: unknown side {other:?}")),
     };
-    let tag = text("tag")?;
-    let group = Group::parse(tag);
+    let group = Group::parse(op.tag);
     if group.is_none() && side != Side::Mock {
-        return Err(format!("{operation_id}: unknown group {tag:?}"));
+        return Err(format!("{operation_id}: unknown group {:?}", op.tag));
     }
     Ok(Route {
         operation_id,
         method,
-        path: text("path")?,
-        alias: op["alias"].as_str(),
+        path: op.path,
+        alias: op.alias,
         side,
         group,
-        auth: text("auth")?,
-        response: text("response")?,
+        auth: op.auth,
+        response: op.response,
     })
 }
 
