@@ -222,6 +222,14 @@ impl Cx {
         })
     }
 
+    /// Records an exchange made outside [`Cx::send`] (the raw requests of `raw.rs`), so that a
+    /// failure's replay still shows it.
+    pub(super) fn record(&self, exchange: Exchange) {
+        if let Ok(mut j) = self.journal.lock() {
+            j.exchanges.push(exchange);
+        }
+    }
+
     /// The exchanges so far, and forgets them (a property starts every case afresh).
     pub fn take_exchanges(&self) -> Vec<Exchange> {
         self.journal

@@ -7,7 +7,8 @@
 //! mock control surface when the target has one.
 //!
 //! Layout: this file holds the scenario type, its outcome and the comparison helpers; `cx.rs`
-//! the context; `request.rs` a request being built and its answer.
+//! the context; `request.rs` a request being built and its answer; `raw.rs` requests written
+//! byte for byte (header names in a chosen case).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +20,7 @@ use crate::routes::Group;
 use crate::target::Need;
 
 mod cx;
+mod raw;
 mod request;
 
 pub use cx::{Cx, SLOW_ANSWER, suspicious};

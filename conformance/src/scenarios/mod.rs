@@ -1,6 +1,7 @@
 //! The scenarios, one module per endpoint group of the spec's `endpoints.tsv`.
 
 mod auth;
+mod casing;
 mod effects;
 mod flows;
 mod imports;
@@ -33,6 +34,7 @@ use crate::scenario::Scenario;
 pub fn all() -> Vec<Scenario> {
     [
         auth::scenarios(),
+        casing::scenarios(),
         links::scenarios(),
         session::scenarios(),
         selfuser::scenarios(),

@@ -52,6 +52,8 @@ const CONVENTIONS: &[(&str, &str)] = &[
 const EXTRA: &[(&str, &str)] = &[
     ("C-6", "a body that is not JSON read as {}"),
     ("C-16", "a User leaks its password hash"),
+    ("C-3", "username stored as typed"),
+    ("C-10", "string filters compare case"),
 ];
 
 fn extra_defect(name: &str) -> Defect {
@@ -72,6 +74,40 @@ fn extra_defect(name: &str) -> Defect {
             if resp.body["userUuid"].is_string() && resp.body["email"].is_string() {
                 resp.body["passwordHash"] = json!("$argon2id$v=19$m=19456,t=2,p=1$planted");
             }
+        }),
+        // Sign-up answers with the username as it was typed, not lowercased.
+        "username stored as typed" => Defect::response(|req, resp| {
+            if req.is("POST", "/auth/create")
+                && resp.status == 200
+                && let Some(name) = req.body.as_ref().and_then(|b| b["username"].as_str())
+            {
+                resp.body["username"] = json!(name);
+            }
+        }),
+        // A case-sensitive string comparison: stored values are lowercase, so a value with a
+        // capital letter matches nothing (made so by a suffix no value has).
+        "string filters compare case" => Defect::request(|req| {
+            if req.method == "POST"
+                && req.route().ends_with("/users/find")
+                && let Some(groups) = req
+                    .body
+                    .as_mut()
+                    .and_then(|b| b["filters"]["filterGroups"].as_array_mut())
+            {
+                for filter in groups
+                    .iter_mut()
+                    .filter_map(|g| g["filters"].as_array_mut())
+                    .flatten()
+                {
+                    if filter["type"] == "string"
+                        && let Some(v) = filter["value"].as_str()
+                        && v != v.to_lowercase()
+                    {
+                        filter["value"] = json!(format!("{v}#case-sensitive"));
+                    }
+                }
+            }
+            None
         }),
         other => panic!("no defect written for {other}"),
     }
@@ -201,6 +237,40 @@ async fn convention_defect(rule: &str) -> Defect {
             }
         }),
         "C-18" => frozen_clock(),
+        // Sign-up answers with the username as it was typed, not lowercased.
+        "username stored as typed" => Defect::response(|req, resp| {
+            if req.is("POST", "/auth/create")
+                && resp.status == 200
+                && let Some(name) = req.body.as_ref().and_then(|b| b["username"].as_str())
+            {
+                resp.body["username"] = json!(name);
+            }
+        }),
+        // A case-sensitive string comparison: stored values are lowercase, so a value with a
+        // capital letter matches nothing (made so by a suffix no value has).
+        "string filters compare case" => Defect::request(|req| {
+            if req.method == "POST"
+                && req.route().ends_with("/users/find")
+                && let Some(groups) = req
+                    .body
+                    .as_mut()
+                    .and_then(|b| b["filters"]["filterGroups"].as_array_mut())
+            {
+                for filter in groups
+                    .iter_mut()
+                    .filter_map(|g| g["filters"].as_array_mut())
+                    .flatten()
+                {
+                    if filter["type"] == "string"
+                        && let Some(v) = filter["value"].as_str()
+                        && v != v.to_lowercase()
+                    {
+                        filter["value"] = json!(format!("{v}#case-sensitive"));
+                    }
+                }
+            }
+            None
+        }),
         other => panic!("no defect written for {other}"),
     }
 }
