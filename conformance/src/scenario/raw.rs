@@ -22,11 +22,9 @@ impl Cx {
     /// Returns the status and the JSON body (a string when it is not JSON). Skips on a target
     /// reached over TLS, which a plain connection cannot talk to.
     pub async fn raw_get(&self, path: &str, name: &str, value: &str) -> Outcome<(u16, Value)> {
-        let authority = self
-            .target
-            .base
-            .strip_prefix("http://")
-            .ok_or_else(|| Failure::Skip("header spellings are sent over plain http only".into()))?;
+        let authority = self.target.base.strip_prefix("http://").ok_or_else(|| {
+            Failure::Skip("header spellings are sent over plain http only".into())
+        })?;
         let (authority, prefix) = match authority.split_once('/') {
             Some((a, p)) => (a.to_owned(), format!("/{}", p.trim_end_matches('/'))),
             None => (authority.to_owned(), String::new()),
@@ -68,7 +66,9 @@ fn exchange_raw(addr: &str, text: &str) -> Result<(u16, Value), String> {
         .set_read_timeout(Some(RAW_TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(RAW_TIMEOUT)))
         .map_err(|e| e.to_string())?;
-    stream.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    stream
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
     stream
         .take(RAW_LIMIT)
@@ -95,7 +95,11 @@ fn parse_answer(bytes: &[u8]) -> Result<(u16, Value), String> {
         let l = l.to_ascii_lowercase();
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
-    let body = if chunked { unchunk(rest)? } else { rest.to_vec() };
+    let body = if chunked {
+        unchunk(rest)?
+    } else {
+        rest.to_vec()
+    };
     let text = String::from_utf8_lossy(&body).into_owned();
     Ok((
         status,
@@ -134,7 +138,10 @@ mod tests {
         assert_eq!(parse_answer(plain), Ok((401, serde_json::json!({}))));
         let chunked =
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n";
-        assert_eq!(parse_answer(chunked), Ok((200, serde_json::json!({ "a": 1 }))));
+        assert_eq!(
+            parse_answer(chunked),
+            Ok((200, serde_json::json!({ "a": 1 })))
+        );
         assert!(parse_answer(b"garbage").is_err());
     }
 }

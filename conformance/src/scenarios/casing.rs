@@ -29,7 +29,12 @@ pub fn scenarios() -> Vec<Scenario> {
 }
 
 /// Spellings of the header name a client may send; the first is what reqwest sends.
-const SPELLINGS: &[&str] = &["authorization", "Authorization", "AUTHORIZATION", "aUtHoRiZaTiOn"];
+const SPELLINGS: &[&str] = &[
+    "authorization",
+    "Authorization",
+    "AUTHORIZATION",
+    "aUtHoRiZaTiOn",
+];
 
 /// Every spelling of the header name gets the same answer, for a user JWT, the admin API key
 /// and an unknown credential (refused as unknown, not as missing: the header was read).
@@ -41,18 +46,29 @@ async fn header_spellings(cx: Cx) -> Outcome {
     let cases: [(&str, &str, String, u16); 3] = [
         ("a user JWT", "/v0/self", tokens.access.clone(), 200),
         ("the admin key", by_key.as_str(), cx.admin().to_owned(), 200),
-        ("an unknown key", by_key.as_str(), "uf_test_admin_nothere1_00".into(), 401),
+        (
+            "an unknown key",
+            by_key.as_str(),
+            "uf_test_admin_nothere1_00".into(),
+            401,
+        ),
     ];
     for (what, path, credential, status) in cases {
         let mut first: Option<Value> = None;
         for name in SPELLINGS {
-            let (got, body) = cx.raw_get(path, name, &format!("Bearer {credential}")).await?;
+            let (got, body) = cx
+                .raw_get(path, name, &format!("Bearer {credential}"))
+                .await?;
             ensure!(
                 got == status,
                 "GET {path} with {what} under the header name {name:?}: expected {status}, got {got}: {body}"
             );
             if status == 200 {
-                ensure_eq!(body["userUuid"], uuid, "{what} under {name:?} reads the user");
+                ensure_eq!(
+                    body["userUuid"],
+                    uuid,
+                    "{what} under {name:?} reads the user"
+                );
             } else {
                 ensure_eq!(body["message"], "Unauthorized", "{what} under {name:?}");
             }
@@ -97,9 +113,17 @@ async fn usernames_and_filters(cx: Cx) -> Outcome {
     ensure_eq!(body["username"], username.to_lowercase(), "stored username");
     ensure_eq!(body["email"], email.to_lowercase(), "stored email");
     let (again, _) = flows::login(&cx, &flip_case(&username), PASSWORD).await?;
-    ensure_eq!(again["userUuid"], body["userUuid"], "login by username in another case");
+    ensure_eq!(
+        again["userUuid"],
+        body["userUuid"],
+        "login by username in another case"
+    );
     let (by_email, _) = flows::login(&cx, &email.to_uppercase(), PASSWORD).await?;
-    ensure_eq!(by_email["userUuid"], body["userUuid"], "login by email in upper case");
+    ensure_eq!(
+        by_email["userUuid"],
+        body["userUuid"],
+        "login by email in upper case"
+    );
     cx.post(format!("/v0/tenants/{}/auth/create", cx.tenant()))
         .json(json!({
             "email": cx.email("other"),

@@ -46,7 +46,7 @@ fn path(cx: &Cx, rest: &str) -> String {
 }
 
 /// A phone number unique to this run and call: `+1555` and seven digits.
-fn phone(cx: &Cx) -> String {
+pub(super) fn phone(cx: &Cx) -> String {
     let run = u64::from_str_radix(&cx.target.run_id, 16).unwrap_or(0);
     let n = (run % 1_000) * 10_000 + cx.target.next() % 10_000;
     format!("+1555{n:07}")
@@ -93,14 +93,19 @@ fn base32(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-async fn send_code(cx: &Cx, body: Value) -> Outcome<Value> {
+pub(super) async fn send_code(cx: &Cx, body: Value) -> Outcome<Value> {
     cx.post(path(cx, "auth/code")).json(body).send().await?.ok()
 }
 
 /// `PUT auth/code` redeeming `code` sent to `address` (a phone number for `sms`, an email
 /// address for `email`), answer unjudged: every scenario here that redeems a code (right or
 /// wrong, sign-on or phone verification) sends this body.
-async fn verify_code(cx: &Cx, channel: &str, address: &str, code: Value) -> Outcome<Resp> {
+pub(super) async fn verify_code(
+    cx: &Cx,
+    channel: &str,
+    address: &str,
+    code: Value,
+) -> Outcome<Resp> {
     let field = if channel == "sms" {
         "phoneNumber"
     } else {
@@ -243,7 +248,7 @@ async fn verify_phone(cx: Cx) -> Outcome {
 }
 
 /// Pairs an authenticator for a signed-in user; returns the secret and the backup codes.
-async fn pair(cx: &Cx, access: &str) -> Outcome<(String, Vec<String>)> {
+pub(super) async fn pair(cx: &Cx, access: &str) -> Outcome<(String, Vec<String>)> {
     let info = cx.get("/v0/auth/totp").bearer(access).send().await?.ok()?;
     let secret = info["totpSecret"].as_str().unwrap_or("").to_owned();
     let backup: Vec<String> = info["backupCodes"]
@@ -330,7 +335,12 @@ fn password_login(cx: &Cx, email: &str) -> Req {
 
 /// Sets the workspace's second factors through the mock controls, runs `f`, and restores the
 /// flow whatever happened.
-async fn with_second_factors<F, Fut>(cx: &Cx, second: Value, require_all: bool, f: F) -> Outcome
+pub(super) async fn with_second_factors<F, Fut>(
+    cx: &Cx,
+    second: Value,
+    require_all: bool,
+    f: F,
+) -> Outcome
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Outcome>,

@@ -22,6 +22,7 @@ mod tenant_defaults;
 mod tenants;
 mod users;
 mod users_search;
+mod windows;
 mod wire;
 
 use base64::Engine;
@@ -51,6 +52,7 @@ pub fn all() -> Vec<Scenario> {
         sequences::scenarios(),
         effects::scenarios(),
         wire::scenarios(),
+        windows::scenarios(),
         tenant_defaults::scenarios(),
         snapshots::scenarios(),
     ]

@@ -54,6 +54,7 @@ const EXTRA: &[(&str, &str)] = &[
     ("C-16", "a User leaks its password hash"),
     ("C-3", "username stored as typed"),
     ("C-10", "string filters compare case"),
+    ("C-8", "credentials expire two seconds early"),
 ];
 
 fn extra_defect(name: &str) -> Defect {
@@ -106,6 +107,18 @@ fn extra_defect(name: &str) -> Defect {
                         filter["value"] = json!(format!("{v}#case-sensitive"));
                     }
                 }
+            }
+            None
+        }),
+        // Every lifetime two seconds short: each move of the clock goes two seconds further,
+        // which only a check just inside a window notices.
+        "credentials expire two seconds early" => Defect::request(|req| {
+            if req.is("POST", "/__mock/clock")
+                && let Some(body) = req.body.as_mut()
+                && let Some(n) = body["advanceSeconds"].as_i64()
+                && n > 2
+            {
+                body["advanceSeconds"] = json!(n + 2);
             }
             None
         }),
@@ -268,6 +281,18 @@ async fn convention_defect(rule: &str) -> Defect {
                         filter["value"] = json!(format!("{v}#case-sensitive"));
                     }
                 }
+            }
+            None
+        }),
+        // Every lifetime two seconds short: each move of the clock goes two seconds further,
+        // which only a check just inside a window notices.
+        "credentials expire two seconds early" => Defect::request(|req| {
+            if req.is("POST", "/__mock/clock")
+                && let Some(body) = req.body.as_mut()
+                && let Some(n) = body["advanceSeconds"].as_i64()
+                && n > 2
+            {
+                body["advanceSeconds"] = json!(n + 2);
             }
             None
         }),
