@@ -1,6 +1,7 @@
 //! The scenarios, one module per endpoint group of the spec's `endpoints.tsv`.
 
 mod auth;
+mod boundaries;
 mod casing;
 mod effects;
 mod flows;
@@ -48,6 +49,7 @@ pub fn all() -> Vec<Scenario> {
         roles::scenarios(),
         imports::scenarios(),
         keys::scenarios(),
+        boundaries::scenarios(),
         jwt::scenarios(),
         sequences::scenarios(),
         effects::scenarios(),
