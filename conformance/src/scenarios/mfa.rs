@@ -264,7 +264,20 @@ pub(super) async fn pair(cx: &Cx, access: &str) -> Outcome<(String, Vec<String>)
     let png = base64::engine::general_purpose::STANDARD
         .decode(qr.trim_start_matches("data:image/png;base64,"))
         .unwrap_or_default();
-    ensure!(png.starts_with(b"\x89PNG"), "qrCode is a PNG data URL");
+    ensure!(
+        png.starts_with(b"\x89PNG")
+            && info["qrCode"]
+                .as_str()
+                .is_some_and(|q| q.starts_with("data:image/png;base64,")),
+        "qrCode is a PNG data URL"
+    );
+    ensure!(
+        info["totpSecret"]
+            .as_str()
+            .and_then(base32)
+            .is_some_and(|key| key.len() >= 10),
+        "totpSecret is a Base32 key of at least 80 bits: {secret}"
+    );
     let code = totp(&secret, flows::now(cx).await?).ok_or_else(|| fail("a Base32 totpSecret"))?;
     cx.post(path(cx, "auth/totp"))
         .bearer(access)
@@ -384,8 +397,17 @@ async fn second_factor(cx: Cx) -> Outcome {
             .unwrap_or("")
             .to_owned();
         ensure!(
-            first.starts_with("uf_test_first_factor_"),
-            "token format: {first}"
+            pending["firstFactorToken"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("uf_test_first_factor_")),
+            "firstFactorToken format (C-5): {first}"
+        );
+        // C-13.2: the legacy block lists the legacy-capable second factors: none with only
+        // an authenticator.
+        ensure_eq!(
+            pending["result"]["allowedChannels"],
+            json!([]),
+            "allowedChannels without an SMS second factor"
         );
         let code = totp(&secret, flows::now(&cx).await? + 30).unwrap_or_default();
         // The password cannot be its own second factor.
@@ -435,6 +457,17 @@ async fn legacy(cx: Cx) -> Outcome {
         let pending = password_login(&cx, &email).send().await?.ok()?;
         ensure_eq!(pending["result"]["allowedStrategies"], json!(["verificationCode"]), "allowedStrategies");
         let code = pending["result"]["firstFactorCode"].clone();
+        ensure!(
+            pending["result"]["firstFactorCode"]
+                .as_str()
+                .is_some_and(|c| uuid::Uuid::parse_str(c).is_ok()),
+            "firstFactorCode is a UUID (C-13.2): {code}"
+        );
+        ensure_eq!(
+            pending["result"]["allowedChannels"],
+            json!(["sms"]),
+            "allowedChannels with an SMS second factor (C-13.2)"
+        );
         let number = phone(&cx);
         let sent = cx
             .post("/v0/auth/mfa")
@@ -483,6 +516,12 @@ async fn pkce(cx: Cx) -> Outcome {
     ensure_eq!(pending["message"], "PKCE required", "message");
     ensure!(pending.get("tokens").is_none(), "tokens are withheld");
     let code = pending["authorizationCode"].clone();
+    ensure!(
+        pending["authorizationCode"]
+            .as_str()
+            .is_some_and(|c| !c.trim().is_empty()),
+        "an authorizationCode to exchange (C-14.2): {code}"
+    );
     let exchange = |verifier: &str| {
         cx.post(path(&cx, "auth/pkce"))
             .json(json!({ "authorizationCode": code, "codeVerifier": verifier }))

@@ -37,6 +37,12 @@ async fn define(cx: Cx) -> Outcome {
     let role = create_role(&cx, "/v0", &name).await?;
     ensure_eq!(role["name"], name, "role name");
     ensure_eq!(role["tenantId"], cx.tenant(), "role tenant");
+    let now = super::flows::now(&cx).await?;
+    let created_at = super::flows::member_seconds(&role, "createdAt")?;
+    ensure!(
+        (created_at - now).abs() <= 5,
+        "a role's createdAt ({created_at}) is the target's now ({now})"
+    );
     let list = cx.get("/v0/roles").bearer(cx.admin()).send().await?.ok()?;
     ensure!(names(&list).contains(&name), "the role is listed: {list}");
     cx.post("/v0/roles")

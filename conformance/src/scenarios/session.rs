@@ -172,6 +172,23 @@ async fn read_sessions(cx: Cx) -> Outcome {
     ensure_eq!(current["isCurrent"], true, "isCurrent");
     ensure_eq!(current["isActive"], true, "isActive");
     ensure_eq!(current["userUuid"], first_body["userUuid"], "session user");
+    // C-16.4, C-12.5: a new session's times are the target's now, and it lasts as long as
+    // its refresh token.
+    let now = flows::now(&cx).await?;
+    for member in ["createdAt", "lastActiveAt"] {
+        let at = flows::member_seconds(&current, member)?;
+        ensure!(
+            (at - now).abs() <= 5,
+            "a new session's {member} ({at}) is the target's now ({now})"
+        );
+    }
+    let refresh = cx.verify_token(&second.refresh, Mode::Test).await?;
+    let expires = flows::member_seconds(&current, "expiresAt")?;
+    let refresh_exp = refresh["exp"].as_i64().unwrap_or(0);
+    ensure!(
+        (expires - refresh_exp).abs() <= 1,
+        "the session expires with its refresh token: expiresAt {expires}, exp {refresh_exp}"
+    );
     ensure_eq!(
         current["authentication"]["firstFactor"],
         serde_json::json!({ "channel": "email", "strategy": "password" }),

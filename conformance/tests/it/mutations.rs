@@ -55,6 +55,7 @@ const EXTRA: &[(&str, &str)] = &[
     ("C-3", "username stored as typed"),
     ("C-10", "string filters compare case"),
     ("C-8", "credentials expire two seconds early"),
+    ("C-5", "a webhook key refused as unknown"),
 ];
 
 fn extra_defect(name: &str) -> Defect {
@@ -121,6 +122,16 @@ fn extra_defect(name: &str) -> Defect {
                 body["advanceSeconds"] = json!(n + 2);
             }
             None
+        }),
+        // C-5 key check 3 answered as check 2: the webhook key is refused, but as an unknown
+        // key (401) rather than a key of the wrong type (403).
+        "a webhook key refused as unknown" => Defect::response(|req, resp| {
+            if resp.status == 403 && req.bearer().is_some_and(|k| k.contains("_webhook_")) {
+                *resp = Resp::json(
+                    401,
+                    json!({ "statusCode": 401, "message": "Unauthorized", "error": { "type": "bad_request_error" } }),
+                );
+            }
         }),
         other => panic!("no defect written for {other}"),
     }
@@ -295,6 +306,16 @@ async fn convention_defect(rule: &str) -> Defect {
                 body["advanceSeconds"] = json!(n + 2);
             }
             None
+        }),
+        // C-5 key check 3 answered as check 2: the webhook key is refused, but as an unknown
+        // key (401) rather than a key of the wrong type (403).
+        "a webhook key refused as unknown" => Defect::response(|req, resp| {
+            if resp.status == 403 && req.bearer().is_some_and(|k| k.contains("_webhook_")) {
+                *resp = Resp::json(
+                    401,
+                    json!({ "statusCode": 401, "message": "Unauthorized", "error": { "type": "bad_request_error" } }),
+                );
+            }
         }),
         other => panic!("no defect written for {other}"),
     }
