@@ -51,7 +51,11 @@ async fn lifecycle(cx: Cx) -> Outcome {
         uuid: uuid.clone(),
     });
     ensure_eq!(created["completedAt"], Value::Null, "an unprocessed import");
-    ensure_eq!(created["importUuid"], created["uuid"], "importUuid names the import");
+    ensure_eq!(
+        created["importUuid"],
+        created["uuid"],
+        "importUuid names the import"
+    );
     // Times on the target's clock (C-16.5); processing moves updatedAt.
     let now = flows::now(&cx).await?;
     let created_at = flows::member_seconds(&created, "createdAt")?;

@@ -58,6 +58,8 @@ async fn listing(cx: Cx) -> Outcome {
         created_at <= now + 5,
         "a listed key was created before now: createdAt {created_at}, now {now}"
     );
+    // Both forms are asserted below through these variables (decoded, compared, used).
+    crate::coverage::note_members(&["publicKey", "publicKeyBase64"]);
     let pem = key["publicKey"].as_str().unwrap_or("");
     let b64 = key["publicKeyBase64"].as_str().unwrap_or("");
     ensure_eq!(

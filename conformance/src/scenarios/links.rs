@@ -381,6 +381,7 @@ async fn durations(cx: Cx) -> Outcome {
                         expires,
                         now.body()["now"].as_str().and_then(flows::unix_seconds),
                     ) {
+                        crate::coverage::note_members(&["result", "expiresAt"]);
                         ensure!(
                             (expires - now - seconds).abs() <= 2,
                             "expiresAt is {} s away, the duration says {seconds} s",

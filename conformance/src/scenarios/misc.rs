@@ -165,7 +165,12 @@ async fn mods(cx: Cx) -> Outcome {
         .filter(|e| e.len() == 6 && e.bytes().all(|b| b.is_ascii_lowercase()))
         .collect();
     crate::coverage::note_members(&["eid"]);
-    ensure_eq!(eids.len(), 4, "four mods with distinct 6-letter eids: {}", listed["results"]);
+    ensure_eq!(
+        eids.len(),
+        4,
+        "four mods with distinct 6-letter eids: {}",
+        listed["results"]
+    );
     flows::set_roles(&cx, "/v0", &signed["userId"], json!([]))
         .await?
         .ok()?;
@@ -183,12 +188,16 @@ async fn documents(cx: Cx) -> Outcome {
         ensure_eq!(doc["swagger"], "2.0", "{path}: swagger version");
         ensure!(
             doc["info"]["title"].as_str().is_some_and(|t| !t.is_empty())
-                && doc["info"]["version"].as_str().is_some_and(|v| !v.is_empty()),
+                && doc["info"]["version"]
+                    .as_str()
+                    .is_some_and(|v| !v.is_empty()),
             "{path}: info names a title and a version: {}",
             doc["info"]
         );
         ensure!(
-            doc["paths"].as_object().is_some_and(|p| p.contains_key(sample)),
+            doc["paths"]
+                .as_object()
+                .is_some_and(|p| p.contains_key(sample)),
             "{path} lists {sample}"
         );
     }
@@ -206,7 +215,8 @@ async fn documents(cx: Cx) -> Outcome {
         doc["info"]
     );
     ensure!(
-        doc["paths"].get("/v0/auth/basic").is_some() && doc["paths"].get("/v0/users/find").is_some(),
+        doc["paths"].get("/v0/auth/basic").is_some()
+            && doc["paths"].get("/v0/users/find").is_some(),
         "the OpenAPI paths hold both sides' routes"
     );
     ensure!(

@@ -200,6 +200,7 @@ async fn read_sessions(cx: Cx) -> Outcome {
             .send()
     };
     let list = sessions("").await?.ok()?;
+    crate::coverage::note_members(&["results", "sessionId"]);
     let ids: Vec<&Value> = list["results"]
         .as_array()
         .map(|r| r.iter().map(|s| &s["sessionId"]).collect())
