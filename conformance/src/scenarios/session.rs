@@ -32,7 +32,8 @@ pub fn scenarios() -> Vec<Scenario> {
             "session.read.current_and_list",
             Group::Session,
             read_sessions,
-        ),
+        )
+        .checks(&["C-16.4"]),
         Scenario::new("session.tokens.expire_on_the_clock", Group::Session, expiry)
             .checks(&["C-12", "C-18"])
             .needs(&[Need::MockControls]),

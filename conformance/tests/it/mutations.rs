@@ -56,6 +56,7 @@ const EXTRA: &[(&str, &str)] = &[
     ("C-10", "string filters compare case"),
     ("C-8", "credentials expire two seconds early"),
     ("C-5", "a webhook key refused as unknown"),
+    ("C-16", "a Session or Tenant leaks a secret"),
 ];
 
 fn extra_defect(name: &str) -> Defect {
@@ -131,6 +132,16 @@ fn extra_defect(name: &str) -> Defect {
                     401,
                     json!({ "statusCode": 401, "message": "Unauthorized", "error": { "type": "bad_request_error" } }),
                 );
+            }
+        }),
+        // The leak rule beyond User (SecretFreeName.json): a session carries its refresh
+        // token's hash, a tenant its webhook signing secret.
+        "a Session or Tenant leaks a secret" => Defect::response(|_, resp| {
+            if resp.body["sessionId"].is_string() && resp.body["expiresAt"].is_string() {
+                resp.body["refreshTokenHash"] = json!("sha256:planted");
+            }
+            if resp.body["tenantId"].is_string() && resp.body["cookieOptionsPath"].is_string() {
+                resp.body["webhookSecret"] = json!("whsec_planted");
             }
         }),
         other => panic!("no defect written for {other}"),
@@ -315,6 +326,16 @@ async fn convention_defect(rule: &str) -> Defect {
                     401,
                     json!({ "statusCode": 401, "message": "Unauthorized", "error": { "type": "bad_request_error" } }),
                 );
+            }
+        }),
+        // The leak rule beyond User (SecretFreeName.json): a session carries its refresh
+        // token's hash, a tenant its webhook signing secret.
+        "a Session or Tenant leaks a secret" => Defect::response(|_, resp| {
+            if resp.body["sessionId"].is_string() && resp.body["expiresAt"].is_string() {
+                resp.body["refreshTokenHash"] = json!("sha256:planted");
+            }
+            if resp.body["tenantId"].is_string() && resp.body["cookieOptionsPath"].is_string() {
+                resp.body["webhookSecret"] = json!("whsec_planted");
             }
         }),
         other => panic!("no defect written for {other}"),
