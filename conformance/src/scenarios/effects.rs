@@ -252,7 +252,11 @@ async fn token_clock(cx: Cx) -> Outcome {
 /// scenario checks a second after).
 async fn link_window(cx: Cx) -> Outcome {
     let email = cx.email("window");
-    flows::signup_quiet(&cx, &email, PASSWORD).await?;
+    let (signed, _) = flows::signup_quiet(&cx, &email, PASSWORD).await?;
+    let user = signed["userUuid"].as_str().unwrap_or("").to_owned();
+    // C-16.1: lastMessagedAt is null until a message goes out, then the time it went.
+    let before = read_user(&cx, &user).await?;
+    ensure_eq!(before["lastMessagedAt"], Value::Null, "no message sent yet");
     let body = cx
         .post(format!("/v0/tenants/{}/auth/link", cx.tenant()))
         .json(json!({ "email": email }))
@@ -261,6 +265,13 @@ async fn link_window(cx: Cx) -> Outcome {
         .ok()?;
     let link = body["result"]["link"].as_str().unwrap_or("").to_owned();
     let (uuid, token, _) = link_parts(&link)?;
+    let now = flows::now(&cx).await?;
+    let after = read_user(&cx, &user).await?;
+    let messaged = flows::member_seconds(&after, "lastMessagedAt")?;
+    ensure!(
+        (messaged - now).abs() <= SLACK,
+        "a login link sets lastMessagedAt to the target's now ({now}): {messaged}"
+    );
     cx.advance(3_599).await?;
     let signed = cx
         .put(format!("/v0/tenants/{}/auth/link", cx.tenant()))
@@ -274,4 +285,13 @@ async fn link_window(cx: Cx) -> Outcome {
         "a link used just inside its hour signs its user in"
     );
     Ok(())
+}
+
+/// `GET /v0/users/{uuid}` with the admin key.
+async fn read_user(cx: &Cx, uuid: &str) -> Outcome<Value> {
+    cx.get(format!("/v0/users/{uuid}"))
+        .bearer(cx.admin())
+        .send()
+        .await?
+        .ok()
 }

@@ -151,6 +151,15 @@ pub fn token<'a>(body: &'a Value, kind: &str) -> Outcome<&'a str> {
 pub async fn check_sign_on(cx: &Cx, body: &Value, mode: Mode) -> Outcome<Tokens> {
     ensure_eq!(body["mode"], mode.as_str(), "sign-on mode");
     ensure_eq!(body["message"], "OK", "sign-on message");
+    // C-13.1, C-3: a fresh lowercase UUID v4 with every sign-on.
+    ensure!(
+        body["nonce"].as_str().is_some_and(|n| {
+            uuid::Uuid::parse_str(n).is_ok_and(|u| u.get_version_num() == 4)
+                && n == n.to_lowercase()
+        }),
+        "sign-on nonce is a lowercase UUID v4: {}",
+        body["nonce"]
+    );
     let access = token(body, "access")?.to_owned();
     let id = token(body, "id")?.to_owned();
     let refresh = token(body, "refresh")?.to_owned();

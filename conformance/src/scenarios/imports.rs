@@ -51,6 +51,26 @@ async fn lifecycle(cx: Cx) -> Outcome {
         uuid: uuid.clone(),
     });
     ensure_eq!(created["completedAt"], Value::Null, "an unprocessed import");
+    ensure_eq!(
+        created["importUuid"],
+        created["uuid"],
+        "importUuid names the import"
+    );
+    // Times on the target's clock (C-16.5); processing moves updatedAt.
+    let now = flows::now(&cx).await?;
+    let created_at = flows::member_seconds(&created, "createdAt")?;
+    ensure!(
+        (created_at - now).abs() <= 5,
+        "an import's createdAt ({created_at}) is the target's now ({now})"
+    );
+    ensure_eq!(
+        flows::member_seconds(&created, "updatedAt")?,
+        created_at,
+        "a new import's updatedAt is its createdAt"
+    );
+    if cx.target.mock_controls {
+        cx.advance(60).await?;
+    }
     ensure_eq!(created["userCount"], 2, "userCount");
     ensure_eq!(
         created["users"][0]["password"],
@@ -68,6 +88,11 @@ async fn lifecycle(cx: Cx) -> Outcome {
     ensure_eq!(processed["failureCount"], 1, "failureCount");
     ensure_eq!(processed["failures"][0]["index"], 1, "the failing row");
     ensure!(processed["completedAt"].is_string(), "completedAt set");
+    let updated_at = flows::member_seconds(&processed, "updatedAt")?;
+    ensure!(
+        updated_at >= created_at + 60 || !cx.target.mock_controls,
+        "processing moves updatedAt a minute on: {created_at} -> {updated_at}"
+    );
     let (body, _) = flows::login(&cx, &good, password).await?;
     cx.created_user(Mode::Test, &body);
     ensure_eq!(

@@ -52,6 +52,14 @@ async fn listing(cx: Cx) -> Outcome {
     let key = &listing["results"][0];
     ensure_eq!(key["mode"], "test", "listed key mode");
     ensure_eq!(key["isActive"], true, "listed key active");
+    let now = flows::now(&cx).await?;
+    let created_at = flows::member_seconds(key, "createdAt")?;
+    ensure!(
+        created_at <= now + 5,
+        "a listed key was created before now: createdAt {created_at}, now {now}"
+    );
+    // Both forms are asserted below through these variables (decoded, compared, used).
+    crate::coverage::note_members(&["publicKey", "publicKeyBase64"]);
     let pem = key["publicKey"].as_str().unwrap_or("");
     let b64 = key["publicKeyBase64"].as_str().unwrap_or("");
     ensure_eq!(
@@ -270,6 +278,16 @@ async fn format(cx: Cx) -> Outcome {
             stored["claims"]["tier"]["type"],
             "custom",
             "stored custom claim"
+        );
+        ensure_eq!(
+            stored["claims"]["tier"]["source"],
+            "literal:gold",
+            "a stored claim keeps its source (C-16.9)"
+        );
+        ensure_eq!(
+            stored["claims"]["userId"]["source"],
+            "user.userId",
+            "the required userId claim comes from user.userId (C-16.9)"
         );
         ensure_eq!(
             stored["claims"]["userId"]["type"],

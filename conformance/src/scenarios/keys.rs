@@ -68,6 +68,8 @@ async fn listed_readonly(cx: &Cx, key: &str) -> Outcome<(Value, Option<Value>)> 
         .send()
         .await?
         .ok()?;
+    // The listing's `results` are what the callers' assertions on the entry judge.
+    crate::coverage::note_members(&["results"]);
     let entry = listed["results"]
         .as_array()
         .and_then(|r| r.iter().find(|k| k["key"] == key))
@@ -86,6 +88,19 @@ async fn lifecycle(cx: Cx) -> Outcome {
     ensure_eq!(created["type"], "readonly", "type");
     ensure_eq!(created["mode"], "test", "mode");
     ensure_eq!(created["isActive"], true, "isActive");
+    ensure_eq!(created["tenantId"], cx.tenant(), "the key's workspace");
+    // Times on the target's clock (C-16.6), and an invalidation moves updatedAt.
+    let now = super::flows::now(&cx).await?;
+    let created_at = super::flows::member_seconds(&created, "createdAt")?;
+    ensure!(
+        (created_at - now).abs() <= 5,
+        "createdAt {created_at} is the target's now ({now})"
+    );
+    ensure_eq!(
+        super::flows::member_seconds(&created, "updatedAt")?,
+        created_at,
+        "a new key's updatedAt is its createdAt"
+    );
     // The new key works for reads.
     cx.get("/v0/keys/jwt").bearer(&key).send().await?.ok()?;
     let (listed, entry) = listed_readonly(&cx, &key).await?;
@@ -104,18 +119,27 @@ async fn lifecycle(cx: Cx) -> Outcome {
     let verified = on_key(&cx, Method::POST, "/v0/keys/verify", cx.admin(), &key)
         .await?
         .ok()?;
-    ensure_eq!(
-        verified["result"],
-        json!({ "mode": "test", "type": "readonly", "tenantId": cx.tenant(), "isActive": true }),
-        "verify result"
-    );
+    crate::scenario::member_eq(
+        &verified,
+        &["result"],
+        &json!({ "mode": "test", "type": "readonly", "tenantId": cx.tenant(), "isActive": true }),
+        "verify result",
+    )?;
     on_key(&cx, Method::POST, "/v0/keys/verify", cx.admin(), cx.admin())
         .await?
         .err(400, "An API key cannot be used to verify itself")?;
+    if cx.target.mock_controls {
+        cx.advance(60).await?;
+    }
     let invalidated = on_key(&cx, Method::PUT, "/v0/keys/invalidate", cx.admin(), &key)
         .await?
         .ok()?;
     ensure_eq!(invalidated["isActive"], false, "invalidated key");
+    let moved = super::flows::member_seconds(&invalidated, "updatedAt")?;
+    ensure!(
+        moved > created_at || !cx.target.mock_controls,
+        "invalidating a key moves updatedAt past {created_at}: {moved}"
+    );
     cx.get("/v0/keys/jwt")
         .bearer(&key)
         .send()

@@ -113,6 +113,12 @@ pub(super) async fn send_link(cx: &Cx, email: &str) -> Outcome<String> {
         .await?
         .ok()?;
     ensure_eq!(body["message"], "OK", "message");
+    ensure!(
+        body["result"]["link"]
+            .as_str()
+            .is_some_and(|l| l.contains("uuid=") && l.contains("token=")),
+        "a test-mode link answer carries result.link with credentials (C-8.4): {body}"
+    );
     body["result"]["link"]
         .as_str()
         .map(str::to_owned)
@@ -243,7 +249,20 @@ async fn generated(cx: Cx) -> Outcome {
         .ok()?;
     let uuid = body["result"]["uuid"].as_str().unwrap_or("").to_owned();
     let token = body["result"]["token"].as_str().unwrap_or("").to_owned();
-    ensure_eq!(uuid, signed["userUuid"], "generated uuid");
+    ensure_eq!(body["result"]["uuid"], signed["userUuid"], "generated uuid");
+    ensure!(
+        body["result"]["token"]
+            .as_str()
+            .is_some_and(|t| uuid::Uuid::parse_str(t).is_ok()),
+        "the generated token is a UUID (C-5): {token}"
+    );
+    // The link carries the same credentials (C-8.2).
+    let (link_uuid, link_token, _) = link_parts(body["result"]["link"].as_str().unwrap_or(""))?;
+    ensure!(
+        link_uuid == uuid && link_token == token,
+        "result.link carries result.uuid and result.token: {}",
+        body["result"]["link"]
+    );
     let signed_on = use_link(&cx, &uuid, &token).await?.ok()?;
     ensure_eq!(signed_on["userId"], signed["userId"], "signed-in user");
     use_link(&cx, &uuid, &token)
@@ -362,6 +381,7 @@ async fn durations(cx: Cx) -> Outcome {
                         expires,
                         now.body()["now"].as_str().and_then(flows::unix_seconds),
                     ) {
+                        crate::coverage::note_members(&["result", "expiresAt"]);
                         ensure!(
                             (expires - now - seconds).abs() <= 2,
                             "expiresAt is {} s away, the duration says {seconds} s",

@@ -46,7 +46,7 @@ fn path(cx: &Cx, rest: &str) -> String {
 }
 
 /// A phone number unique to this run and call: `+1555` and seven digits.
-fn phone(cx: &Cx) -> String {
+pub(super) fn phone(cx: &Cx) -> String {
     let run = u64::from_str_radix(&cx.target.run_id, 16).unwrap_or(0);
     let n = (run % 1_000) * 10_000 + cx.target.next() % 10_000;
     format!("+1555{n:07}")
@@ -93,14 +93,19 @@ fn base32(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-async fn send_code(cx: &Cx, body: Value) -> Outcome<Value> {
+pub(super) async fn send_code(cx: &Cx, body: Value) -> Outcome<Value> {
     cx.post(path(cx, "auth/code")).json(body).send().await?.ok()
 }
 
 /// `PUT auth/code` redeeming `code` sent to `address` (a phone number for `sms`, an email
 /// address for `email`), answer unjudged: every scenario here that redeems a code (right or
 /// wrong, sign-on or phone verification) sends this body.
-async fn verify_code(cx: &Cx, channel: &str, address: &str, code: Value) -> Outcome<Resp> {
+pub(super) async fn verify_code(
+    cx: &Cx,
+    channel: &str,
+    address: &str,
+    code: Value,
+) -> Outcome<Resp> {
     let field = if channel == "sms" {
         "phoneNumber"
     } else {
@@ -243,7 +248,7 @@ async fn verify_phone(cx: Cx) -> Outcome {
 }
 
 /// Pairs an authenticator for a signed-in user; returns the secret and the backup codes.
-async fn pair(cx: &Cx, access: &str) -> Outcome<(String, Vec<String>)> {
+pub(super) async fn pair(cx: &Cx, access: &str) -> Outcome<(String, Vec<String>)> {
     let info = cx.get("/v0/auth/totp").bearer(access).send().await?.ok()?;
     let secret = info["totpSecret"].as_str().unwrap_or("").to_owned();
     let backup: Vec<String> = info["backupCodes"]
@@ -259,7 +264,20 @@ async fn pair(cx: &Cx, access: &str) -> Outcome<(String, Vec<String>)> {
     let png = base64::engine::general_purpose::STANDARD
         .decode(qr.trim_start_matches("data:image/png;base64,"))
         .unwrap_or_default();
-    ensure!(png.starts_with(b"\x89PNG"), "qrCode is a PNG data URL");
+    ensure!(
+        png.starts_with(b"\x89PNG")
+            && info["qrCode"]
+                .as_str()
+                .is_some_and(|q| q.starts_with("data:image/png;base64,")),
+        "qrCode is a PNG data URL"
+    );
+    ensure!(
+        info["totpSecret"]
+            .as_str()
+            .and_then(base32)
+            .is_some_and(|key| key.len() >= 10),
+        "totpSecret is a Base32 key of at least 80 bits: {secret}"
+    );
     let code = totp(&secret, flows::now(cx).await?).ok_or_else(|| fail("a Base32 totpSecret"))?;
     cx.post(path(cx, "auth/totp"))
         .bearer(access)
@@ -330,7 +348,12 @@ fn password_login(cx: &Cx, email: &str) -> Req {
 
 /// Sets the workspace's second factors through the mock controls, runs `f`, and restores the
 /// flow whatever happened.
-async fn with_second_factors<F, Fut>(cx: &Cx, second: Value, require_all: bool, f: F) -> Outcome
+pub(super) async fn with_second_factors<F, Fut>(
+    cx: &Cx,
+    second: Value,
+    require_all: bool,
+    f: F,
+) -> Outcome
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Outcome>,
@@ -374,8 +397,17 @@ async fn second_factor(cx: Cx) -> Outcome {
             .unwrap_or("")
             .to_owned();
         ensure!(
-            first.starts_with("uf_test_first_factor_"),
-            "token format: {first}"
+            pending["firstFactorToken"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("uf_test_first_factor_")),
+            "firstFactorToken format (C-5): {first}"
+        );
+        // C-13.2: the legacy block lists the legacy-capable second factors: none with only
+        // an authenticator.
+        ensure_eq!(
+            pending["result"]["allowedChannels"],
+            json!([]),
+            "allowedChannels without an SMS second factor"
         );
         let code = totp(&secret, flows::now(&cx).await? + 30).unwrap_or_default();
         // The password cannot be its own second factor.
@@ -425,6 +457,17 @@ async fn legacy(cx: Cx) -> Outcome {
         let pending = password_login(&cx, &email).send().await?.ok()?;
         ensure_eq!(pending["result"]["allowedStrategies"], json!(["verificationCode"]), "allowedStrategies");
         let code = pending["result"]["firstFactorCode"].clone();
+        ensure!(
+            pending["result"]["firstFactorCode"]
+                .as_str()
+                .is_some_and(|c| uuid::Uuid::parse_str(c).is_ok()),
+            "firstFactorCode is a UUID (C-13.2): {code}"
+        );
+        ensure_eq!(
+            pending["result"]["allowedChannels"],
+            json!(["sms"]),
+            "allowedChannels with an SMS second factor (C-13.2)"
+        );
         let number = phone(&cx);
         let sent = cx
             .post("/v0/auth/mfa")
@@ -473,6 +516,12 @@ async fn pkce(cx: Cx) -> Outcome {
     ensure_eq!(pending["message"], "PKCE required", "message");
     ensure!(pending.get("tokens").is_none(), "tokens are withheld");
     let code = pending["authorizationCode"].clone();
+    ensure!(
+        pending["authorizationCode"]
+            .as_str()
+            .is_some_and(|c| !c.trim().is_empty()),
+        "an authorizationCode to exchange (C-14.2): {code}"
+    );
     let exchange = |verifier: &str| {
         cx.post(path(&cx, "auth/pkce"))
             .json(json!({ "authorizationCode": code, "codeVerifier": verifier }))

@@ -145,6 +145,7 @@ async fn mods(cx: Cx) -> Outcome {
                 .collect()
         })
         .unwrap_or_default();
+    crate::coverage::note_members(&["results", "displayTitle"]);
     ensure_eq!(
         titles,
         vec![
@@ -155,6 +156,21 @@ async fn mods(cx: Cx) -> Outcome {
         ],
         "the legacy mods"
     );
+    // CS-34: each mod has a 6-letter `eid`, distinct from the others.
+    let eids: std::collections::BTreeSet<&str> = listed["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["eid"].as_str())
+        .filter(|e| e.len() == 6 && e.bytes().all(|b| b.is_ascii_lowercase()))
+        .collect();
+    crate::coverage::note_members(&["eid"]);
+    ensure_eq!(
+        eids.len(),
+        4,
+        "four mods with distinct 6-letter eids: {}",
+        listed["results"]
+    );
     flows::set_roles(&cx, "/v0", &signed["userId"], json!([]))
         .await?
         .ok()?;
@@ -163,12 +179,49 @@ async fn mods(cx: Cx) -> Outcome {
 
 /// CS-35, SS-47: the API description documents list paths.
 async fn documents(cx: Cx) -> Outcome {
-    for path in ["/v0/docs.json", "/v0/docs-client.json"] {
+    // CS-35, SS-47: Swagger 2.0 documents, each naming itself and listing its side's paths.
+    for (path, sample) in [
+        ("/v0/docs.json", "/v0/users/find"),
+        ("/v0/docs-client.json", "/v0/auth/basic"),
+    ] {
         let doc = cx.get(path).send().await?.ok()?;
+        ensure_eq!(doc["swagger"], "2.0", "{path}: swagger version");
         ensure!(
-            doc["paths"].as_object().is_some_and(|p| !p.is_empty()),
-            "{path} lists paths"
+            doc["info"]["title"].as_str().is_some_and(|t| !t.is_empty())
+                && doc["info"]["version"]
+                    .as_str()
+                    .is_some_and(|v| !v.is_empty()),
+            "{path}: info names a title and a version: {}",
+            doc["info"]
+        );
+        ensure!(
+            doc["paths"]
+                .as_object()
+                .is_some_and(|p| p.contains_key(sample)),
+            "{path} lists {sample}"
         );
     }
+    // The OpenAPI 3.1 description (the mock's own route, C-1): paths of both sides and the
+    // shared schemas.
+    let doc = cx.get("/v0/openapi.json").send().await?.ok()?;
+    ensure!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+        "an OpenAPI 3 document: openapi is {}",
+        doc["openapi"]
+    );
+    ensure!(
+        doc["info"]["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "the OpenAPI info names a title: {}",
+        doc["info"]
+    );
+    ensure!(
+        doc["paths"].get("/v0/auth/basic").is_some()
+            && doc["paths"].get("/v0/users/find").is_some(),
+        "the OpenAPI paths hold both sides' routes"
+    );
+    ensure!(
+        doc["components"]["schemas"].get("User").is_some(),
+        "the OpenAPI components hold the User schema"
+    );
     Ok(())
 }

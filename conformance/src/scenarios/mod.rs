@@ -1,6 +1,8 @@
 //! The scenarios, one module per endpoint group of the spec's `endpoints.tsv`.
 
 mod auth;
+mod boundaries;
+mod casing;
 mod effects;
 mod flows;
 mod imports;
@@ -21,6 +23,7 @@ mod tenant_defaults;
 mod tenants;
 mod users;
 mod users_search;
+mod windows;
 mod wire;
 
 use base64::Engine;
@@ -33,6 +36,7 @@ use crate::scenario::Scenario;
 pub fn all() -> Vec<Scenario> {
     [
         auth::scenarios(),
+        casing::scenarios(),
         links::scenarios(),
         session::scenarios(),
         selfuser::scenarios(),
@@ -45,10 +49,12 @@ pub fn all() -> Vec<Scenario> {
         roles::scenarios(),
         imports::scenarios(),
         keys::scenarios(),
+        boundaries::scenarios(),
         jwt::scenarios(),
         sequences::scenarios(),
         effects::scenarios(),
         wire::scenarios(),
+        windows::scenarios(),
         tenant_defaults::scenarios(),
         snapshots::scenarios(),
     ]

@@ -32,6 +32,12 @@ async fn saml_token(cx: &Cx, access: &str) -> Outcome<String> {
         .send()
         .await?
         .ok()?;
+    ensure!(
+        body["token"]
+            .as_str()
+            .is_some_and(|t| uuid::Uuid::parse_str(t).is_ok()),
+        "a SAML token is a UUID (C-5): {body}"
+    );
     Ok(body["token"].as_str().unwrap_or("").to_owned())
 }
 

@@ -32,7 +32,8 @@ pub fn scenarios() -> Vec<Scenario> {
             "session.read.current_and_list",
             Group::Session,
             read_sessions,
-        ),
+        )
+        .checks(&["C-16.4"]),
         Scenario::new("session.tokens.expire_on_the_clock", Group::Session, expiry)
             .checks(&["C-12", "C-18"])
             .needs(&[Need::MockControls]),
@@ -172,6 +173,23 @@ async fn read_sessions(cx: Cx) -> Outcome {
     ensure_eq!(current["isCurrent"], true, "isCurrent");
     ensure_eq!(current["isActive"], true, "isActive");
     ensure_eq!(current["userUuid"], first_body["userUuid"], "session user");
+    // C-16.4, C-12.5: a new session's times are the target's now, and it lasts as long as
+    // its refresh token.
+    let now = flows::now(&cx).await?;
+    for member in ["createdAt", "lastActiveAt"] {
+        let at = flows::member_seconds(&current, member)?;
+        ensure!(
+            (at - now).abs() <= 5,
+            "a new session's {member} ({at}) is the target's now ({now})"
+        );
+    }
+    let refresh = cx.verify_token(&second.refresh, Mode::Test).await?;
+    let expires = flows::member_seconds(&current, "expiresAt")?;
+    let refresh_exp = refresh["exp"].as_i64().unwrap_or(0);
+    ensure!(
+        (expires - refresh_exp).abs() <= 1,
+        "the session expires with its refresh token: expiresAt {expires}, exp {refresh_exp}"
+    );
     ensure_eq!(
         current["authentication"]["firstFactor"],
         serde_json::json!({ "channel": "email", "strategy": "password" }),
@@ -183,6 +201,7 @@ async fn read_sessions(cx: Cx) -> Outcome {
             .send()
     };
     let list = sessions("").await?.ok()?;
+    crate::coverage::note_members(&["results", "sessionId"]);
     let ids: Vec<&Value> = list["results"]
         .as_array()
         .map(|r| r.iter().map(|s| &s["sessionId"]).collect())

@@ -109,6 +109,8 @@ async fn tree(cx: Cx) -> Outcome {
             .send()
     };
     let ids = |body: &Value| -> Vec<String> {
+        // The callers assert on these ids: the search's `results` are judged through them.
+        crate::coverage::note_members(&["results", "tenantId"]);
         body["results"]
             .as_array()
             .map(|r| {

@@ -292,6 +292,19 @@ async fn sessions(cx: Cx) -> Outcome {
         .await?
         .ok()?;
     ensure_eq!(listed["totalCount"], 2, "active sessions");
+    // SS-10: the user's two sessions, newest first, both of this user.
+    let listed_ids: Vec<&Value> = listed["results"]
+        .as_array()
+        .map(|r| r.iter().map(|s| &s["sessionId"]).collect())
+        .unwrap_or_default();
+    crate::coverage::note_members(&["results", "sessionId"]);
+    ensure!(
+        listed_ids.len() == 2
+            && listed_ids[0] == &second.claims["sessionId"]
+            && listed_ids[1] == &signed["sessionId"],
+        "the user's sessions, newest first: {}",
+        listed["results"]
+    );
     cx.post("/v0/auth/logout")
         .bearer(cx.admin())
         .json(json!({ "sessionId": signed["sessionId"] }))

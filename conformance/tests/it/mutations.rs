@@ -52,6 +52,11 @@ const CONVENTIONS: &[(&str, &str)] = &[
 const EXTRA: &[(&str, &str)] = &[
     ("C-6", "a body that is not JSON read as {}"),
     ("C-16", "a User leaks its password hash"),
+    ("C-3", "username stored as typed"),
+    ("C-10", "string filters compare case"),
+    ("C-8", "credentials expire two seconds early"),
+    ("C-5", "a webhook key refused as unknown"),
+    ("C-16", "a Session or Tenant leaks a secret"),
 ];
 
 fn extra_defect(name: &str) -> Defect {
@@ -71,6 +76,72 @@ fn extra_defect(name: &str) -> Defect {
         "a User leaks its password hash" => Defect::response(|_, resp| {
             if resp.body["userUuid"].is_string() && resp.body["email"].is_string() {
                 resp.body["passwordHash"] = json!("$argon2id$v=19$m=19456,t=2,p=1$planted");
+            }
+        }),
+        // Sign-up answers with the username as it was typed, not lowercased.
+        "username stored as typed" => Defect::response(|req, resp| {
+            if req.is("POST", "/auth/create")
+                && resp.status == 200
+                && let Some(name) = req.body.as_ref().and_then(|b| b["username"].as_str())
+            {
+                resp.body["username"] = json!(name);
+            }
+        }),
+        // A case-sensitive string comparison: stored values are lowercase, so a value with a
+        // capital letter matches nothing (made so by a suffix no value has).
+        "string filters compare case" => Defect::request(|req| {
+            if req.method == "POST"
+                && req.route().ends_with("/users/find")
+                && let Some(groups) = req
+                    .body
+                    .as_mut()
+                    .and_then(|b| b["filters"]["filterGroups"].as_array_mut())
+            {
+                for filter in groups
+                    .iter_mut()
+                    .filter_map(|g| g["filters"].as_array_mut())
+                    .flatten()
+                {
+                    if filter["type"] == "string"
+                        && let Some(v) = filter["value"].as_str()
+                        && v != v.to_lowercase()
+                    {
+                        filter["value"] = json!(format!("{v}#case-sensitive"));
+                    }
+                }
+            }
+            None
+        }),
+        // Every lifetime two seconds short: each move of the clock goes two seconds further,
+        // which only a check just inside a window notices.
+        "credentials expire two seconds early" => Defect::request(|req| {
+            if req.is("POST", "/__mock/clock")
+                && let Some(body) = req.body.as_mut()
+                && let Some(n) = body["advanceSeconds"].as_i64()
+                && n > 2
+            {
+                body["advanceSeconds"] = json!(n + 2);
+            }
+            None
+        }),
+        // C-5 key check 3 answered as check 2: the webhook key is refused, but as an unknown
+        // key (401) rather than a key of the wrong type (403).
+        "a webhook key refused as unknown" => Defect::response(|req, resp| {
+            if resp.status == 403 && req.bearer().is_some_and(|k| k.contains("_webhook_")) {
+                *resp = Resp::json(
+                    401,
+                    json!({ "statusCode": 401, "message": "Unauthorized", "error": { "type": "bad_request_error" } }),
+                );
+            }
+        }),
+        // The leak rule beyond User (SecretFreeName.json): a session carries its refresh
+        // token's hash, a tenant its webhook signing secret.
+        "a Session or Tenant leaks a secret" => Defect::response(|_, resp| {
+            if resp.body["sessionId"].is_string() && resp.body["expiresAt"].is_string() {
+                resp.body["refreshTokenHash"] = json!("sha256:planted");
+            }
+            if resp.body["tenantId"].is_string() && resp.body["cookieOptionsPath"].is_string() {
+                resp.body["webhookSecret"] = json!("whsec_planted");
             }
         }),
         other => panic!("no defect written for {other}"),
@@ -201,6 +272,72 @@ async fn convention_defect(rule: &str) -> Defect {
             }
         }),
         "C-18" => frozen_clock(),
+        // Sign-up answers with the username as it was typed, not lowercased.
+        "username stored as typed" => Defect::response(|req, resp| {
+            if req.is("POST", "/auth/create")
+                && resp.status == 200
+                && let Some(name) = req.body.as_ref().and_then(|b| b["username"].as_str())
+            {
+                resp.body["username"] = json!(name);
+            }
+        }),
+        // A case-sensitive string comparison: stored values are lowercase, so a value with a
+        // capital letter matches nothing (made so by a suffix no value has).
+        "string filters compare case" => Defect::request(|req| {
+            if req.method == "POST"
+                && req.route().ends_with("/users/find")
+                && let Some(groups) = req
+                    .body
+                    .as_mut()
+                    .and_then(|b| b["filters"]["filterGroups"].as_array_mut())
+            {
+                for filter in groups
+                    .iter_mut()
+                    .filter_map(|g| g["filters"].as_array_mut())
+                    .flatten()
+                {
+                    if filter["type"] == "string"
+                        && let Some(v) = filter["value"].as_str()
+                        && v != v.to_lowercase()
+                    {
+                        filter["value"] = json!(format!("{v}#case-sensitive"));
+                    }
+                }
+            }
+            None
+        }),
+        // Every lifetime two seconds short: each move of the clock goes two seconds further,
+        // which only a check just inside a window notices.
+        "credentials expire two seconds early" => Defect::request(|req| {
+            if req.is("POST", "/__mock/clock")
+                && let Some(body) = req.body.as_mut()
+                && let Some(n) = body["advanceSeconds"].as_i64()
+                && n > 2
+            {
+                body["advanceSeconds"] = json!(n + 2);
+            }
+            None
+        }),
+        // C-5 key check 3 answered as check 2: the webhook key is refused, but as an unknown
+        // key (401) rather than a key of the wrong type (403).
+        "a webhook key refused as unknown" => Defect::response(|req, resp| {
+            if resp.status == 403 && req.bearer().is_some_and(|k| k.contains("_webhook_")) {
+                *resp = Resp::json(
+                    401,
+                    json!({ "statusCode": 401, "message": "Unauthorized", "error": { "type": "bad_request_error" } }),
+                );
+            }
+        }),
+        // The leak rule beyond User (SecretFreeName.json): a session carries its refresh
+        // token's hash, a tenant its webhook signing secret.
+        "a Session or Tenant leaks a secret" => Defect::response(|_, resp| {
+            if resp.body["sessionId"].is_string() && resp.body["expiresAt"].is_string() {
+                resp.body["refreshTokenHash"] = json!("sha256:planted");
+            }
+            if resp.body["tenantId"].is_string() && resp.body["cookieOptionsPath"].is_string() {
+                resp.body["webhookSecret"] = json!("whsec_planted");
+            }
+        }),
         other => panic!("no defect written for {other}"),
     }
 }

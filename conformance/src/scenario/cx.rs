@@ -1,14 +1,8 @@
-//! What a scenario is, and the context ([`Cx`]) it runs in.
-//!
-//! A scenario is an async function of a [`Cx`] returning an [`Outcome`]. Through the context it
-//! sends requests (each recorded, and checked against the [`crate::contract::Contract`]
-//! before the scenario sees the answer), makes unique names under the run prefix, registers
-//! what it created for clean-up, verifies tokens against the target's JWKS, and drives the
-//! mock control surface when the target has one.
+//! The context ([`Cx`]) a scenario runs in: credentials, unique names, sending (each exchange
+//! recorded and checked against the contract), warnings, clean-up, token verification and the
+//! mock controls.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use jsonwebtoken::jwk::JwkSet;
@@ -16,153 +10,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::http::{self, Exchange, Request, Response};
-use crate::routes::Group;
-use crate::target::{Created, Mode, Need, Target};
-
-/// Why a scenario did not pass.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Failure {
-    /// The target departs from the contract.
-    Fail(String),
-    /// The scenario cannot run against this target.
-    Skip(String),
-}
-
-/// What a scenario (or a step of one) returns.
-pub type Outcome<T = ()> = Result<T, Failure>;
-
-/// A failure with a message.
-pub fn fail(message: impl Into<String>) -> Failure {
-    Failure::Fail(message.into())
-}
-
-/// Fails the scenario unless `cond` holds.
-#[macro_export]
-macro_rules! ensure {
-    ($cond:expr, $($fmt:tt)+) => {
-        $crate::coverage::note(stringify!($cond));
-        if !$cond {
-            return Err($crate::scenario::Failure::Fail(format!($($fmt)+)));
-        }
-    };
-}
-
-/// Fails the scenario unless `left == right`, naming what was compared.
-#[macro_export]
-macro_rules! ensure_eq {
-    ($left:expr, $right:expr, $($fmt:tt)+) => {{
-        $crate::coverage::note(concat!(stringify!($left), " == ", stringify!($right)));
-        let (left, right) = (&$left, &$right);
-        if left != right {
-            return Err($crate::scenario::Failure::Fail(format!(
-                "{}: expected {}, got {}",
-                format!($($fmt)+),
-                $crate::scenario::show(right),
-                $crate::scenario::show(left)
-            )));
-        }
-    }};
-}
-
-/// Fails unless the member at `path` of `body` equals `expected`, and notes the members of
-/// the path for the coverage report ([`crate::coverage`]): the helper for checks whose member
-/// names come from a table rather than from the source of an `ensure!`.
-pub fn member_eq(body: &Value, path: &[&str], expected: &Value, context: &str) -> Outcome {
-    crate::coverage::note_members(path);
-    // A whole object or list compared: its members are asserted too.
-    crate::coverage::note_value(expected);
-    let actual = path.iter().fold(body, |v, m| &v[*m]);
-    ensure!(
-        actual == expected,
-        "{context}: {} expected {}, got {}",
-        path.join("."),
-        show(expected),
-        show(actual)
-    );
-    Ok(())
-}
-
-/// A short JSON rendering of a compared value for failure messages.
-pub fn show<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    let text = serde_json::to_string(value).unwrap_or_else(|_| "?".into());
-    if text.chars().count() > 400 {
-        format!("{}…", text.chars().take(400).collect::<String>())
-    } else {
-        text
-    }
-}
-
-type ScenarioFn = Arc<dyn Fn(Cx) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send + Sync>;
-
-/// One named check of the contract.
-#[derive(Clone)]
-pub struct Scenario {
-    /// `<group>.<subject>.<behaviour>`, unique.
-    pub name: &'static str,
-    pub group: Group,
-    pub tags: Vec<&'static str>,
-    pub needs: Vec<Need>,
-    /// The rules of the spec it checks (`C-15`, `CS-4`, `C-6.1`): what the coverage report
-    /// credits to it when it passes having asserted something ([`crate::coverage`]).
-    pub checks: Vec<&'static str>,
-    pub run: ScenarioFn,
-}
-
-impl Scenario {
-    /// A scenario of `group` running `f`.
-    pub fn new<F, Fut>(name: &'static str, group: Group, f: F) -> Self
-    where
-        F: Fn(Cx) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Outcome> + Send + 'static,
-    {
-        Scenario {
-            name,
-            group,
-            tags: Vec::new(),
-            needs: Vec::new(),
-            checks: Vec::new(),
-            run: Arc::new(move |cx| Box::pin(f(cx))),
-        }
-    }
-
-    /// Adds tags (filters select on them).
-    pub fn tags(mut self, tags: &[&'static str]) -> Self {
-        self.tags.extend_from_slice(tags);
-        self
-    }
-
-    /// Declares the rules of the spec it checks (see [`Scenario::checks`]).
-    pub fn checks(mut self, rules: &[&'static str]) -> Self {
-        self.checks.extend_from_slice(rules);
-        self
-    }
-
-    /// Declares what the target must offer; the scenario is skipped otherwise. Needing the
-    /// mock controls also tags the scenario `mock`.
-    pub fn needs(mut self, needs: &[Need]) -> Self {
-        self.needs.extend_from_slice(needs);
-        if needs.contains(&Need::MockControls) && !self.tags.contains(&"mock") {
-            self.tags.push("mock");
-        }
-        self
-    }
-
-    /// Whether a `--filter` value selects this scenario: a part of its name, its group, or
-    /// one of its tags.
-    pub fn matches(&self, filter: &str) -> bool {
-        self.name.contains(filter) || self.group.as_str() == filter || self.tags.contains(&filter)
-    }
-}
-
-impl std::fmt::Debug for Scenario {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scenario")
-            .field("name", &self.name)
-            .field("tags", &self.tags)
-            .finish_non_exhaustive()
-    }
-}
+use super::{Failure, Outcome, Req, Resp, fail};
+use crate::ensure;
+use crate::http::{self, Exchange, Request};
+use crate::target::{Created, Mode, Target};
 
 #[derive(Default)]
 struct Journal {
@@ -371,6 +222,14 @@ impl Cx {
         })
     }
 
+    /// Records an exchange made outside [`Cx::send`] (the raw requests of `raw.rs`), so that a
+    /// failure's replay still shows it.
+    pub(super) fn record(&self, exchange: Exchange) {
+        if let Ok(mut j) = self.journal.lock() {
+            j.exchanges.push(exchange);
+        }
+    }
+
     /// The exchanges so far, and forgets them (a property starts every case afresh).
     pub fn take_exchanges(&self) -> Vec<Exchange> {
         self.journal
@@ -521,127 +380,5 @@ impl Cx {
             .await?
             .ok()?;
         Ok(body["results"].as_array().cloned().unwrap_or_default())
-    }
-}
-
-/// A request being built.
-pub struct Req {
-    cx: Cx,
-    request: Request,
-}
-
-impl Req {
-    /// A JSON body.
-    pub fn json(mut self, body: Value) -> Self {
-        self.request.body = Some(body);
-        self
-    }
-
-    /// A body that is sent as it is, with a JSON content type (for bodies that are not JSON).
-    pub fn raw(mut self, text: &str) -> Self {
-        self.request.raw_body = Some(text.to_owned());
-        self
-    }
-
-    /// `Authorization: Bearer <credential>`.
-    pub fn bearer(self, credential: &str) -> Self {
-        self.header("authorization", &format!("Bearer {credential}"))
-    }
-
-    /// `x-origin`, as the JS client sends it.
-    pub fn origin(self, origin: &str) -> Self {
-        self.header("x-origin", origin)
-    }
-
-    /// Any header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.request
-            .headers
-            .push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// Sends it.
-    pub async fn send(self) -> Outcome<Resp> {
-        self.cx.send(self.request).await
-    }
-}
-
-/// An answer, with assertions that fail the scenario.
-#[derive(Clone, Debug)]
-pub struct Resp {
-    described: String,
-    method: String,
-    /// The request path without its query.
-    route: String,
-    pub inner: Response,
-}
-
-impl Resp {
-    pub fn status(&self) -> u16 {
-        self.inner.status
-    }
-
-    pub fn body(&self) -> &Value {
-        &self.inner.body
-    }
-
-    /// Notes for the coverage report that an assertion judged this answer (the assertion
-    /// helpers below do it themselves; a scenario judging headers calls it).
-    pub fn judge(&self) {
-        crate::coverage::judged(&self.method, &self.route);
-    }
-
-    /// The body of a 200.
-    pub fn ok(self) -> Outcome<Value> {
-        self.judge();
-        ensure!(
-            self.inner.status == 200,
-            "{}: expected 200, got {}: {}",
-            self.described,
-            self.inner.status,
-            http::short(&self.inner.body, 300)
-        );
-        Ok(self.inner.body)
-    }
-
-    /// A documented error: status, `statusCode` and `message` (the shape is the contract's).
-    pub fn err(&self, status: u16, message: &str) -> Outcome {
-        self.judge();
-        crate::coverage::note_members(&["statusCode", "message"]);
-        ensure!(
-            self.inner.status == status && self.inner.body["message"] == message,
-            "{}: expected {status} {message:?}, got {} {}",
-            self.described,
-            self.inner.status,
-            http::short(&self.inner.body, 300)
-        );
-        Ok(())
-    }
-
-    /// A documented error with its `error.type`.
-    pub fn err_type(&self, status: u16, message: &str, kind: &str) -> Outcome {
-        self.err(status, message)?;
-        crate::coverage::note_members(&["error", "type"]);
-        ensure_eq!(
-            self.inner.body["error"]["type"],
-            kind,
-            "{}: error.type",
-            self.described
-        );
-        Ok(())
-    }
-
-    /// Just the status.
-    pub fn expect_status(&self, status: u16) -> Outcome {
-        self.judge();
-        ensure!(
-            self.inner.status == status,
-            "{}: expected {status}, got {}: {}",
-            self.described,
-            self.inner.status,
-            http::short(&self.inner.body, 300)
-        );
-        Ok(())
     }
 }
