@@ -156,8 +156,9 @@ export function connectMock(info = fromEnv()) {
       .map((e) => (e.to ? `${e.type} to ${e.to}` : JSON.stringify(e).slice(0, 120)))
       .join("; ");
     throw new Error(
-      `userfront-mock: no ${what} matching ${JSON.stringify(filter)}${after ? ` after ${after}` : ""} ` +
-        `within ${timeoutMs} ms (${results.length} matching in all, seen before or not${seen ? `; the last: ${seen}` : ""})`,
+      `userfront-mock: no ${what} matching ${JSON.stringify(filter)} within ${timeoutMs} ms` +
+        `${after ? ` after ${after}` : ""} (${results.length} matching in all, seen before or not` +
+        `${seen ? `; the last: ${seen}` : ""})`,
     );
   }
 
