@@ -1,12 +1,12 @@
-//! Embeds every JSON Schema of this folder (`<Name>.json`, all `*.json` but `operations.json`
-//! and `openapi.json`) by name, so adding a schema file needs no code change and the crate reads
-//! nothing from disk at run time.
+//! Embeds every JSON Schema of this folder (`<Name>.json`, all `*.json` but `operations.json`,
+//! `openapi.json` and `rules.json`) by name, so adding a schema file needs no code change and
+//! the crate reads nothing from disk at run time.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// The JSON files of the folder that are not JSON Schemas.
-const NOT_SCHEMAS: [&str; 2] = ["operations.json", "openapi.json"];
+const NOT_SCHEMAS: [&str; 3] = ["operations.json", "openapi.json", "rules.json"];
 
 fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");

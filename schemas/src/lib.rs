@@ -14,6 +14,8 @@
 //!   `UPDATE_OPENAPI=1 cargo test -p userfront-contract`.
 //! - `endpoints.tsv` — the spec's checklist of routes (an input from the spec, not a table of
 //!   ours); a test checks every row is in the route table with the same side, group and forms.
+//! - `rules.json` — **generated** from the rule headings of `docs/*.md` ([`rules`]); a test keeps
+//!   it equal to them. Regenerate with `UPDATE_RULES=1 cargo test -p userfront-contract --test rules`.
 //!
 //! ```
 //! use userfront_contract::routes;
@@ -26,6 +28,7 @@ pub mod mode;
 pub mod msg;
 pub mod openapi;
 pub mod routes;
+pub mod rules;
 pub mod schema;
 
 pub use mode::Mode;

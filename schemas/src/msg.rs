@@ -88,6 +88,10 @@ pub const MOCK_USERS_SCOPE: &str = "\"tenantId\" and \"mode\" (test or live) are
 // Long-polls of the control surface (`?wait=`).
 pub const WAIT_DURATION: &str = "\"wait\" must be a duration such as 5s or 500ms, at most 60s";
 pub const TOO_MANY_WAITERS: &str = "Too many requests are waiting already (at most 64 at once)";
+pub const SINCE_ENTRY_ID: &str = "\"since\" must be the id of an entry (a UUID)";
+pub const SINCE_REQUEST_ID: &str = "\"since\" must be the id of a request (an integer)";
+pub const WEBHOOK_MODEL: &str = "\"model\" must be one of [user, tenant, link, verificationCode]";
+pub const WEBHOOK_ACTION: &str = "\"action\" must be one of [create, update, delete, send]";
 // The hostile-token forge (`POST /__mock/tokens`).
 pub const MODE_TEST_OR_LIVE: &str = "\"mode\" must be one of [test, live]";
 pub const TOKEN_DEFECT: &str = "\"defect\" must be one of [none, alg-none, hs256-public-key, unknown-kid, bad-signature, expired, not-yet-valid, other-tenant, test-for-live, refresh-as-access]";

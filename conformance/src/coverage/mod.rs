@@ -35,10 +35,6 @@ use crate::routes;
 /// The committed list of accepted gaps: `<kind> <item>\t<reason>` per line, `#` comments.
 pub const GAPS: &str = include_str!("../../coverage-gaps.txt");
 
-const CONVENTIONS: &str = include_str!("../../../docs/conventions.md");
-const CLIENT_TO_SERVER: &str = include_str!("../../../docs/client-to-server.md");
-const SERVER_TO_SERVER: &str = include_str!("../../../docs/server-to-server.md");
-
 /// What one scenario's assertions touched while it ran.
 #[derive(Clone, Debug, Default)]
 pub struct Notes {
@@ -242,37 +238,14 @@ pub async fn command(target: Option<String>, all: bool) -> Result<bool, String> 
     Ok(problems.is_empty() && report.success())
 }
 
-/// A documented rule: `C-15`, `CS-4`, `SS-12`, with its title.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub id: String,
-    pub title: String,
-}
+/// A documented rule: `C-15`, `CS-4`, `SS-12`, with its title (and its document).
+pub use userfront_contract::rules::Rule;
 
-/// The rules of the spec: every `## C-n.`, `## CS-n.`, `## SS-n.` heading of `docs/`.
+/// The rules of the spec: every `## C-n.`, `## CS-n.`, `## SS-n.` heading of `docs/`, as the
+/// contract crate keeps them (`schemas/rules.json`, checked against `docs/` by its test), so the
+/// runner embeds nothing from outside its crate.
 pub fn rules() -> Vec<Rule> {
-    let mut out = Vec::new();
-    for doc in [CONVENTIONS, CLIENT_TO_SERVER, SERVER_TO_SERVER] {
-        for line in doc.lines() {
-            let Some(heading) = line.strip_prefix("## ") else {
-                continue;
-            };
-            let Some((id, title)) = heading.split_once(". ") else {
-                continue;
-            };
-            let prefix_ok = ["C-", "CS-", "SS-"].iter().any(|p| {
-                id.strip_prefix(p)
-                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-            });
-            if prefix_ok {
-                out.push(Rule {
-                    id: id.to_owned(),
-                    title: title.trim().to_owned(),
-                });
-            }
-        }
-    }
-    out
+    userfront_contract::rules::all()
 }
 
 /// The top-level rule a declared check belongs to: `C-6.1` → `C-6`.

@@ -18,6 +18,7 @@ pub mod sso;
 pub mod ui;
 pub mod users;
 pub mod wait;
+pub mod webhook_filter;
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -83,10 +84,12 @@ pub(crate) async fn set_clock(State(app): State<App>, body: Body) -> Result<Resp
     Ok(json_response(json!({ "now": format_iso(world.now()) })))
 }
 
-/// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`; with
-/// `wait`, a long-poll for the first matching message ([`super::wait`]).
+/// `GET /__mock/outbox`, filtered by `tenantId`, `mode`, `to`, `type`, `channel`, and `since`
+/// (only messages after that `messageId`); with `wait`, a long-poll for the first matching
+/// message ([`super::wait`]).
 pub(crate) async fn outbox(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let wait = wait::requested(&ctx)?;
+    let since = wait::since_id(&ctx)?;
     let q = &ctx.query;
     let matches = |key: &str, value: &str| {
         q.get(key)
@@ -94,9 +97,11 @@ pub(crate) async fn outbox(State(app): State<App>, ctx: Ctx) -> Result<Response>
     };
     let look = || {
         let world = app.store.read();
+        let seen = wait::seen(world.outbox.iter().map(|e| e.message_id), since);
         let entries: Vec<Value> = world
             .outbox
             .iter()
+            .skip(seen)
             .filter(|e| {
                 matches("tenantId", &e.tenant_id)
                     && matches("mode", e.mode.as_str())
@@ -118,13 +123,23 @@ pub(crate) async fn clear_outbox(State(app): State<App>) -> Response {
     ok()
 }
 
-/// `GET /__mock/webhooks`: recorded deliveries, oldest first; with `wait`, a long-poll for the
-/// first delivery ([`super::wait`]).
+/// `GET /__mock/webhooks`: recorded deliveries, oldest first, filtered by the delivered event
+/// ([`webhook_filter`]) and `since` (only deliveries after that `id`); with `wait`, a long-poll
+/// for the first matching delivery ([`super::wait`]).
 pub(crate) async fn webhooks(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let wait = wait::requested(&ctx)?;
+    let since = wait::since_id(&ctx)?;
+    let filter = webhook_filter::WebhookFilter::parse(&ctx)?;
     let look = || {
         let world = app.store.read();
-        let entries: Vec<Value> = world.webhooks.iter().map(|d| json!(d)).collect();
+        let seen = wait::seen(world.webhooks.iter().map(|d| d.id), since);
+        let entries: Vec<Value> = world
+            .webhooks
+            .iter()
+            .skip(seen)
+            .filter(|d| filter.matches(d))
+            .map(|d| json!(d))
+            .collect();
         Ok((!entries.is_empty(), entries))
     };
     let entries = wait::until(&app.waits, wait, app.store.subscribe(), look).await?;

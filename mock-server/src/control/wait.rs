@@ -127,3 +127,46 @@ pub async fn until<T>(
         answer = next;
     }
 }
+
+/// The `since` parameter of `/__mock/outbox` and `/__mock/webhooks`: the id (`messageId`,
+/// `id`) of an entry the client has already seen. Only entries written after it are listed and
+/// waited for, so a wait never answers with a message an earlier test caused. `None` when
+/// absent; not a UUID is 400.
+pub fn since_id(ctx: &Ctx) -> Result<Option<uuid::Uuid>> {
+    let Some(text) = ctx.query.get("since") else {
+        return Ok(None);
+    };
+    uuid::Uuid::parse_str(text.trim())
+        .map(Some)
+        .map_err(|_| Error::bad_request(msg::SINCE_ENTRY_ID))
+}
+
+/// The `since` parameter of `/__mock/requests`: a request `id` (they only grow, across clears
+/// and resets); only later requests are listed and waited for. Not an integer is 400.
+pub fn since_sequence(ctx: &Ctx) -> Result<Option<u64>> {
+    let Some(text) = ctx.query.get("since") else {
+        return Ok(None);
+    };
+    text.trim()
+        .parse::<u64>()
+        .map(Some)
+        .map_err(|_| Error::bad_request(msg::SINCE_REQUEST_ID))
+}
+
+/// How many of a list's entries (their ids, oldest first) a client that has seen `since` has
+/// seen: those up to and including it. An id no longer in the list (cleared, reset, dropped
+/// as the oldest) means every entry there now came after it: none is seen.
+pub fn seen(ids: impl Iterator<Item = uuid::Uuid>, since: Option<uuid::Uuid>) -> usize {
+    let Some(since) = since else {
+        return 0;
+    };
+    let mut count = 0;
+    let mut found = None;
+    for id in ids {
+        count += 1;
+        if id == since {
+            found = Some(count);
+        }
+    }
+    found.unwrap_or(0)
+}

@@ -19,25 +19,10 @@ use super::model::*;
 use super::{Realm, RealmConfig, Workspace, World};
 use crate::state::tokens::SigningKey;
 
-const EMBEDDED_SEED: &str = include_str!("../../../fixtures/seed.json");
-const EMBEDDED_KEYS: [(&str, &str); 4] = [
-    (
-        "keys/demo1234-test.pem",
-        include_str!("../../../fixtures/keys/demo1234-test.pem"),
-    ),
-    (
-        "keys/demo1234-live.pem",
-        include_str!("../../../fixtures/keys/demo1234-live.pem"),
-    ),
-    (
-        "keys/abcd9876-test.pem",
-        include_str!("../../../fixtures/keys/abcd9876-test.pem"),
-    ),
-    (
-        "keys/abcd9876-live.pem",
-        include_str!("../../../fixtures/keys/abcd9876-live.pem"),
-    ),
-];
+// The default fixtures live in the `userfront-fixtures` crate (`fixtures/`), so this crate
+// embeds nothing from outside itself and packages on its own.
+const EMBEDDED_SEED: &str = userfront_fixtures::SEED_JSON;
+const EMBEDDED_KEYS: [(&str, &str); 4] = userfront_fixtures::KEYS;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

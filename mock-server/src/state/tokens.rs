@@ -313,7 +313,7 @@ pub fn pem_decode(pem: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    const PEM: &str = include_str!("../../../fixtures/keys/demo1234-test.pem");
+    const PEM: &str = userfront_fixtures::KEYS[0].1;
 
     #[test]
     fn signs_and_verifies_and_refuses_tampering() {

@@ -51,4 +51,5 @@ mod user_sessions;
 mod users;
 mod verifier_snippets;
 mod verify;
+mod wait_filters;
 mod webhooks;

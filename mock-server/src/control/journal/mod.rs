@@ -396,17 +396,20 @@ fn keep(bytes: &Bytes) -> Captured {
 }
 
 /// `GET /__mock/requests`: recorded requests, oldest first, filtered by `method`, `path`
-/// (prefix), `status` (`404` or `4xx`), `tenantId`, `mode`; `limit` keeps the most recent;
-/// with `wait`, a long-poll for the first matching request ([`super::wait`]).
+/// (prefix), `status` (`404` or `4xx`), `tenantId`, `mode`, `since` (only requests after that
+/// `id`); `limit` keeps the most recent; with `wait`, a long-poll for the first matching request
+/// ([`super::wait`]).
 pub(crate) async fn requests(State(app): State<App>, ctx: Ctx) -> Result<Response> {
     let filter = Filter::parse(&ctx)?;
     let wait = super::wait::requested(&ctx)?;
+    let since = super::wait::since_sequence(&ctx)?.unwrap_or(0);
     let look = || {
         let (entries, dropped, bytes) = app.journal.snapshot();
         let mut views: Vec<View> = {
             let world = app.store.read();
             entries
                 .into_iter()
+                .filter(|e| e.id > since)
                 .map(|e| derive(&world, e))
                 .filter(|v| filter.matches(v))
                 .collect()

@@ -42,6 +42,8 @@ export interface ReceivedMessage {
 
 /** Filters of `GET /__mock/outbox` (exact, case-insensitive). */
 export interface OutboxFilter {
+  /** Only messages after the one with this `messageId`. */
+  since?: string;
   to?: string;
   type?: string;
   tenantId?: string;
@@ -52,10 +54,37 @@ export interface OutboxFilter {
 export interface WaitOptions {
   /** How long to wait in all, default 10 000 ms. Longer than 60 s takes several long-polls. */
   timeoutMs?: number;
+  /**
+   * Only entries written after the one with this id (`messageId`, delivery `id`; e.g. from
+   * `mark()`), filtered by the mock. Default: after the entry the previous `waitFor` on this
+   * list resolved with (so one never resolves twice with the same or an older entry), or any
+   * entry for the first. `null`: any entry, however old.
+   */
+  since?: string | null;
+}
+
+/**
+ * Filters of `GET /__mock/webhooks`, applied by the mock to the delivered event
+ * (`{action, model, mode, record}`).
+ */
+export interface WebhookFilter {
+  model?: "user" | "tenant" | "link" | "verificationCode";
+  action?: "create" | "update" | "delete" | "send";
+  mode?: "test" | "live";
+  /** The record's tenant. */
+  tenantId?: string;
+  /** The record's user. */
+  userId?: number;
+  userUuid?: string;
+  /** The recipient of a message webhook's record. */
+  to?: string;
+  /** Only deliveries after the one with this id. */
+  since?: string;
 }
 
 /** A recorded webhook delivery (`GET /__mock/webhooks`). */
 export interface WebhookDelivery {
+  id: string;
   url: string;
   headers: Record<string, string>;
   body: unknown;
@@ -71,6 +100,8 @@ export interface RequestFilter {
   tenantId?: string;
   mode?: "test" | "live";
   limit?: number;
+  /** Only requests after the one with this `id` (ids only grow). */
+  since?: number;
   /** Long-poll: answer once an entry matches, or after this long (`"5s"`, `"500ms"`, ≤ 60 s). */
   wait?: string;
 }
@@ -104,17 +135,25 @@ export interface MockClient extends MockInfo {
   outbox: {
     list(filter?: OutboxFilter): Promise<OutboxEntry[]>;
     /**
-     * Resolves with the newest message matching the filters as soon as one exists (the mock's
-     * long-poll, no polling); rejects after `timeoutMs`. A message already there matches, so
-     * `clear()` first when an earlier one would.
+     * Resolves with the newest message matching the filters (applied by the mock) as soon as
+     * one exists (the mock's long-poll, no polling); rejects after `timeoutMs`. Only messages
+     * after `since` count (see {@link WaitOptions.since}: by default, after the last one a
+     * `waitFor` of this client resolved with).
      */
     waitFor(options?: OutboxFilter & WaitOptions): Promise<ReceivedMessage>;
+    /** The `messageId` of the newest message now (null if none): `since` for a later `waitFor`. */
+    mark(): Promise<string | null>;
     clear(): Promise<void>;
   };
   webhooks: {
-    list(filter?: Record<string, string>): Promise<WebhookDelivery[]>;
-    /** Resolves with the newest delivery (matching the filters the mock supports) as soon as one exists. */
-    waitFor(options?: Record<string, string> & WaitOptions): Promise<WebhookDelivery>;
+    list(filter?: WebhookFilter): Promise<WebhookDelivery[]>;
+    /**
+     * Resolves with the newest delivery matching the filters (applied by the mock) as soon as
+     * one exists; only deliveries after `since` count (as for `outbox.waitFor`).
+     */
+    waitFor(options?: WebhookFilter & WaitOptions): Promise<WebhookDelivery>;
+    /** The `id` of the newest delivery now (null if none): `since` for a later `waitFor`. */
+    mark(): Promise<string | null>;
     clear(): Promise<void>;
   };
   /** The request journal, oldest first. */

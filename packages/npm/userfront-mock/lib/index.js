@@ -112,20 +112,34 @@ export function connectMock(info = fromEnv()) {
   }
 
   /**
-   * Asks `path` with `filter` until an entry exists or `timeoutMs` is over, each request a
-   * long-poll of at most the mock's limit: one request for any timeout up to 60 s.
+   * The id of the last entry each list's `waitFor` resolved with: the default `since` of the
+   * next `waitFor` on that list, so it is answered by a newer entry only, never by one an
+   * earlier test (or wait) already had. Per client: tests of one file run in order.
    */
-  async function waitForEntry(path, what, { timeoutMs = 10_000, ...filter } = {}) {
+  const lastSeen = { "/__mock/outbox": undefined, "/__mock/webhooks": undefined };
+  const idOf = (path, entry) => (path === "/__mock/outbox" ? entry.messageId : entry.id);
+
+  /**
+   * Asks `path` with `filter` until an entry exists or `timeoutMs` is over, each request a
+   * long-poll of at most the mock's limit: one request for any timeout up to 60 s. The mock
+   * filters (and, with `since`, skips what was seen); nothing is fetched to filter here.
+   */
+  async function waitForEntry(path, what, { timeoutMs = 10_000, since, ...filter } = {}) {
+    const after = since === undefined ? lastSeen[path] : since;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const wait = Math.min(Math.ceil(remaining), MAX_SERVER_WAIT_MS);
       const asked = Date.now();
-      const { results } = await call("GET", path + query({ ...filter, wait: `${wait}ms` }), {
+      const { results } = await call("GET", path + query({ ...filter, since: after, wait: `${wait}ms` }), {
         timeoutMs: wait + 10_000,
       });
-      if (results.length > 0) return results[results.length - 1];
+      if (results.length > 0) {
+        const entry = results[results.length - 1];
+        lastSeen[path] = idOf(path, entry);
+        return entry;
+      }
       // An empty answer well before the deadline means the mock did not wait (it is shutting
       // down, or too old for `?wait=`): asking again would spin, so stop here.
       const waited = Date.now() - asked;
@@ -136,15 +150,22 @@ export function connectMock(info = fromEnv()) {
         );
       }
     }
-    const { results } = await call("GET", path);
+    const { results } = await call("GET", path + query(filter));
     const seen = results
       .slice(-10)
       .map((e) => (e.to ? `${e.type} to ${e.to}` : JSON.stringify(e).slice(0, 120)))
       .join("; ");
     throw new Error(
-      `userfront-mock: no ${what} matching ${JSON.stringify(filter)} within ${timeoutMs} ms ` +
-        `(${results.length} in all${seen ? `, the last: ${seen}` : ""})`,
+      `userfront-mock: no ${what} matching ${JSON.stringify(filter)} within ${timeoutMs} ms` +
+        `${after ? ` after ${after}` : ""} (${results.length} matching in all, seen before or not` +
+        `${seen ? `; the last: ${seen}` : ""})`,
     );
+  }
+
+  /** The id of the newest entry of `path` now (null when empty): a `since` for a later wait. */
+  async function mark(path) {
+    const { results } = await call("GET", path);
+    return results.length > 0 ? idOf(path, results[results.length - 1]) : null;
   }
 
   const date = (body) => new Date(body.now);
@@ -170,6 +191,7 @@ export function connectMock(info = fromEnv()) {
     outbox: {
       list: async (filter) => (await call("GET", `/__mock/outbox${query(filter)}`)).results,
       waitFor: async (options = {}) => toMessage(await waitForEntry("/__mock/outbox", "message", options)),
+      mark: () => mark("/__mock/outbox"),
       clear: async () => {
         await call("DELETE", "/__mock/outbox");
       },
@@ -177,6 +199,7 @@ export function connectMock(info = fromEnv()) {
     webhooks: {
       list: async (filter) => (await call("GET", `/__mock/webhooks${query(filter)}`)).results,
       waitFor: async (options = {}) => waitForEntry("/__mock/webhooks", "webhook delivery", options),
+      mark: () => mark("/__mock/webhooks"),
       clear: async () => {
         await call("DELETE", "/__mock/webhooks");
       },
