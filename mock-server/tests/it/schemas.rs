@@ -5,7 +5,6 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use common::{Harness, Method};
 use serde_json::{Value, json};
@@ -13,20 +12,12 @@ use userfront_mock::{DEMO_TENANT, TEST_PASSWORD, schema};
 
 const BASE: &str = "https://example.invalid/userfront-mock/schemas/";
 
+/// Every JSON Schema of `schemas/`, as the contract crate embeds them (its build script is the
+/// one place that tells schemas from the folder's other JSON files).
 fn schema_files() -> BTreeMap<String, Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    std::fs::read_dir(&dir)
-        .expect("schemas/")
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            let name = path.file_name()?.to_str()?.to_owned();
-            let stem = name.strip_suffix(".json")?;
-            if stem == "operations" || stem == "openapi" {
-                return None;
-            }
-            let text = std::fs::read_to_string(&path).ok()?;
-            Some((stem.to_owned(), serde_json::from_str(&text).expect("JSON")))
-        })
+    userfront_contract::SCHEMA_FILES
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), serde_json::from_str(text).expect("JSON")))
         .collect()
 }
 
