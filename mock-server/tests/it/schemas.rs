@@ -17,7 +17,12 @@ const BASE: &str = "https://example.invalid/userfront-mock/schemas/";
 fn schema_files() -> BTreeMap<String, Value> {
     userfront_contract::SCHEMA_FILES
         .iter()
-        .map(|(name, text)| ((*name).to_owned(), serde_json::from_str(text).expect("JSON")))
+        .map(|(name, text)| {
+            (
+                (*name).to_owned(),
+                serde_json::from_str(text).expect("JSON"),
+            )
+        })
         .collect()
 }
 

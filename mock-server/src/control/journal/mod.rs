@@ -1,7 +1,7 @@
 //! The request journal (`/__mock/requests`): what apps called, so a test can assert on it.
 //!
-//! A middleware ([`record`]) keeps the last N requests to the Userfront API (default 1,000;
-//! `--journal-size`, 0 turns it off): method, path, query, headers, request and response
+//! A step of the front door ([`record`], see `crate::front`) keeps the last N requests to the
+//! Userfront API (default 1,000; `--journal-size`, 0 turns it off): method, path, query, headers, request and response
 //! bodies, status, mock time and duration. Calls to the control surface (`/__mock/...`) and
 //! CORS preflights are not recorded.
 //!
@@ -282,7 +282,7 @@ impl Journal {
     }
 }
 
-/// The middleware that records every request outside `/__mock`.
+/// Records every request outside `/__mock` around `next` (the route), for the front door.
 pub async fn record<F, Fut>(app: &App, req: Request, next: F) -> Response
 where
     F: FnOnce(Request) -> Fut,
