@@ -493,17 +493,23 @@ async fn legacy(cx: Cx) -> Outcome {
     .await
 }
 
+/// A PKCE verifier unique to the run (`tag` tells scenarios apart) and its S256 challenge.
+pub(crate) fn pkce_pair(cx: &Cx, tag: &str) -> (String, String) {
+    let verifier = format!(
+        "{}-{tag}-0123456789abcdefghijklmnopqrstuvwxyz",
+        cx.target.run_id
+    );
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(digest::digest(&digest::SHA256, verifier.as_bytes()));
+    (verifier, challenge)
+}
+
 /// CS-20, C-14.2: a sign-on with `code_challenge` answers "PKCE required"; the code is
 /// exchanged once, with the right verifier only.
 async fn pkce(cx: Cx) -> Outcome {
     let email = cx.email("pkce");
     flows::signup_quiet(&cx, &email, PASSWORD).await?;
-    let verifier = format!(
-        "{}-verifier-0123456789abcdefghijklmnopqrstuvwxyz",
-        cx.target.run_id
-    );
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(digest::digest(&digest::SHA256, verifier.as_bytes()));
+    let (verifier, challenge) = pkce_pair(&cx, "verifier");
     let pending = cx
         .post(format!(
             "{}?code_challenge={challenge}",

@@ -112,16 +112,9 @@ async fn code_window(cx: Cx) -> Outcome {
 /// C-14.2, C-8.3: a PKCE authorization code (5 minutes) is exchanged at 4:59; another is
 /// refused at 5:01 with `Token expired`.
 async fn pkce_window(cx: Cx) -> Outcome {
-    use aws_lc_rs::digest;
-    use base64::Engine;
     let email = cx.email("pkcewin");
     flows::signup_quiet(&cx, &email, PASSWORD).await?;
-    let verifier = format!(
-        "{}-window-verifier-0123456789abcdefghijklmnopqrstuvwxyz",
-        cx.target.run_id
-    );
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(digest::digest(&digest::SHA256, verifier.as_bytes()));
+    let (verifier, challenge) = super::mfa::pkce_pair(&cx, "window-verifier");
     let pending = || async {
         let body = cx
             .post(format!(

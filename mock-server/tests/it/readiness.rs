@@ -13,7 +13,7 @@ use userfront_mock::{DEMO_TENANT, MockUserfront, msg};
 
 /// Sends `GET path` on its own task, so the test can act while it waits; the answer and the
 /// instant it arrived.
-fn long_poll(h: &Harness, path: &str) -> tokio::task::JoinHandle<(u16, Value, Instant)> {
+pub(crate) fn long_poll(h: &Harness, path: &str) -> tokio::task::JoinHandle<(u16, Value, Instant)> {
     let (http, url) = (h.http.clone(), h.url(path));
     tokio::spawn(async move {
         let response = http
@@ -28,7 +28,7 @@ fn long_poll(h: &Harness, path: &str) -> tokio::task::JoinHandle<(u16, Value, In
 }
 
 /// Waits (at most 5 s) until the mock counts `n` requests waiting.
-async fn until_waiting(h: &Harness, n: u64) {
+pub(crate) async fn until_waiting(h: &Harness, n: u64) {
     let start = Instant::now();
     loop {
         let health = h.get("/__mock/health").send().await.ok();

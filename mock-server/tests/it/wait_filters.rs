@@ -5,37 +5,21 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::readiness::until_waiting;
 use common::Harness;
 use serde_json::{Value, json};
 use userfront_mock::{DEMO_TENANT, msg};
 
-/// `GET path` on its own task, so the test can act while it waits.
+/// The readiness tests' long-poll, for a 200 answer: its body.
 fn long_poll(h: &Harness, path: &str) -> tokio::task::JoinHandle<Value> {
-    let (http, url) = (h.http.clone(), h.url(path));
+    let waiter = crate::readiness::long_poll(h, path);
     tokio::spawn(async move {
-        let response = http
-            .get(url)
-            .send()
-            .await
-            .expect("request reaches the mock");
-        assert_eq!(response.status().as_u16(), 200);
-        response.json().await.expect("JSON")
+        let (status, body, _) = waiter.await.expect("the long-poll task");
+        assert_eq!(status, 200);
+        body
     })
-}
-
-/// Waits (at most 5 s) until the mock counts `n` requests waiting.
-async fn until_waiting(h: &Harness, n: u64) {
-    let start = Instant::now();
-    loop {
-        let health = h.get("/__mock/health").send().await.ok();
-        if health["waiting"] == n {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(5), "{health}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 fn results(body: &Value) -> &Vec<Value> {
