@@ -59,6 +59,35 @@ fn path(cx: &Cx, rest: &str) -> String {
     format!("/v0/tenants/{}/{rest}", cx.tenant())
 }
 
+/// Moves the target's clock to `instant` (Unix seconds) from wherever it is now.
+///
+/// Why not `advance(lifetime - 1)` after issuing: the clock keeps running in real time, so
+/// everything the scenario did between issuing and checking (a sign-up, a second request) came
+/// on top, and on a loaded CI machine that was more than the one second of margin. So the
+/// windows are measured from the target's clock read *before* issuing (just inside: the
+/// credential can only be younger) and *after* issuing (just outside: it can only be older).
+pub(crate) async fn move_to(cx: &Cx, instant: i64) -> Outcome {
+    let now = flows::now(cx).await?;
+    ensure!(
+        instant > now,
+        "the clock is already past the instant to check ({now} >= {instant})"
+    );
+    cx.advance(instant - now).await
+}
+
+/// Issues a credential with `issue`, between two readings of the target's clock (seconds):
+/// the credential was issued at or after the first, at or before the second.
+async fn issued<T, F>(cx: &Cx, issue: F) -> Outcome<(i64, T, i64)>
+where
+    F: std::future::Future<Output = Outcome<T>>,
+{
+    let before = flows::now(cx).await?;
+    let credential = issue.await?;
+    // The clock reads whole seconds: an instant read as `after` may be up to a second later.
+    let after = flows::now(cx).await? + 1;
+    Ok((before, credential, after))
+}
+
 /// The lifetime a token's claims state (`exp - iat`).
 fn span(claims: &Value) -> i64 {
     claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0)
@@ -69,9 +98,10 @@ async fn access_window(cx: Cx) -> Outcome {
     let (_, tokens) = flows::signup(&cx, &cx.email("accwin"), PASSWORD).await?;
     let lifetime = span(&tokens.claims);
     ensure!(lifetime > 2, "an access token lives more than 2 s");
-    cx.advance(lifetime - 1).await?;
+    let exp = tokens.claims["exp"].as_i64().unwrap_or(0);
+    move_to(&cx, exp - 1).await?;
     flows::read_self(&cx, &tokens.access).await?;
-    cx.advance(2).await?;
+    move_to(&cx, exp + 1).await?;
     flows::self_refused(&cx, &tokens.access).await
 }
 
@@ -81,9 +111,10 @@ async fn refresh_window(cx: Cx) -> Outcome {
     let claims = cx.verify_token(&tokens.refresh, Mode::Test).await?;
     let lifetime = span(&claims);
     ensure!(lifetime > 2, "a refresh token lives more than 2 s");
-    cx.advance(lifetime - 1).await?;
+    let exp = claims["exp"].as_i64().unwrap_or(0);
+    move_to(&cx, exp - 1).await?;
     flows::refresh(&cx, &tokens.refresh).await?.ok()?;
-    cx.advance(2).await?;
+    move_to(&cx, exp + 1).await?;
     flows::refresh_refused(&cx, &tokens.refresh).await
 }
 
@@ -92,8 +123,9 @@ async fn refresh_window(cx: Cx) -> Outcome {
 async fn code_window(cx: Cx) -> Outcome {
     let number = phone(&cx);
     let code_of = |sent: Value| sent["result"]["verificationCode"].clone();
-    let sent = send_code(&cx, json!({ "channel": "sms", "phoneNumber": number })).await?;
-    cx.advance(599).await?;
+    let send = || send_code(&cx, json!({ "channel": "sms", "phoneNumber": number }));
+    let (before, sent, _) = issued(&cx, send()).await?;
+    move_to(&cx, before + 599).await?;
     let resp = verify_code(&cx, "sms", &number, code_of(sent)).await?;
     cx.created_user(Mode::Test, resp.body());
     let signed = resp.ok()?;
@@ -102,8 +134,8 @@ async fn code_window(cx: Cx) -> Outcome {
         number,
         "a code just inside its 10 minutes signs on"
     );
-    let sent = send_code(&cx, json!({ "channel": "sms", "phoneNumber": number })).await?;
-    cx.advance(601).await?;
+    let (_, sent, after) = issued(&cx, send()).await?;
+    move_to(&cx, after + 601).await?;
     verify_code(&cx, "sms", &number, code_of(sent))
         .await?
         .err(400, "Invalid verificationCode")
@@ -132,12 +164,12 @@ async fn pkce_window(cx: Cx) -> Outcome {
             .json(json!({ "authorizationCode": code, "codeVerifier": verifier }))
             .send()
     };
-    let code = pending().await?;
-    cx.advance(299).await?;
+    let (before, code, _) = issued(&cx, pending()).await?;
+    move_to(&cx, before + 299).await?;
     let body = exchange(code).await?.ok()?;
     flows::check_sign_on(&cx, &body, Mode::Test).await?;
-    let code = pending().await?;
-    cx.advance(301).await?;
+    let (_, code, after) = issued(&cx, pending()).await?;
+    move_to(&cx, after + 301).await?;
     exchange(code).await?.err(400, "Token expired")
 }
 
@@ -150,12 +182,12 @@ async fn first_factor_window(cx: Cx) -> Outcome {
     let (secret, _) = pair(cx, &tokens.access).await?;
     let factors = json!([{ "channel": "authenticator", "strategy": "totp" }]);
     with_second_factors(cx, factors, false, || async move {
-        let token = first_factor(cx, &email).await?;
-        cx.advance(3_599).await?;
+        let (before, token, _) = issued(cx, first_factor(cx, &email)).await?;
+        move_to(cx, before + 3_599).await?;
         let body = totp_second(cx, &secret, &token).await?.ok()?;
         flows::check_sign_on(cx, &body, Mode::Test).await?;
-        let token = first_factor(cx, &email).await?;
-        cx.advance(3_601).await?;
+        let (_, token, after) = issued(cx, first_factor(cx, &email)).await?;
+        move_to(cx, after + 3_601).await?;
         let late = totp_second(cx, &secret, &token).await?;
         late.judge();
         ensure!(
@@ -206,16 +238,16 @@ async fn link_duration_window(cx: Cx) -> Outcome {
         let part = |m: &str| body["result"][m].as_str().unwrap_or("").to_owned();
         Ok::<_, crate::scenario::Failure>((part("uuid"), part("token")))
     };
-    let (uuid, token) = generate().await?;
-    cx.advance(9).await?;
+    let (before, (uuid, token), _) = issued(&cx, generate()).await?;
+    move_to(&cx, before + 9).await?;
     let body = use_link(&cx, &uuid, &token).await?.ok()?;
     ensure_eq!(
         body["userId"],
         signed["userId"],
         "a link just inside its 10 seconds signs in"
     );
-    let (uuid, token) = generate().await?;
-    cx.advance(11).await?;
+    let (_, (uuid, token), after) = issued(&cx, generate()).await?;
+    move_to(&cx, after + 11).await?;
     use_link(&cx, &uuid, &token)
         .await?
         .err(400, "Token expired")

@@ -362,8 +362,14 @@ async fn every_rule_has_a_planted_defect_and_all_are_caught() {
     let clean = run_against(None, CASES).await;
     assert!(
         clean.success(),
-        "the clean run fails: {:?}",
-        clean.summary()
+        "the clean run fails: {:?}: {:#?}",
+        clean.summary(),
+        clean
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Failed)
+            .map(|r| (&r.name, &r.message))
+            .collect::<Vec<_>>()
     );
     let coverage = Coverage::compute(&clean.observed);
     let checking: BTreeMap<String, Vec<String>> = coverage
