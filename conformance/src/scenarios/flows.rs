@@ -285,6 +285,27 @@ pub fn unix_seconds(text: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3_600 + mm * 60 + ss)
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.000Z` of Unix seconds (the inverse of [`unix_seconds`]).
+pub fn iso_of(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    // The civil date of a day count (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
+}
+
 /// The target's current time: the mock clock when the target has one, else ours.
 pub async fn now(cx: &Cx) -> Outcome<i64> {
     if cx.target.mock_controls {
@@ -312,5 +333,15 @@ mod tests {
             Some(1_709_251_200)
         );
         assert_eq!(unix_seconds("nonsense"), None);
+        for t in [
+            0,
+            951_782_400,
+            1_709_251_199,
+            1_798_761_599,
+            4_102_444_800 + 86_399,
+        ] {
+            assert_eq!(unix_seconds(&iso_of(t)), Some(t), "{}", iso_of(t));
+        }
+        assert_eq!(iso_of(1_709_251_200), "2024-03-01T00:00:00.000Z");
     }
 }

@@ -59,20 +59,27 @@ fn path(cx: &Cx, rest: &str) -> String {
     format!("/v0/tenants/{}/{rest}", cx.tenant())
 }
 
-/// Moves the target's clock to `instant` (Unix seconds) from wherever it is now.
+/// Sets the target's clock to `instant` (Unix seconds, `.000`).
 ///
 /// Why not `advance(lifetime - 1)` after issuing: the clock keeps running in real time, so
 /// everything the scenario did between issuing and checking (a sign-up, a second request) came
-/// on top, and on a loaded CI machine that was more than the one second of margin. So the
-/// windows are measured from the target's clock read *before* issuing (just inside: the
-/// credential can only be younger) and *after* issuing (just outside: it can only be older).
+/// on top, and on a loaded CI machine that was more than the one second of margin. And not an
+/// advance computed from a reading either: the clock reads in whole seconds, so that lost up to
+/// a second too. So the windows are measured from the target's clock read *before* issuing
+/// (just inside: the credential can only be younger) and *after* issuing (just outside: it can
+/// only be older), and the clock is set to the exact instant to check.
 pub(crate) async fn move_to(cx: &Cx, instant: i64) -> Outcome {
     let now = flows::now(cx).await?;
     ensure!(
         instant > now,
         "the clock is already past the instant to check ({now} >= {instant})"
     );
-    cx.advance(instant - now).await
+    cx.post("/__mock/clock")
+        .json(json!({ "now": flows::iso_of(instant) }))
+        .send()
+        .await?
+        .ok()
+        .map(drop)
 }
 
 /// Issues a credential with `issue`, between two readings of the target's clock (seconds):

@@ -112,15 +112,24 @@ fn extra_defect(name: &str) -> Defect {
             }
             None
         }),
-        // Every lifetime two seconds short: each move of the clock goes two seconds further,
-        // which only a check just inside a window notices.
+        // Every lifetime two seconds short: each move of the clock goes two seconds further
+        // (an advance, or the instant it is set to), which only a check just inside a window
+        // notices.
         "credentials expire two seconds early" => Defect::request(|req| {
             if req.is("POST", "/__mock/clock")
                 && let Some(body) = req.body.as_mut()
-                && let Some(n) = body["advanceSeconds"].as_i64()
-                && n > 2
             {
-                body["advanceSeconds"] = json!(n + 2);
+                if let Some(n) = body["advanceSeconds"].as_i64()
+                    && n > 2
+                {
+                    body["advanceSeconds"] = json!(n + 2);
+                }
+                if let Some(at) = body["now"]
+                    .as_str()
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                {
+                    body["now"] = json!((at + jiff::SignedDuration::from_secs(2)).to_string());
+                }
             }
             None
         }),
