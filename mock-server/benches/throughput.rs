@@ -305,7 +305,7 @@ async fn bench_startup_and_memory() {
 }
 
 async fn bench_self() {
-    const ROUNDS: usize = 3;
+    const ROUNDS: usize = 5;
     const CONNS: usize = 32;
     const SECONDS: u64 = 3;
     let (server, _) = start_server();
@@ -407,8 +407,11 @@ async fn bench_memory_after_logins() {
     let pid = server.child.id();
     let after = rss_kib(pid) as f64 / 1024.0;
     let peak = proc_status_kib(pid, "VmHWM:") as f64 / 1024.0;
+    let anon = proc_status_kib(pid, "RssAnon:") as f64 / 1024.0;
+    let file = proc_status_kib(pid, "RssFile:") as f64 / 1024.0;
     println!(
-        "({LOGINS} logins in {:.1} s over {CONNS} conns; RSS idle {:.1} MiB, peak {peak:.1} MiB)",
+        "({LOGINS} logins in {:.1} s over {CONNS} conns; RSS idle {:.1} MiB, peak {peak:.1} MiB; \
+         after: anonymous {anon:.1} MiB, file-backed {file:.1} MiB)",
         took.as_secs_f64(),
         idle as f64 / 1024.0
     );

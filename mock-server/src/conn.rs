@@ -89,17 +89,20 @@ impl<S> Edge<S> {
             }
             Phase::Head { line_empty } => line_empty,
         };
-        for &b in bytes {
-            match b {
-                b'\n' if line_empty => {
-                    self.phase = Phase::Request;
-                    return;
-                }
-                b'\n' => line_empty = true,
-                b'\r' => {}
-                _ => line_empty = false,
+        // Line by line (memchr finds the line feeds), not byte by byte: this runs on every
+        // read of every request. A line is empty when only carriage returns precede its line
+        // feed; the first line of `bytes` continues the one the previous read left.
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', bytes) {
+            let blank = bytes[start..end].iter().all(|&b| b == b'\r');
+            if blank && (start > 0 || line_empty) {
+                self.phase = Phase::Request;
+                return;
             }
+            start = end + 1;
         }
+        let rest_blank = bytes[start..].iter().all(|&b| b == b'\r');
+        line_empty = rest_blank && (start > 0 || line_empty);
         self.phase = Phase::Head { line_empty };
     }
 
@@ -309,6 +312,61 @@ fn closing(error: Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The head's end as the byte-by-byte rule finds it: the reference for [`Edge::on_read`].
+    fn head_end(bytes: &[u8]) -> Option<usize> {
+        let mut line_empty = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' if line_empty => return Some(i + 1),
+                b'\n' => line_empty = true,
+                b'\r' => {}
+                _ => line_empty = false,
+            }
+        }
+        None
+    }
+
+    #[tokio::test]
+    async fn the_head_ends_at_the_first_blank_line_however_the_reads_split_it() {
+        let heads: [&[u8]; 6] = [
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"GET / HTTP/1.1\nHost: a\n\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\r\n",
+            b"\n\nGET / HTTP/1.1\r\nX: \r\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nX-\r: b\r\n",
+            b"\r\n\r\n",
+        ];
+        for head in heads {
+            let expected = head_end(head);
+            // Every way to cut it into three reads.
+            for a in 0..=head.len() {
+                for b in a..=head.len() {
+                    let mut edge = Edge::new((), Duration::from_secs(1), Duration::from_secs(1));
+                    let mut ended = None;
+                    for (from, to) in [(0, a), (a, b), (b, head.len())] {
+                        edge.on_read(&head[from..to]);
+                        if ended.is_none() && edge.phase == Phase::Request {
+                            ended = Some(to);
+                        }
+                    }
+                    // The read that completes the head is the one holding its last byte.
+                    let expected_read = expected.map(|end| {
+                        [a, b, head.len()]
+                            .into_iter()
+                            .find(|&to| to >= end)
+                            .unwrap_or(0)
+                    });
+                    assert_eq!(
+                        ended,
+                        expected_read,
+                        "{:?} cut at {a}, {b}",
+                        String::from_utf8_lossy(head)
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn hyper_refusals_are_rewritten_and_app_answers_are_not() {

@@ -56,8 +56,15 @@ use crate::state::password::Hasher;
 pub const MAX_BODY: usize = 1024 * 1024;
 
 /// Everything a handler needs: the state, the password hasher, an HTTP client for outgoing calls.
+///
+/// One `Arc`: every request clones the app (axum's `State` extractor), so a clone is one
+/// reference count, not one per field.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<Shared>);
+
+/// What an [`App`] shares (reached through it by `Deref`: `app.store`, `app.journal`).
+#[derive(Clone)]
+pub struct Shared {
     pub store: Store,
     pub hasher: Hasher,
     /// The request journal (`/__mock/requests`).
@@ -66,31 +73,39 @@ pub struct App {
     pub export_path: Option<Arc<std::path::Path>>,
     /// Long-polls in progress (`?wait=`), ended at shutdown.
     pub waits: crate::control::wait::Waits,
-    http: Arc<std::sync::OnceLock<reqwest::Client>>,
+    http: std::sync::OnceLock<reqwest::Client>,
+}
+
+impl std::ops::Deref for App {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl App {
     /// A handle on `store`.
     pub fn new(store: Store) -> Self {
-        App {
+        App(Arc::new(Shared {
             store,
             hasher: Hasher,
             journal: crate::control::journal::Journal::default(),
             export_path: None,
             waits: crate::control::wait::Waits::default(),
-            http: Arc::default(),
-        }
+            http: std::sync::OnceLock::new(),
+        }))
     }
 
     /// The same, keeping the last `size` requests in the journal (0: no journal).
     pub fn with_journal_size(mut self, size: usize) -> Self {
-        self.journal = crate::control::journal::Journal::new(size);
+        Arc::make_mut(&mut self.0).journal = crate::control::journal::Journal::new(size);
         self
     }
 
     /// The same, saving the state to `path` on exit and on `POST /__mock/export`.
     pub fn with_export_path(mut self, path: Option<&std::path::Path>) -> Self {
-        self.export_path = path.map(Arc::from);
+        Arc::make_mut(&mut self.0).export_path = path.map(Arc::from);
         self
     }
 

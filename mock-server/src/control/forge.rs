@@ -113,7 +113,7 @@ pub(crate) async fn forge(State(app): State<App>, body: Body) -> Result<Response
         let session_id = ids::uuid();
         realm.sessions.insert(
             session_id,
-            Session {
+            Box::new(Session {
                 session_id,
                 tenant_id: tenant_id.as_str().into(),
                 user_id: Some(user_id),
@@ -126,7 +126,7 @@ pub(crate) async fn forge(State(app): State<App>, body: Body) -> Result<Response
                 first_factor: Factor::new("api", "mock"),
                 second_factor: None,
                 custom: None,
-            },
+            }),
         );
         let user = realm.user(user_id)?;
         let prepared = realm.prepare_tokens(user, &tenant_id, session_id, Map::new(), now, true);

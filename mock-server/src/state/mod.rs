@@ -192,7 +192,9 @@ pub struct Realm {
     pub by_username: HashMap<Text, u64>,
     pub by_uuid: HashMap<Uuid, u64>,
     pub next_user_id: u64,
-    pub sessions: HashMap<Uuid, Session>,
+    /// Boxed: a session is ~300 bytes and sign-ons add them by the thousand; the table then
+    /// holds pointers, so growing it copies and doubles 8 bytes per slot, not the sessions.
+    pub sessions: HashMap<Uuid, Box<Session>>,
     pub links: HashMap<Uuid, LinkCredential>,
     pub codes: Vec<VerificationCode>,
     pub imports: Vec<UserImport>,

@@ -388,7 +388,7 @@ impl Realm {
             custom: None,
         };
         let session_id = session.session_id;
-        self.sessions.insert(session_id, session);
+        self.sessions.insert(session_id, Box::new(session));
         let redirect_to = self.redirect_to(&signon);
         let user = self.user_mut(signon.user_id)?;
         user.last_active_at = Some(now);
@@ -470,7 +470,7 @@ impl Realm {
             custom: Some(custom.clone()),
         };
         let session_id = session.session_id;
-        self.sessions.insert(session_id, session);
+        self.sessions.insert(session_id, Box::new(session));
         let mut body = Map::new();
         body.insert("mode".into(), json!(self.mode.as_str()));
         body.insert("sessionId".into(), json!(session_id));

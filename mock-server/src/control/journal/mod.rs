@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body as HttpBody, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
@@ -175,7 +175,8 @@ struct Entry {
     at: Millis,
     duration: Duration,
     method: Method,
-    uri: Uri,
+    /// The path and query as they came (a copy, for the reason the headers are copied).
+    target: Box<str>,
     headers: Headers,
     request_body: Captured,
     status: StatusCode,
@@ -183,11 +184,20 @@ struct Entry {
 }
 
 impl Entry {
+    fn path(&self) -> &str {
+        self.target
+            .split_once('?')
+            .map_or(&self.target, |(path, _)| path)
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, query)| query)
+    }
+
     /// What the entry costs in memory, roughly (what [`JOURNAL_BYTES`] counts).
     fn bytes(&self) -> usize {
         ENTRY_OVERHEAD
-            + self.uri.path_and_query().map_or(0, |p| p.as_str().len())
-            + self.uri.authority().map_or(0, |a| a.as_str().len())
+            + self.target.len()
             + self.headers.bytes()
             + self.request_body.bytes()
             + self.response_body.bytes()
@@ -269,7 +279,12 @@ impl Journal {
         ring.bytes += cost;
         ring.entries.push_back((entry, cost));
         drop(ring);
-        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        // Only a long-poll listens, and it subscribes before it looks at the entries (so an
+        // entry pushed before it subscribed is one it sees): with nobody subscribed there is
+        // no one to wake, and waking costs a lock and a notification on every request.
+        if self.changes.receiver_count() > 0 {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 
     fn snapshot(&self) -> (Vec<Arc<Entry>>, u64, usize) {
@@ -296,10 +311,14 @@ where
     let started = Instant::now();
     let at = app.store.read().now();
     let (parts, body) = req.into_parts();
-    let (method, uri, headers) = (
+    let (method, target, headers) = (
         parts.method.clone(),
         // A copy, for the reason the headers are copied (see [`Headers`]).
-        parts.uri.to_string().parse().unwrap_or_default(),
+        parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .into(),
         Headers::capture(&parts.headers),
     );
     let (request_body, status, response_body, response) =
@@ -329,7 +348,7 @@ where
         at,
         duration: started.elapsed(),
         method,
-        uri,
+        target,
         headers,
         request_body,
         status,
@@ -363,7 +382,7 @@ async fn capture_request(
     }
     match axum::body::to_bytes(body, MAX_BODY).await {
         // A copy: the body may be a slice of the connection's read buffer (see [`Headers`]).
-        Ok(bytes) => Ok((keep(&Bytes::copy_from_slice(&bytes)), HttpBody::from(bytes))),
+        Ok(bytes) => Ok((keep(Bytes::copy_from_slice(&bytes)), HttpBody::from(bytes))),
         Err(_) => Err(Error::new(413, msg::PAYLOAD_TOO_LARGE).into_response()),
     }
 }
@@ -380,17 +399,19 @@ async fn capture(body: HttpBody, limit: usize) -> (Captured, HttpBody) {
     match body.size_hint().exact() {
         Some(0) => (Captured::Empty, body),
         Some(n) if n <= limit as u64 => match axum::body::to_bytes(body, limit).await {
-            Ok(bytes) => (keep(&Bytes::copy_from_slice(&bytes)), HttpBody::from(bytes)),
+            Ok(bytes) => (keep(Bytes::copy_from_slice(&bytes)), HttpBody::from(bytes)),
             Err(_) => (Captured::Omitted(Some(n)), HttpBody::empty()),
         },
         hint => (Captured::Omitted(hint), body),
     }
 }
 
-fn keep(bytes: &Bytes) -> Captured {
+/// The journal's copy of a body (taken by value: a clone of a fresh copy would allocate the
+/// shared header `Bytes` needs for a second owner).
+fn keep(bytes: Bytes) -> Captured {
     match bytes.len() {
         0 => Captured::Empty,
-        n if n <= BODY_KEEP => Captured::Kept(bytes.clone()),
+        n if n <= BODY_KEEP => Captured::Kept(bytes),
         n => Captured::Omitted(Some(n as u64)),
     }
 }

@@ -222,14 +222,14 @@ pub(super) fn derive(world: &World, entry: Arc<Entry>) -> View {
     let headers = entry.headers.to_map();
     let (credential, key_tenant, key_mode) =
         credential(&headers).unwrap_or((Value::Null, None, None));
-    let query = crate::api::parse_query(entry.uri.query());
+    let query = crate::api::parse_query(entry.query());
     let body_tenant = || match &entry.request_body {
         Captured::Kept(bytes) => serde_json::from_slice::<Value>(bytes)
             .ok()
             .and_then(|v| v["tenantId"].as_str().map(str::to_owned)),
         _ => None,
     };
-    let tenant_id = path_tenant(entry.uri.path())
+    let tenant_id = path_tenant(entry.path())
         .map(str::to_owned)
         .or(key_tenant)
         .or_else(body_tenant)
@@ -254,7 +254,7 @@ pub(super) fn derive(world: &World, entry: Arc<Entry>) -> View {
 impl View {
     pub(super) fn to_json(&self) -> Value {
         let e = &self.entry;
-        let query: Map<String, Value> = crate::api::parse_query(e.uri.query())
+        let query: Map<String, Value> = crate::api::parse_query(e.query())
             .into_iter()
             .map(|(k, v)| {
                 let v = if SECRET_PARAMS.contains(&k.as_str()) || is_secret_string(&v) {
@@ -270,7 +270,7 @@ impl View {
             "at": format_iso(e.at),
             "durationMs": e.duration.as_secs_f64() * 1_000.0,
             "method": e.method.as_str(),
-            "path": e.uri.path(),
+            "path": e.path(),
             "query": query,
             "status": e.status.as_u16(),
             "tenantId": self.tenant_id,
@@ -337,10 +337,7 @@ impl Filter {
         self.method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(e.method.as_str()))
-            && self
-                .path
-                .as_deref()
-                .is_none_or(|p| e.uri.path().starts_with(p))
+            && self.path.as_deref().is_none_or(|p| e.path().starts_with(p))
             && self
                 .status
                 .is_none_or(|(lo, hi)| (lo..=hi).contains(&e.status.as_u16()))
@@ -382,7 +379,7 @@ impl Entry {
         };
         crate::log::request(&crate::log::RequestLine {
             method: self.method.as_str(),
-            path: self.uri.path(),
+            path: self.path(),
             status: self.status.as_u16(),
             duration: self.duration,
             credential: &credential,

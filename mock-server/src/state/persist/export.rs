@@ -100,7 +100,9 @@ pub(super) fn export_realm(realm: &Realm) -> RealmState {
         tenants: tenants.values().cloned().collect(),
         users: users.values().cloned().collect(),
         next_user_id: *next_user_id,
-        sessions: sorted(sessions.values().cloned(), |s| (s.created_at, s.session_id)),
+        sessions: sorted(sessions.values().map(|s| Session::clone(s)), |s| {
+            (s.created_at, s.session_id)
+        }),
         links: sorted(links.values().cloned(), |l| (l.created_at, l.token)),
         codes: codes.clone(),
         imports: imports.clone(),

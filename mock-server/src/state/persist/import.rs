@@ -202,7 +202,7 @@ pub(super) fn build_realm(
         sessions: state
             .sessions
             .iter()
-            .map(|s| (s.session_id, s.clone()))
+            .map(|s| (s.session_id, Box::new(s.clone())))
             .collect(),
         links: state.links.iter().map(|l| (l.token, l.clone())).collect(),
         codes: state.codes.clone(),

@@ -459,6 +459,7 @@ impl Realm {
         let mut sessions: Vec<&Session> = self
             .sessions
             .values()
+            .map(|s| &**s)
             .filter(|s| s.user_id == Some(user_id) && (include_ended || s.is_active(now)))
             .collect();
         sessions.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.session_id)));
