@@ -504,3 +504,53 @@ fn type_words(kind: &TypeKind) -> String {
         other => format!("of type {other}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A validator that does not build is `None`, which [`validate_request`] reads as "no body
+    /// to check": every request schema (and every JSON response schema) of the document must
+    /// build, or the mock would stop checking bodies without a word.
+    #[test]
+    fn every_request_and_response_schema_compiles() {
+        let (mut requests, mut responses) = (0, 0);
+        for (route, item) in document()["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("a path item") {
+                if op["requestBody"]["content"]["application/json"]
+                    .get("schema")
+                    .is_some()
+                {
+                    assert!(
+                        compiled(method, route, Target::Request).is_some(),
+                        "the request schema of {method} {route} does not build"
+                    );
+                    requests += 1;
+                }
+                for key in op["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
+                    let Ok(status) = key.parse::<u16>() else {
+                        continue;
+                    };
+                    let has_schema = response_of(op, status)
+                        .is_some_and(|r| r["content"]["application/json"].get("schema").is_some());
+                    if has_schema {
+                        assert!(
+                            compiled(method, route, Target::Response(status)).is_some(),
+                            "the {status} schema of {method} {route} does not build"
+                        );
+                        responses += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            requests > 50 && responses > 200,
+            "{requests} requests, {responses} responses"
+        );
+    }
+}
