@@ -105,13 +105,7 @@ async fn every_boundary(cx: Cx) -> Outcome {
     let email = cx.email("boundary");
     let (signed, tokens) = flows::signup_quiet(cx, &email, PASSWORD).await?;
     let user = signed["userUuid"].as_str().unwrap_or("").to_owned();
-    let link = cx
-        .post("/v0/auth/link/generate")
-        .bearer(cx.admin())
-        .json(json!({ "email": email }))
-        .send()
-        .await?
-        .ok()?;
+    let link = flows::generate_link(cx, &email).await?;
     let mut kinds: Vec<(Kind, String)> = vec![
         (Kind::None, String::new()),
         (Kind::Admin, cx.admin().to_owned()),

@@ -84,6 +84,17 @@ pub async fn refresh_refused(cx: &Cx, token: &str) -> Outcome {
 }
 
 /// `GET /v0/self` with `token`, which must work: the signed-in user's record.
+/// `POST /v0/auth/link/generate` for `email` with the admin key (SS-46): the answer, whose
+/// `result` holds the link's `uuid` and `token`.
+pub async fn generate_link(cx: &Cx, email: &str) -> Outcome<Value> {
+    cx.post("/v0/auth/link/generate")
+        .bearer(cx.admin())
+        .json(json!({ "email": email }))
+        .send()
+        .await?
+        .ok()
+}
+
 pub async fn read_self(cx: &Cx, token: &str) -> Outcome<Value> {
     cx.get("/v0/self").bearer(token).send().await?.ok()
 }

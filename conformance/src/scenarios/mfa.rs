@@ -504,21 +504,26 @@ pub(crate) fn pkce_pair(cx: &Cx, tag: &str) -> (String, String) {
     (verifier, challenge)
 }
 
+/// A password sign-on with `code_challenge` (C-14.2): the answer, which should withhold the
+/// tokens for an `authorizationCode`.
+pub(crate) async fn pkce_sign_on(cx: &Cx, email: &str, challenge: &str) -> Outcome<Value> {
+    cx.post(format!(
+        "{}?code_challenge={challenge}",
+        path(cx, "auth/basic")
+    ))
+    .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
+    .send()
+    .await?
+    .ok()
+}
+
 /// CS-20, C-14.2: a sign-on with `code_challenge` answers "PKCE required"; the code is
 /// exchanged once, with the right verifier only.
 async fn pkce(cx: Cx) -> Outcome {
     let email = cx.email("pkce");
     flows::signup_quiet(&cx, &email, PASSWORD).await?;
     let (verifier, challenge) = pkce_pair(&cx, "verifier");
-    let pending = cx
-        .post(format!(
-            "{}?code_challenge={challenge}",
-            path(&cx, "auth/basic")
-        ))
-        .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
-        .send()
-        .await?
-        .ok()?;
+    let pending = pkce_sign_on(&cx, &email, &challenge).await?;
     ensure_eq!(pending["message"], "PKCE required", "message");
     ensure!(pending.get("tokens").is_none(), "tokens are withheld");
     let code = pending["authorizationCode"].clone();

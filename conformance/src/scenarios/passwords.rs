@@ -94,13 +94,7 @@ pub(super) async fn update_password_without_one(cx: Cx) -> Outcome {
         .await?
         .ok()?;
     ensure_eq!(created["message"], "OK", "message");
-    let generated = cx
-        .post("/v0/auth/link/generate")
-        .bearer(cx.admin())
-        .json(json!({ "email": email }))
-        .send()
-        .await?
-        .ok()?;
+    let generated = flows::generate_link(&cx, &email).await?;
     let (uuid, token) = (
         generated["result"]["uuid"].as_str().unwrap_or(""),
         generated["result"]["token"].as_str().unwrap_or(""),

@@ -155,15 +155,7 @@ async fn pkce_window(cx: Cx) -> Outcome {
     flows::signup_quiet(&cx, &email, PASSWORD).await?;
     let (verifier, challenge) = super::mfa::pkce_pair(&cx, "window-verifier");
     let pending = || async {
-        let body = cx
-            .post(format!(
-                "{}?code_challenge={challenge}",
-                path(&cx, "auth/basic")
-            ))
-            .json(json!({ "emailOrUsername": email, "password": PASSWORD }))
-            .send()
-            .await?
-            .ok()?;
+        let body = super::mfa::pkce_sign_on(&cx, &email, &challenge).await?;
         Ok::<_, crate::scenario::Failure>(body["authorizationCode"].clone())
     };
     let exchange = |code: Value| {
