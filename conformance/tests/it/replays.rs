@@ -231,7 +231,7 @@ async fn users_a_scenario_could_not_register_are_swept_by_the_run_prefix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_run_still_cleans_up() {
     let mock = MockUserfront::start().await.expect("mock");
-    let child = Command::new(env!("CARGO_BIN_EXE_userfront-conformance"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_userfront-conformance"))
         .args([
             "run",
             "--cases",
@@ -245,20 +245,50 @@ async fn an_interrupted_run_still_cleans_up() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("starts");
-    // Let it create users, then press Ctrl-C.
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    // Press Ctrl-C once the first scenario has finished (users exist, most scenarios are still
+    // to run). Not after a fixed sleep: on a fast machine the whole run took less than the 4 s
+    // this test used to wait, and finished before the interrupt.
+    let (first_done, first_line) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.starts_with('[') {
+                let _ = first_done.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let stderr = child.stderr.take().expect("stderr");
+    let stderr_reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        std::io::Read::read_to_string(&mut { stderr }, &mut all).map(|_| all)
+    });
+    first_line
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("a first scenario finishes");
     let pid = child.id().to_string();
     let status = Command::new("kill")
         .args(["-INT", &pid])
         .status()
         .expect("kill");
     assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("waits"))
+    let exit = tokio::task::spawn_blocking(move || child.wait().expect("waits"))
         .await
         .expect("joined");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    let stdout = reader.join().expect("stdout read");
+    let stderr = stderr_reader
+        .join()
+        .expect("stderr read")
+        .expect("stderr text");
+    let out_code = exit.code();
+    assert_eq!(out_code, Some(130), "{stdout}{stderr}");
     assert!(stderr.contains("interrupted; cleaning up"), "{stderr}");
     assert!(
         stdout
